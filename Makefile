@@ -1,0 +1,23 @@
+# Gatehouse. `make run` serves on the embedded SQLite default; `make test`
+# runs every test (add GATEHOUSE_TEST_MYSQL_DSN to run them on MySQL too).
+GO      ?= go
+BIN     ?= bin/gatehouse
+PKGS    := ./...
+
+.PHONY: run build test lint fuzz bench clean
+
+run:
+	$(GO) run ./cmd/gatehouse serve
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gatehouse
+
+test:
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"gatehouse/internal/config"
+	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/httpapi"
+	"gatehouse/internal/keys"
+	"gatehouse/internal/password"
+	"gatehouse/internal/store"
+)
+
+const usage = `usage: gatehouse <command> [flags]
+
+commands:
+  serve       run the server (migrates an empty database first)
+  migrate     apply pending database migrations
+  user        user accounts: user passwd USERNAME
+  help        show this text
+
+Every command takes the settings of serve (see gatehouse serve -h).
+`
+
+// usageError marks a mistake in the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func exitCode(err error) int {
+	var ue *usageError
+	var ce *config.Error
+	if errors.As(err, &ue) || errors.As(err, &ce) {
+		return 2
+	}
+	return 1
+}
+
+// run is the whole program; main only calls it, and tests call it too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &usageError{"no command given"}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return &usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// loadConfig reads settings for a subcommand; -h prints its flags.
+func loadConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (config.Config, []string, error) {
+	cfg, rest, err := config.Load("gatehouse "+name, getenv, args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return cfg, nil, errHelp
+	}
+	return cfg, rest, err
+}
+
+var errHelp = errors.New("help shown")
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// openStore opens the database of cfg; a failure names the setting at fault.
+func openStore(ctx context.Context, cfg config.Config, k *keys.Keys) (*store.DB, error) {
+	db, err := store.Open(ctx, cfg.DBDriver, cfg.DBDSN, k)
+	if err != nil {
+		return nil, &config.Error{Setting: "GATEHOUSE_DB_DSN", Problem: oneLine(err.Error())}
+	}
+	return db, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func loadKeys(cfg config.Config, log *slog.Logger) (*keys.Keys, error) {
+	k, created, err := keys.LoadOrCreate(cfg.KeyDir)
+	if err != nil {
+		return nil, &config.Error{Setting: "GATEHOUSE_KEY_DIR", Problem: oneLine(err.Error())}
+	}
+	if len(created) > 0 {
+		log.Warn("created new keys; back up the key directory with the database", "key_dir", cfg.KeyDir, "files", created)
+	}
+	return k, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := loadConfig("serve", args, getenv, stderr)
+	if err == errHelp {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	// The database is reached before any key is made, so that a wrong DSN
+	// leaves nothing behind.
+	db, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	k, err := loadKeys(cfg, log)
+	if err != nil {
+		return err
+	}
+	db.UseKeys(k)
+
+	schema, err := db.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	if schema.Current == 0 {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("migrated an empty database", "versions", applied)
+	} else if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, db, cfg, stdout, log); err != nil {
+		return err
+	}
+
+	api := httpapi.New(httpapi.Config{Store: db, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone})
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // report downloads are the longest responses
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return &config.Error{Setting: "GATEHOUSE_ADDR", Problem: oneLine(err.Error())}
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "db", cfg.DBDriver)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// SIGTERM: stop accepting, let in-flight requests (scans) finish, then
+	// close the database so the last commits are on disk.
+	log.Info("shutting down", "grace", cfg.ShutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("in-flight requests did not finish within the grace period", "err", err.Error())
+	}
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("closing the database: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// bootstrapAdmin creates the user admin on a database with no users. Its
+// password comes from GATEHOUSE_ADMIN_PASSWORD or is generated and printed
+// once on stdout (never into the log).
+func bootstrapAdmin(ctx context.Context, db *store.DB, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw, generated := cfg.AdminPassword, false
+	if pw == "" {
+		pw, generated = randomPassword(20), true
+	}
+	hash, err := password.Default.Hash(pw)
+	if err != nil {
+		return err
+	}
+	if err := db.CreateUser(ctx, &gatehouse.User{Username: "admin", PasswordHash: hash, Role: gatehouse.RoleAdmin}); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
+			return nil // another process made it first
+		}
+		return err
+	}
+	if generated {
+		fmt.Fprintf(stdout, "Created the user admin with password %s\nIt is shown only this once: log in and keep it safe.\n", pw)
+	}
+	log.Info("created the user admin", "password_from", map[bool]string{true: "generated", false: "GATEHOUSE_ADMIN_PASSWORD"}[generated])
+	return nil
+}
+
+// randomPassword returns n characters without look-alikes (0/O, 1/l/I).
+func randomPassword(n int) string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, n)
+	for i := range b {
+		v, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			panic(err)
+		}
+		b[i] = alphabet[v.Int64()]
+	}
+	return string(b)
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := loadConfig("migrate", args, getenv, stderr)
+	if err == errHelp {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	s, err := db.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "schema is up to date at version %d\n", s.Current)
+	} else {
+		fmt.Fprintf(stdout, "applied migrations %v; schema is at version %d\n", applied, s.Current)
+	}
+	return nil
+}
+
+func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 || args[0] != "passwd" {
+		return &usageError{"usage: gatehouse user passwd USERNAME [serve flags]; the new password comes from GATEHOUSE_NEW_PASSWORD or is generated"}
+	}
+	username := args[1]
+	cfg, _, err := loadConfig("user", args[2:], getenv, stderr)
+	if err == errHelp {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	u, err := db.UserByUsername(ctx, username)
+	if err != nil {
+		return fmt.Errorf("no user %q", username)
+	}
+	pw := getenv("GATEHOUSE_NEW_PASSWORD")
+	if pw == "" {
+		pw = randomPassword(20)
+		fmt.Fprintf(stdout, "New password of %s: %s\n", username, pw)
+	} else if msg := gatehouse.ValidatePassword(pw); msg != "" {
+		return &config.Error{Setting: "GATEHOUSE_NEW_PASSWORD", Problem: msg}
+	}
+	hash, err := password.Default.Hash(pw)
+	if err != nil {
+		return err
+	}
+	enabled := false
+	return db.UpdateUser(ctx, u.ID, gatehouse.UserPatch{PasswordHash: &hash, Disabled: &enabled})
+}

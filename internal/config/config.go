@@ -1,0 +1,186 @@
+// Package config reads Gatehouse's settings from the environment and flags.
+// It keeps no globals: Load takes getenv and the arguments it is given.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// Config is every setting of `gatehouse serve` (the other subcommands use
+// the subset they need).
+type Config struct {
+	Addr          string // GATEHOUSE_ADDR
+	DBDriver      string // GATEHOUSE_DB_DRIVER: sqlite or mysql
+	DBDSN         string // GATEHOUSE_DB_DSN
+	KeyDir        string // GATEHOUSE_KEY_DIR
+	AdminPassword string // GATEHOUSE_ADMIN_PASSWORD; empty: generated on an empty database
+	TimeZone      string // GATEHOUSE_TZ: default time zone of new communities
+	RetentionDays int    // GATEHOUSE_RETENTION_DAYS: personal data kept this long
+	LogLevel      string // GATEHOUSE_LOG_LEVEL: debug, info, warn, error
+	ShutdownGrace time.Duration
+}
+
+// Default returns the settings used when nothing is set: SQLite under ./data.
+func Default() Config {
+	return Config{
+		Addr:          ":8080",
+		DBDriver:      "sqlite",
+		DBDSN:         "data/gatehouse.db",
+		KeyDir:        "data/keys",
+		TimeZone:      "Asia/Shanghai",
+		RetentionDays: 180,
+		LogLevel:      "info",
+		ShutdownGrace: 15 * time.Second,
+	}
+}
+
+// Error is a bad setting; its message is one line that names it.
+type Error struct {
+	Setting string // the environment variable (and flag) at fault
+	Problem string
+}
+
+func (e *Error) Error() string { return e.Setting + ": " + e.Problem }
+
+// setting ties an environment variable to a flag and a field.
+type setting struct {
+	env, flag, usage string
+	str              *string
+	num              *int
+	dur              *time.Duration
+}
+
+// Load reads the environment through getenv, then the flags in args (flags
+// win), and validates the result. It returns the remaining arguments.
+func Load(name string, getenv func(string) string, args []string, stderr io.Writer) (Config, []string, error) {
+	c := Default()
+	settings := []setting{
+		{env: "GATEHOUSE_ADDR", flag: "addr", usage: "listen address", str: &c.Addr},
+		{env: "GATEHOUSE_DB_DRIVER", flag: "db-driver", usage: "sqlite or mysql", str: &c.DBDriver},
+		{env: "GATEHOUSE_DB_DSN", flag: "db-dsn", usage: "SQLite path, or a go-sql-driver/mysql DSN", str: &c.DBDSN},
+		{env: "GATEHOUSE_KEY_DIR", flag: "key-dir", usage: "directory of the data-encryption and lookup keys", str: &c.KeyDir},
+		{env: "GATEHOUSE_ADMIN_PASSWORD", flag: "admin-password", usage: "password of the user admin, created on an empty database", str: &c.AdminPassword},
+		{env: "GATEHOUSE_TZ", flag: "tz", usage: "default time zone of communities", str: &c.TimeZone},
+		{env: "GATEHOUSE_RETENTION_DAYS", flag: "retention-days", usage: "days personal data of entries and visitors is kept", num: &c.RetentionDays},
+		{env: "GATEHOUSE_LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{env: "GATEHOUSE_SHUTDOWN_GRACE", flag: "shutdown-grace", usage: "how long SIGTERM waits for in-flight requests", dur: &c.ShutdownGrace},
+	}
+	for _, s := range settings {
+		v, ok := lookup(getenv, s.env)
+		if !ok {
+			continue
+		}
+		if err := s.set(v); err != nil {
+			return c, nil, &Error{Setting: s.env, Problem: err.Error()}
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range settings {
+		s := s
+		fs.Func(s.flag, s.usage+" (env "+s.env+")", func(v string) error { return s.set(v) })
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, nil, err
+		}
+		return c, nil, &Error{Setting: "flags", Problem: err.Error()}
+	}
+	if err := c.Validate(); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+func (s setting) set(v string) error {
+	switch {
+	case s.num != nil:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*s.num = n
+	case s.dur != nil:
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 15s", v)
+		}
+		*s.dur = d
+	default:
+		*s.str = v
+	}
+	return nil
+}
+
+// Validate checks every setting and names the first bad one.
+func (c *Config) Validate() error {
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		return &Error{"GATEHOUSE_ADDR", fmt.Sprintf("%q is not host:port (for example :8080 or 127.0.0.1:8080)", c.Addr)}
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return &Error{"GATEHOUSE_ADDR", fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	}
+	switch c.DBDriver {
+	case "sqlite", "mysql":
+	default:
+		return &Error{"GATEHOUSE_DB_DRIVER", fmt.Sprintf("%q is not supported; use sqlite or mysql", c.DBDriver)}
+	}
+	if strings.TrimSpace(c.DBDSN) == "" {
+		return &Error{"GATEHOUSE_DB_DSN", "is empty"}
+	}
+	if c.DBDriver == "mysql" {
+		if err := CheckMySQLDSN(c.DBDSN); err != nil {
+			return &Error{"GATEHOUSE_DB_DSN", err.Error()}
+		}
+	}
+	if strings.TrimSpace(c.KeyDir) == "" {
+		return &Error{"GATEHOUSE_KEY_DIR", "is empty"}
+	}
+	if c.TimeZone == "" || c.TimeZone == "Local" {
+		return &Error{"GATEHOUSE_TZ", fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", c.TimeZone)}
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		return &Error{"GATEHOUSE_TZ", fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", c.TimeZone)}
+	}
+	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
+		return &Error{"GATEHOUSE_RETENTION_DAYS", fmt.Sprintf("%d is out of range; use 1 to 3650", c.RetentionDays)}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return &Error{"GATEHOUSE_LOG_LEVEL", fmt.Sprintf("%q is not one of debug, info, warn, error", c.LogLevel)}
+	}
+	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
+		return &Error{"GATEHOUSE_SHUTDOWN_GRACE", "must be between 0s and 10m"}
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
+		return &Error{"GATEHOUSE_ADMIN_PASSWORD", "must be at least 8 characters"}
+	}
+	return nil
+}
+
+// CheckMySQLDSN checks that dsn parses as a go-sql-driver/mysql DSN and names
+// a database. The DSN itself is never repeated: it may hold a password.
+func CheckMySQLDSN(dsn string) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("is not a MySQL DSN of the form user:password@tcp(host:3306)/gatehouse (%v)", err)
+	}
+	if cfg.DBName == "" {
+		return errors.New("names no database; end it with /gatehouse (or your database's name)")
+	}
+	return nil
+}

@@ -1,0 +1,30 @@
+package gatehouse
+
+// UserFilter narrows a list of users.
+type UserFilter struct {
+	CommunityIDs []int64 // nil: all; users with any of these communities
+	Roles        []Role
+}
+
+// UserPatch changes some fields of a user; nil fields stay.
+type UserPatch struct {
+	PasswordHash *string
+	Disabled     *bool
+}
+
+// ResidentFilter narrows a list of residents.
+type ResidentFilter struct {
+	CommunityIDs    []int64    // nil: all; empty: none
+	Household       *Household // only this dwelling
+	Building        string
+	Query           string // name or phone contains it, room equals it, or the ID number is exactly it
+	IncludeMovedOut bool
+}
+
+// GatePatch changes some fields of a gate; nil fields stay.
+type GatePatch struct {
+	Name      *string
+	Disabled  *bool
+	KeyHash   *string // a new device key: the old one stops working at once
+	KeyPrefix *string
+}

@@ -1,0 +1,262 @@
+package gatehouse
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a user may do; every role but admin is scoped to communities.
+type Role string
+
+// The roles of DESIGN.md.
+const (
+	RoleAdmin    Role = "admin"    // the district: communities, managers, police, audit
+	RoleManager  Role = "manager"  // a property company's manager of some communities
+	RoleGuard    Role = "guard"    // works a gate house
+	RoleResident Role = "resident" // lives in a household of one community
+	RolePolice   Role = "police"   // a police station with communities in its jurisdiction
+)
+
+// Roles lists every Role.
+var Roles = []Role{RoleAdmin, RoleManager, RoleGuard, RoleResident, RolePolice}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool {
+	for _, v := range Roles {
+		if r == v {
+			return true
+		}
+	}
+	return false
+}
+
+// SeesFullIDs reports whether the role is shown unmasked ID numbers.
+func (r Role) SeesFullIDs() bool { return r == RoleAdmin || r == RolePolice }
+
+// Principal is who is calling: a logged-in user or a gate device.
+type Principal struct {
+	UserID      int64
+	Username    string
+	Role        Role
+	Communities []int64 // communities in scope; empty for admin (all)
+	ResidentID  int64   // for a resident: the resident record the user is
+	Household   *Household
+	GateID      int64 // for a gate device: the gate
+	CommunityID int64 // for a gate device: its community
+}
+
+// IsGate reports whether the principal is a gate device rather than a user.
+func (p *Principal) IsGate() bool { return p.GateID != 0 }
+
+// InCommunity reports whether the principal's scope covers community id.
+func (p *Principal) InCommunity(id int64) bool {
+	if p.IsGate() {
+		return p.CommunityID == id
+	}
+	if p.Role == RoleAdmin {
+		return true
+	}
+	for _, c := range p.Communities {
+		if c == id {
+			return true
+		}
+	}
+	return false
+}
+
+// ScopeCommunities narrows a requested community filter to the principal's
+// scope. nil means "all communities" (admin only); an empty non-nil slice
+// means "none".
+func (p *Principal) ScopeCommunities(requested int64) []int64 {
+	if requested != 0 {
+		if p.InCommunity(requested) {
+			return []int64{requested}
+		}
+		return []int64{}
+	}
+	if p.Role == RoleAdmin && !p.IsGate() {
+		return nil
+	}
+	if p.IsGate() {
+		return []int64{p.CommunityID}
+	}
+	out := make([]int64, len(p.Communities))
+	copy(out, p.Communities)
+	return out
+}
+
+// Household is one dwelling: where a resident lives, and the unit of privacy
+// for residents.
+type Household struct {
+	CommunityID int64
+	Building    string
+	Unit        string
+	Room        string
+}
+
+// Community is a residential compound run by a property company.
+type Community struct {
+	ID                   int64
+	Name                 string
+	Address              string
+	AntiPassback         bool
+	TimeZone             string
+	MaxPassDays          int
+	OnsiteThresholdHours int
+	CreatedAt            time.Time
+	UpdatedAt            time.Time
+}
+
+// Default community settings.
+const (
+	DefaultMaxPassDays          = 7
+	DefaultOnsiteThresholdHours = 72
+)
+
+// Location returns the community's time zone, or UTC if it cannot be loaded
+// (it was validated when set, so that only happens on a broken tz database).
+func (c *Community) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Validate checks a community before it is stored.
+func (c *Community) Validate() error {
+	var p Problems
+	c.Name = strings.TrimSpace(c.Name)
+	c.Address = strings.TrimSpace(c.Address)
+	p.Check(c.Name != "", "name", "is required")
+	p.Check(utf8.RuneCountInString(c.Name) <= 100, "name", "must be at most 100 characters")
+	p.Check(utf8.RuneCountInString(c.Address) <= 200, "address", "must be at most 200 characters")
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || c.TimeZone == "Local" {
+		p.Add("time_zone", "must be an IANA time zone such as Asia/Shanghai")
+	}
+	p.Check(c.MaxPassDays >= 1 && c.MaxPassDays <= 366, "max_pass_days", "must be between 1 and 366")
+	p.Check(c.OnsiteThresholdHours >= 1 && c.OnsiteThresholdHours <= 24*366, "onsite_threshold_hours", "must be between 1 and 8784")
+	return p.Err()
+}
+
+// User is an account that logs in.
+type User struct {
+	ID           int64
+	Username     string
+	PasswordHash string
+	Role         Role
+	Communities  []int64
+	ResidentID   int64
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// ValidateUsername checks the shape of a user name.
+func ValidateUsername(s string) string {
+	if len(s) < 3 || len(s) > 64 {
+		return "must be 3 to 64 characters"
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return "may contain only letters, digits and . _ - @"
+		}
+	}
+	return ""
+}
+
+// ValidatePassword checks a new password's strength.
+func ValidatePassword(s string) string {
+	if utf8.RuneCountInString(s) < 8 {
+		return "must be at least 8 characters"
+	}
+	if len(s) > 72 {
+		return "must be at most 72 bytes"
+	}
+	return ""
+}
+
+// Resident is a person who lives in a community.
+type Resident struct {
+	ID          int64
+	CommunityID int64
+	Name        string
+	IDType      IDType
+	IDNumber    string // plain; only set when the caller may see it or on input
+	IDMasked    string
+	Phone       string
+	Building    string
+	Unit        string
+	Room        string
+	MovedOutAt  *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Household returns the resident's dwelling.
+func (r *Resident) Household() Household {
+	return Household{CommunityID: r.CommunityID, Building: r.Building, Unit: r.Unit, Room: r.Room}
+}
+
+// Normalize trims and canonicalizes the resident's fields before validation.
+func (r *Resident) Normalize() {
+	r.Name = strings.TrimSpace(r.Name)
+	r.IDNumber = NormalizeIDNumber(r.IDNumber)
+	r.Phone = strings.TrimSpace(r.Phone)
+	r.Building = strings.TrimSpace(r.Building)
+	r.Unit = strings.TrimSpace(r.Unit)
+	r.Room = strings.TrimSpace(r.Room)
+}
+
+// Validate checks a normalized resident. The phone is normalized when valid.
+func (r *Resident) Validate() error {
+	var p Problems
+	p.Check(r.CommunityID > 0, "community_id", "is required")
+	if msg := ValidateName(r.Name); msg != "" {
+		p.Add("name", msg)
+	}
+	if !r.IDType.Valid() {
+		p.Add("id_type", "must be one of resident_id, passport, hk_macao_permit, taiwan_permit, other")
+	} else if msg := ValidateIDNumber(r.IDType, r.IDNumber); msg != "" {
+		p.Add("id_number", msg)
+	}
+	if r.Phone == "" {
+		p.Add("phone", "is required")
+	} else if msg := ValidatePhone(r.Phone); msg != "" {
+		p.Add("phone", msg)
+	} else {
+		r.Phone = NormalizePhone(r.Phone)
+	}
+	for _, f := range []struct{ name, v string }{{"building", r.Building}, {"unit", r.Unit}, {"room", r.Room}} {
+		if f.v == "" {
+			p.Add(f.name, "is required")
+		} else if utf8.RuneCountInString(f.v) > 32 {
+			p.Add(f.name, "must be at most 32 characters")
+		}
+	}
+	return p.Err()
+}
+
+// Gate is a door or barrier of a community with a controller that scans codes.
+type Gate struct {
+	ID          int64
+	CommunityID int64
+	Name        string
+	KeyPrefix   string // the first characters of the device key, to tell keys apart
+	DisabledAt  *time.Time
+	LastSeenAt  *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	After int64 // the cursor: continue after this id
+	Limit int
+}
+
+// Paging limits.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 500
+)

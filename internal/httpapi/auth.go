@@ -1,0 +1,240 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// Token prefixes tell a user's bearer token from a gate's device key.
+const (
+	userTokenPrefix = "ght_"
+	deviceKeyPrefix = "ghk_"
+)
+
+// newSecret returns prefix + 32 random bytes in base64url, and its SHA-256
+// (hex), the only form stored.
+func newSecret(prefix string) (secret, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // never happens on Linux
+	}
+	secret = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return secret, secretHash(secret)
+}
+
+// secretHash is the stored form of a bearer secret. Secrets carry 256 random
+// bits, so a fast hash is enough: no one can guess a preimage.
+func secretHash(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type userBrief struct {
+	ID           int64          `json:"id"`
+	Username     string         `json:"username"`
+	Role         gatehouse.Role `json:"role"`
+	CommunityIDs []int64        `json:"community_ids"`
+	ResidentID   *int64         `json:"resident_id,omitempty"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      userBrief `json:"user"`
+}
+
+func brief(u *gatehouse.User) userBrief {
+	b := userBrief{ID: u.ID, Username: u.Username, Role: u.Role, CommunityIDs: u.Communities}
+	if u.ResidentID != 0 {
+		id := u.ResidentID
+		b.ResidentID = &id
+	}
+	return b
+}
+
+var errBadLogin = gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "wrong username or password")
+
+// login checks a password and issues a bearer token. Failed logins are
+// counted per account and per address in the database, so the limit holds
+// across processes; past it every attempt answers 429 until the window moves.
+func (s *Server) login(c *gin.Context) {
+	var req loginRequest
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	var p gatehouse.Problems
+	p.Check(req.Username != "", "username", "is required")
+	p.Check(req.Password != "", "password", "is required")
+	if err := p.Err(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	now := s.Now()
+	account := "account:" + strings.ToLower(req.Username)
+	address := "address:" + c.ClientIP()
+	for _, b := range []struct {
+		bucket string
+		limit  int
+		what   string
+	}{{account, s.LoginPerAccount, "this account"}, {address, s.LoginPerAddress, "this address"}} {
+		n, oldest, err := s.Store.LoginFailures(ctx, b.bucket, now.Add(-s.LoginWindow))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if n >= int64(b.limit) {
+			wait := oldest.Add(s.LoginWindow).Sub(now)
+			secs := max(1, int(math.Ceil(wait.Seconds())))
+			c.Header("Retry-After", strconv.Itoa(secs))
+			s.fail(c, gatehouse.Errorf(gatehouse.ERATELIMITED, "too many failed logins for %s; try again in %s", b.what, (time.Duration(secs)*time.Second).String()))
+			return
+		}
+	}
+	u, err := s.Store.UserByUsername(ctx, req.Username)
+	hash := ""
+	if err == nil {
+		hash = u.PasswordHash
+	} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+		s.fail(c, err)
+		return
+	}
+	if !s.Passwords.Check(hash, req.Password) {
+		if err := s.Store.RecordLoginFailure(ctx, []string{account, address}, s.LoginWindow); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.fail(c, errBadLogin)
+		return
+	}
+	if u.Disabled {
+		s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled; ask your property manager"))
+		return
+	}
+	if err := s.Store.ClearLoginFailures(ctx, account); err != nil {
+		s.fail(c, err)
+		return
+	}
+	token, hashed := newSecret(userTokenPrefix)
+	expires := now.Add(s.SessionTTL).UTC().Truncate(time.Second)
+	if err := s.Store.CreateSession(ctx, hashed, u.ID, expires); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, loginResponse{Token: token, ExpiresAt: expires, User: brief(u)})
+}
+
+func (s *Server) logout(c *gin.Context) {
+	if err := s.Store.DeleteSession(c.Request.Context(), c.GetString(ctxToken)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(204)
+}
+
+func (s *Server) me(c *gin.Context) {
+	p := principal(c)
+	u, err := s.Store.User(c.Request.Context(), p.UserID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, brief(u))
+}
+
+// authenticate resolves the bearer credential to a principal: a gate for a
+// device key, else a user for a session token.
+func (s *Server) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "send Authorization: Bearer <token from POST /api/v1/auth/login>"))
+		return
+	}
+	ctx := c.Request.Context()
+	hashed := secretHash(strings.TrimSpace(token))
+	var p *gatehouse.Principal
+	if strings.HasPrefix(token, deviceKeyPrefix) {
+		g, err := s.Store.GateByKeyHash(ctx, hashed)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		p = &gatehouse.Principal{GateID: g.ID, CommunityID: g.CommunityID}
+	} else {
+		u, _, err := s.Store.SessionUser(ctx, hashed)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if u.Disabled {
+			s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled"))
+			return
+		}
+		p = &gatehouse.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Communities: u.Communities, ResidentID: u.ResidentID}
+		if u.Role == gatehouse.RoleResident {
+			r, err := s.Store.Resident(ctx, u.ResidentID)
+			if err != nil || r.MovedOutAt != nil {
+				s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this resident has moved out"))
+				return
+			}
+			h := r.Household()
+			p.Household = &h
+			p.Communities = []int64{r.CommunityID}
+		}
+	}
+	c.Set(ctxPrincipal, p)
+	c.Set(ctxToken, hashed)
+	c.Next()
+}
+
+func principal(c *gin.Context) *gatehouse.Principal {
+	return c.MustGet(ctxPrincipal).(*gatehouse.Principal)
+}
+
+// allow lets only users of the given roles through; gates are refused.
+func (s *Server) allow(roles ...gatehouse.Role) gin.HandlerFunc {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	msg := fmt.Sprintf("only %s may do this", strings.Join(names, ", "))
+	return func(c *gin.Context) {
+		p := principal(c)
+		if !p.IsGate() {
+			for _, r := range roles {
+				if p.Role == r {
+					c.Next()
+					return
+				}
+			}
+		}
+		s.fail(c, gatehouse.Errorf(gatehouse.EFORBIDDEN, "%s", msg))
+	}
+}
+
+// anyUser lets every logged-in user through and refuses gate devices.
+func (s *Server) anyUser(c *gin.Context) {
+	if principal(c).IsGate() {
+		s.fail(c, gatehouse.Errorf(gatehouse.EFORBIDDEN, "a gate device key may only scan, sync and upload events"))
+		return
+	}
+	c.Next()
+}

@@ -1,0 +1,394 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gatehouse/internal/gatehouse"
+)
+
+type residentRequest struct {
+	CommunityID *int64            `json:"community_id"`
+	Name        *string           `json:"name"`
+	IDType      *gatehouse.IDType `json:"id_type"`
+	IDNumber    *string           `json:"id_number"`
+	Phone       *string           `json:"phone"`
+	Building    *string           `json:"building"`
+	Unit        *string           `json:"unit"`
+	Room        *string           `json:"room"`
+}
+
+type residentResponse struct {
+	ID          int64            `json:"id"`
+	CommunityID int64            `json:"community_id"`
+	Name        string           `json:"name"`
+	IDType      gatehouse.IDType `json:"id_type"`
+	IDNumber    string           `json:"id_number"`
+	IDMasked    bool             `json:"id_number_masked"`
+	Phone       string           `json:"phone"`
+	Building    string           `json:"building"`
+	Unit        string           `json:"unit"`
+	Room        string           `json:"room"`
+	MovedOutAt  *time.Time       `json:"moved_out_at,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	UpdatedAt   time.Time        `json:"updated_at"`
+}
+
+// residentBody shows the ID number whole only to roles that may see it.
+func residentBody(p *gatehouse.Principal, r *gatehouse.Resident) residentResponse {
+	b := residentResponse{ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, IDType: r.IDType,
+		IDNumber: r.IDMasked, IDMasked: true, Phone: r.Phone, Building: r.Building, Unit: r.Unit, Room: r.Room,
+		MovedOutAt: r.MovedOutAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if p.Role.SeesFullIDs() && !p.IsGate() {
+		b.IDNumber, b.IDMasked = r.IDNumber, false
+	}
+	return b
+}
+
+func (req *residentRequest) apply(r *gatehouse.Resident) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if req.CommunityID != nil {
+		r.CommunityID = *req.CommunityID
+	}
+	set(&r.Name, req.Name)
+	if req.IDType != nil {
+		r.IDType = *req.IDType
+	}
+	set(&r.IDNumber, req.IDNumber)
+	set(&r.Phone, req.Phone)
+	set(&r.Building, req.Building)
+	set(&r.Unit, req.Unit)
+	set(&r.Room, req.Room)
+	r.Normalize()
+}
+
+func (s *Server) createResident(c *gin.Context) {
+	var req residentRequest
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r := &gatehouse.Resident{}
+	req.apply(r)
+	if err := r.Validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if _, err := s.scopedCommunity(c, r.CommunityID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Store.CreateResident(c.Request.Context(), r); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(201, residentBody(principal(c), r))
+}
+
+// canSeeResident reports whether p may read r: its community for staff, its
+// own household for a resident.
+func canSeeResident(p *gatehouse.Principal, r *gatehouse.Resident) bool {
+	if !p.InCommunity(r.CommunityID) {
+		return false
+	}
+	if p.Role == gatehouse.RoleResident {
+		return p.Household != nil && *p.Household == r.Household()
+	}
+	return true
+}
+
+func (s *Server) scopedResident(c *gin.Context) (*gatehouse.Resident, error) {
+	id, err := idParam(c, "id", "resident")
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.Store.Resident(c.Request.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if !canSeeResident(principal(c), r) {
+		return nil, gatehouse.NotFound("resident")
+	}
+	return r, nil
+}
+
+func (s *Server) getResident(c *gin.Context) {
+	r, err := s.scopedResident(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, residentBody(principal(c), r))
+}
+
+func (s *Server) listResidents(c *gin.Context) {
+	p := principal(c)
+	pg, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cid, err := queryID(c, "community_id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if cid != 0 && !p.InCommunity(cid) {
+		s.fail(c, gatehouse.NotFound("community"))
+		return
+	}
+	f := gatehouse.ResidentFilter{CommunityIDs: p.ScopeCommunities(cid), Building: c.Query("building"), Query: c.Query("q"),
+		IncludeMovedOut: c.Query("include_moved_out") == "true"}
+	if p.Role == gatehouse.RoleResident {
+		f.Household = p.Household
+	}
+	items, next, err := s.Store.Residents(c.Request.Context(), f, pg)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]residentResponse, len(items))
+	for i, r := range items {
+		out[i] = residentBody(p, r)
+	}
+	c.JSON(200, list(out, next))
+}
+
+func (s *Server) updateResident(c *gin.Context) {
+	var req residentRequest
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	r, err := s.scopedResident(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.CommunityID != nil && *req.CommunityID != r.CommunityID {
+		s.fail(c, gatehouse.FieldError("community_id", "a resident cannot move between communities; move them out and register them in the other"))
+		return
+	}
+	if r.MovedOutAt != nil {
+		s.fail(c, gatehouse.Errorf(gatehouse.ECONFLICT, "this resident has moved out and can no longer be changed"))
+		return
+	}
+	req.apply(r)
+	if err := r.Validate(); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Store.UpdateResident(c.Request.Context(), r); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, residentBody(principal(c), r))
+}
+
+func (s *Server) deleteResident(c *gin.Context) {
+	r, err := s.scopedResident(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Store.MoveOutResident(c.Request.Context(), r.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(204)
+}
+
+// importColumns maps accepted CSV headers (English and Chinese) to fields.
+var importColumns = map[string]string{
+	"name": "name", "姓名": "name",
+	"id_type": "id_type", "证件类型": "id_type",
+	"id_number": "id_number", "证件号码": "id_number", "身份证号": "id_number",
+	"phone": "phone", "电话": "phone", "手机": "phone", "手机号": "phone",
+	"building": "building", "楼栋": "building", "楼号": "building",
+	"unit": "unit", "单元": "unit",
+	"room": "room", "房号": "room", "房间": "room",
+}
+
+// idTypeNames accepts the Chinese document names a spreadsheet may hold.
+var idTypeNames = map[string]gatehouse.IDType{
+	"居民身份证": gatehouse.IDResident, "身份证": gatehouse.IDResident, "护照": gatehouse.IDPassport,
+	"港澳居民来往内地通行证": gatehouse.IDHKMacaoPermit, "回乡证": gatehouse.IDHKMacaoPermit,
+	"台湾居民来往大陆通行证": gatehouse.IDTaiwanPermit, "台胞证": gatehouse.IDTaiwanPermit, "其他": gatehouse.IDOther,
+}
+
+const maxImportRows = 20000
+
+type importResponse struct {
+	Imported int `json:"imported"`
+}
+
+// importResidents reads a CSV (the body, or the multipart field "file") and
+// stores every row or none. Each bad line is reported as "line N: field";
+// line 1 is the header, as a spreadsheet numbers it.
+func (s *Server) importResidents(c *gin.Context) {
+	cid, err := queryID(c, "community_id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if cid == 0 {
+		s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "community_id: is required (in the query string)", Fields: map[string]string{"community_id": "is required"}})
+		return
+	}
+	if _, err := s.scopedCommunity(c, cid); err != nil {
+		s.fail(c, err)
+		return
+	}
+	body, err := importBody(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	residents, err := s.parseResidentsCSV(c, cid, body)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Store.ImportResidents(c.Request.Context(), residents); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(201, importResponse{Imported: len(residents)})
+}
+
+func importBody(c *gin.Context) ([]byte, error) {
+	var r io.Reader = c.Request.Body
+	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		f, _, err := c.Request.FormFile("file")
+		if err != nil {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return nil, jsonError(err)
+			}
+			return nil, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "file: attach the CSV as the form field \"file\"", Fields: map[string]string{"file": "is required"}}
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, jsonError(err)
+	}
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // Excel writes a UTF-8 BOM
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV is empty; the first line must be a header such as name,id_type,id_number,phone,building,unit,room")
+	}
+	return b, nil
+}
+
+func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byte) ([]*gatehouse.Resident, error) {
+	cr := csv.NewReader(bytes.NewReader(body))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "line 1: the header cannot be read as CSV")
+	}
+	col := map[string]int{}
+	var probs gatehouse.Problems
+	for i, h := range header {
+		name, ok := importColumns[strings.ToLower(strings.TrimSpace(h))]
+		if !ok {
+			probs.Add("line 1: "+h, "unknown column; use name, id_type, id_number, phone, building, unit, room")
+			continue
+		}
+		col[name] = i
+	}
+	for _, need := range []string{"name", "id_number", "phone", "building", "unit", "room"} {
+		if _, ok := col[need]; !ok {
+			probs.Add("line 1: "+need, "this column is missing")
+		}
+	}
+	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	var out []*gatehouse.Resident
+	lineOf := map[string]int{} // id hash -> first line
+	var hashes []string
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.Line
+			}
+			probs.Add(fmt.Sprintf("line %d", line), "is not valid CSV")
+			continue
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		if len(out) >= maxImportRows {
+			probs.Add(fmt.Sprintf("line %d", line), fmt.Sprintf("an import holds at most %d residents; split the file", maxImportRows))
+			break
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		idType := gatehouse.IDResident
+		if v := strings.TrimSpace(get("id_type")); v != "" {
+			if t, ok := idTypeNames[v]; ok {
+				idType = t
+			} else {
+				idType = gatehouse.IDType(v)
+			}
+		}
+		r := &gatehouse.Resident{CommunityID: communityID, Name: get("name"), IDType: idType, IDNumber: get("id_number"),
+			Phone: get("phone"), Building: get("building"), Unit: get("unit"), Room: get("room")}
+		r.Normalize()
+		if err := r.Validate(); err != nil {
+			probs.Merge(fmt.Sprintf("line %d: ", line), err)
+			continue
+		}
+		h := s.Lookup.LookupHash(r.IDNumber)
+		if first, dup := lineOf[h]; dup {
+			probs.Add(fmt.Sprintf("line %d: id_number", line), fmt.Sprintf("the same ID number is on line %d", first))
+			continue
+		}
+		lineOf[h] = line
+		hashes = append(hashes, h)
+		out = append(out, r)
+	}
+	if len(out) == 0 && probs.Err() == nil {
+		probs.Add("line 2", "the CSV has a header but no residents")
+	}
+	present, err := s.Store.PresentResidentIDHashes(c.Request.Context(), communityID, hashes)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hashes {
+		if present[h] {
+			probs.Add(fmt.Sprintf("line %d: id_number", lineOf[h]), "already a present resident of this community")
+		}
+	}
+	if err := probs.Err(); err != nil {
+		e := err.(*gatehouse.Error)
+		e.Message = "nothing was imported; " + e.Message
+		return nil, e
+	}
+	return out, nil
+}

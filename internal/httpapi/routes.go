@@ -1,0 +1,70 @@
+package httpapi
+
+import (
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// Role sets used by more than one route.
+var (
+	admin       = []gatehouse.Role{gatehouse.RoleAdmin}
+	managers    = []gatehouse.Role{gatehouse.RoleAdmin, gatehouse.RoleManager}
+	staff       = []gatehouse.Role{gatehouse.RoleAdmin, gatehouse.RoleManager, gatehouse.RoleGuard}
+	residentish = []gatehouse.Role{gatehouse.RoleAdmin, gatehouse.RoleManager, gatehouse.RoleGuard, gatehouse.RolePolice, gatehouse.RoleResident}
+)
+
+// routes is the whole HTTP surface.
+func (s *Server) routes() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = false
+	r.ContextWithFallback = true
+	_ = r.SetTrustedProxies(nil) // ClientIP is the peer unless proxies are configured
+	r.Use(requestIDs, s.accessLog, s.recoverPanics, s.limitBody)
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/auth/login", s.login)
+
+	authed := v1.Group("", s.authenticate)
+	users := authed.Group("", s.anyUser)
+	users.POST("/auth/logout", s.logout)
+	users.GET("/auth/me", s.me)
+
+	users.POST("/communities", s.allow(admin...), s.createCommunity)
+	users.GET("/communities", s.listCommunities)
+	users.GET("/communities/:id", s.getCommunity)
+	users.PATCH("/communities/:id", s.allow(managers...), s.updateCommunity)
+
+	users.POST("/users", s.allow(managers...), s.createUser)
+	users.GET("/users", s.allow(managers...), s.listUsers)
+	users.GET("/users/:id", s.allow(managers...), s.getUser)
+	users.PATCH("/users/:id", s.allow(managers...), s.updateUser)
+
+	users.POST("/residents", s.allow(managers...), s.createResident)
+	users.POST("/residents/import", s.allow(managers...), s.importResidents)
+	users.GET("/residents", s.allow(residentish...), s.listResidents)
+	users.GET("/residents/:id", s.allow(residentish...), s.getResident)
+	users.PATCH("/residents/:id", s.allow(managers...), s.updateResident)
+	users.DELETE("/residents/:id", s.allow(managers...), s.deleteResident)
+
+	users.POST("/gates", s.allow(managers...), s.createGate)
+	users.GET("/gates", s.allow(staff...), s.listGates)
+	users.GET("/gates/:id", s.allow(staff...), s.getGate)
+	users.PATCH("/gates/:id", s.allow(managers...), s.updateGate)
+	users.POST("/gates/:id/rotate-key", s.allow(managers...), s.rotateGateKey)
+
+	r.NoRoute(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			s.fail(c, gatehouse.Errorf(gatehouse.ENOTFOUND, "no such API route: %s %s", c.Request.Method, c.Request.URL.Path))
+			return
+		}
+		s.fail(c, gatehouse.Errorf(gatehouse.ENOTFOUND, "not found"))
+	})
+	return r
+}

@@ -1,0 +1,379 @@
+// Package httpapi is Gatehouse's HTTP surface on gin: routes, handlers,
+// request and response bodies, authentication and the one error path. It
+// knows the store only through the interfaces declared here.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/password"
+)
+
+// Store is what the HTTP layer needs of storage.
+type Store interface {
+	Ping(ctx context.Context) error
+	CheckSchema(ctx context.Context) error
+
+	CreateCommunity(ctx context.Context, c *gatehouse.Community) error
+	Community(ctx context.Context, id int64) (*gatehouse.Community, error)
+	Communities(ctx context.Context, ids []int64, page gatehouse.Page) ([]*gatehouse.Community, int64, error)
+	UpdateCommunity(ctx context.Context, c *gatehouse.Community) error
+
+	CreateUser(ctx context.Context, u *gatehouse.User) error
+	User(ctx context.Context, id int64) (*gatehouse.User, error)
+	UserByUsername(ctx context.Context, username string) (*gatehouse.User, error)
+	Users(ctx context.Context, f gatehouse.UserFilter, page gatehouse.Page) ([]*gatehouse.User, int64, error)
+	UpdateUser(ctx context.Context, id int64, p gatehouse.UserPatch) error
+	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	SessionUser(ctx context.Context, tokenHash string) (*gatehouse.User, time.Time, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+	RecordLoginFailure(ctx context.Context, buckets []string, keep time.Duration) error
+	LoginFailures(ctx context.Context, bucket string, since time.Time) (int64, time.Time, error)
+	ClearLoginFailures(ctx context.Context, bucket string) error
+
+	CreateResident(ctx context.Context, r *gatehouse.Resident) error
+	ImportResidents(ctx context.Context, rs []*gatehouse.Resident) error
+	PresentResidentIDHashes(ctx context.Context, communityID int64, hashes []string) (map[string]bool, error)
+	Resident(ctx context.Context, id int64) (*gatehouse.Resident, error)
+	Residents(ctx context.Context, f gatehouse.ResidentFilter, page gatehouse.Page) ([]*gatehouse.Resident, int64, error)
+	UpdateResident(ctx context.Context, r *gatehouse.Resident) error
+	MoveOutResident(ctx context.Context, id int64) error
+
+	CreateGate(ctx context.Context, g *gatehouse.Gate, keyHash string) error
+	Gate(ctx context.Context, id int64) (*gatehouse.Gate, error)
+	GateByKeyHash(ctx context.Context, h string) (*gatehouse.Gate, error)
+	Gates(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.Gate, int64, error)
+	UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (*gatehouse.Gate, error)
+}
+
+// Hasher makes keyed hashes of ID numbers for exact lookup.
+type Hasher interface {
+	LookupHash(value string) string
+}
+
+// Config holds the dependencies and settings of the HTTP layer.
+type Config struct {
+	Store     Store
+	Lookup    Hasher
+	Passwords password.Hasher
+	Logger    *slog.Logger
+	Now       func() time.Time // the clock; tests move it instead of sleeping
+	DefaultTZ string           // time zone of new communities
+
+	SessionTTL      time.Duration // how long a login token lives
+	LoginWindow     time.Duration // the window of failed-login counting
+	LoginPerAccount int           // failures of one account in the window before 429
+	LoginPerAddress int           // failures from one address in the window before 429
+	MaxBodyBytes    int64         // larger request bodies answer 413
+}
+
+// Server serves the API.
+type Server struct {
+	Config
+	engine *gin.Engine
+}
+
+// New builds the HTTP handler. Zero settings take sensible defaults.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Passwords.Cost == 0 {
+		cfg.Passwords = password.Default
+	}
+	if cfg.DefaultTZ == "" {
+		cfg.DefaultTZ = "Asia/Shanghai"
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.LoginWindow == 0 {
+		cfg.LoginWindow = 15 * time.Minute
+	}
+	if cfg.LoginPerAccount == 0 {
+		cfg.LoginPerAccount = 10
+	}
+	if cfg.LoginPerAddress == 0 {
+		cfg.LoginPerAddress = 50
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{Config: cfg}
+	s.engine = s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// statusOf maps domain error codes to HTTP statuses.
+var statusOf = map[string]int{
+	gatehouse.EBADREQUEST:   http.StatusBadRequest,
+	gatehouse.EINVALID:      http.StatusUnprocessableEntity,
+	gatehouse.ENOTFOUND:     http.StatusNotFound,
+	gatehouse.ECONFLICT:     http.StatusConflict,
+	gatehouse.EUNAUTHORIZED: http.StatusUnauthorized,
+	gatehouse.EFORBIDDEN:    http.StatusForbidden,
+	gatehouse.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	gatehouse.ERATELIMITED:  http.StatusTooManyRequests,
+	gatehouse.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	gatehouse.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status of an error.
+func ErrorStatus(err error) int {
+	if st, ok := statusOf[gatehouse.ErrorCode(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// fail is the one path every error takes to the client. Internal errors are
+// logged with the request id and shown only as "Internal error.".
+func (s *Server) fail(c *gin.Context, err error) {
+	code := gatehouse.ErrorCode(err)
+	if errors.Is(err, context.Canceled) {
+		c.Abort()
+		return
+	}
+	if code == gatehouse.EINTERNAL {
+		s.Logger.Error("request failed", "request_id", requestID(c), "route", c.FullPath(), "err", err.Error())
+	}
+	body := errorBody{Error: errorDetail{Code: code, Message: gatehouse.ErrorMessage(err)}}
+	var e *gatehouse.Error
+	if errors.As(err, &e) {
+		body.Error.Fields = e.Fields
+	}
+	if code == gatehouse.EUNAUTHORIZED {
+		c.Header("WWW-Authenticate", `Bearer realm="gatehouse"`)
+	}
+	c.AbortWithStatusJSON(ErrorStatus(err), body)
+}
+
+// decode reads a JSON body strictly into dst: unknown fields, wrong types,
+// trailing data and over-large bodies are errors that say what is wrong.
+func decode(c *gin.Context, dst any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(dst)
+	if err == nil {
+		if dec.More() {
+			return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body holds more than one JSON value")
+		}
+		return nil
+	}
+	return jsonError(err)
+}
+
+// jsonError turns an encoding/json error into a caller-facing error.
+func jsonError(err error) error {
+	var (
+		maxErr    *http.MaxBytesError
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		return gatehouse.Errorf(gatehouse.ETOOLARGE, "the body is larger than %d bytes", maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body is empty; send a JSON object")
+	case errors.As(err, &syntaxErr):
+		return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body is not valid JSON (at byte %d)", syntaxErr.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body is not valid JSON (it ends too early)")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body must be a JSON object")
+		}
+		return &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: field + ": must be " + jsonKind(typeErr.Type.Kind().String()),
+			Fields: map[string]string{field: "must be " + jsonKind(typeErr.Type.Kind().String())}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: field + ": unknown field",
+			Fields: map[string]string{field: "unknown field"}}
+	}
+	return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body could not be read as JSON")
+}
+
+func jsonKind(k string) string {
+	switch {
+	case strings.HasPrefix(k, "int"), strings.HasPrefix(k, "uint"):
+		return "a whole number"
+	case strings.HasPrefix(k, "float"):
+		return "a number"
+	case k == "string":
+		return "a string"
+	case k == "bool":
+		return "true or false"
+	case k == "slice", k == "array":
+		return "a list"
+	case k == "struct", k == "map", k == "ptr":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// idParam reads a positive integer path parameter; anything else is 404,
+// the same as an id that does not exist.
+func idParam(c *gin.Context, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, gatehouse.NotFound(what)
+	}
+	return id, nil
+}
+
+// queryID reads an optional positive integer query parameter.
+func queryID(c *gin.Context, name string) (int64, error) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: name + ": must be a positive whole number",
+			Fields: map[string]string{name: "must be a positive whole number"}}
+	}
+	return id, nil
+}
+
+// page reads cursor and limit.
+func page(c *gin.Context) (gatehouse.Page, error) {
+	var p gatehouse.Page
+	var probs gatehouse.Problems
+	if v := c.Query("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		probs.Check(err == nil && n > 0, "cursor", "must be a next_cursor from an earlier page")
+		p.After = n
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		probs.Check(err == nil && n >= 1 && n <= gatehouse.MaxPageLimit, "limit", fmt.Sprintf("must be a whole number from 1 to %d", gatehouse.MaxPageLimit))
+		p.Limit = n
+	}
+	if err := probs.Err(); err != nil {
+		e := err.(*gatehouse.Error)
+		e.Code = gatehouse.EBADREQUEST
+		return p, e
+	}
+	return p, nil
+}
+
+// listBody is the shape of every list.
+type listBody[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func list[T any](items []T, next int64) listBody[T] {
+	if items == nil {
+		items = []T{}
+	}
+	b := listBody[T]{Items: items}
+	if next != 0 {
+		s := strconv.FormatInt(next, 10)
+		b.NextCursor = &s
+	}
+	return b
+}
+
+// newRequestID makes a short random id for logs and the X-Request-ID header.
+func newRequestID() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// context keys.
+const (
+	ctxRequestID = "gatehouse.request_id"
+	ctxPrincipal = "gatehouse.principal"
+	ctxToken     = "gatehouse.token_hash"
+)
+
+// requestIDs gives every request an id (a sane incoming X-Request-ID is kept)
+// and echoes it in the response.
+func requestIDs(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) {
+		id = newRequestID()
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+// accessLog writes one line per request: route (not the raw path, which may
+// carry ids), status and duration; never bodies, codes or query strings.
+func (s *Server) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		slog.String("request_id", requestID(c)),
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.Int("status", c.Writer.Status()),
+		slog.Duration("duration", time.Since(start)),
+	)
+}
+
+// limitBody caps request bodies; reading past the cap fails with 413.
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.MaxBodyBytes {
+		s.fail(c, gatehouse.Errorf(gatehouse.ETOOLARGE, "the body is larger than %d bytes", s.MaxBodyBytes))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.MaxBodyBytes)
+	c.Next()
+}
+
+// recoverPanics turns a panic into a logged internal error, never a stack
+// trace in a response.
+func (s *Server) recoverPanics(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.fail(c, fmt.Errorf("panic: %v", v))
+		}
+	}()
+	c.Next()
+}

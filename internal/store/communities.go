@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"gatehouse/internal/gatehouse"
+)
+
+type communityRow struct {
+	ID                   int64 `gorm:"primaryKey"`
+	Name                 string
+	Address              string
+	AntiPassback         bool
+	TimeZone             string
+	MaxPassDays          int
+	OnsiteThresholdHours int
+	CreatedAt            int64 `gorm:"autoCreateTime:false"`
+	UpdatedAt            int64 `gorm:"autoUpdateTime:false"`
+}
+
+func (communityRow) TableName() string { return "communities" }
+
+func (r *communityRow) domain() *gatehouse.Community {
+	return &gatehouse.Community{
+		ID: r.ID, Name: r.Name, Address: r.Address, AntiPassback: r.AntiPassback,
+		TimeZone: r.TimeZone, MaxPassDays: r.MaxPassDays, OnsiteThresholdHours: r.OnsiteThresholdHours,
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+// CreateCommunity stores a validated community and sets its ID and times.
+func (db *DB) CreateCommunity(ctx context.Context, c *gatehouse.Community) error {
+	now := db.now()
+	row := communityRow{
+		Name: c.Name, Address: c.Address, AntiPassback: c.AntiPassback, TimeZone: c.TimeZone,
+		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if err := db.w.WithContext(ctx).Create(&row).Error; err != nil {
+		return internal("create community", err)
+	}
+	*c = *row.domain()
+	return nil
+}
+
+// Community returns one community, or ENOTFOUND.
+func (db *DB) Community(ctx context.Context, id int64) (*gatehouse.Community, error) {
+	var row communityRow
+	err := db.r.WithContext(ctx).Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.NotFound("community")
+	} else if err != nil {
+		return nil, internal("read community", err)
+	}
+	return row.domain(), nil
+}
+
+// Communities lists communities by id; ids nil means all, empty means none.
+func (db *DB) Communities(ctx context.Context, ids []int64, page gatehouse.Page) ([]*gatehouse.Community, int64, error) {
+	if ids != nil && len(ids) == 0 {
+		return nil, 0, nil
+	}
+	q := db.r.WithContext(ctx).Model(&communityRow{})
+	if ids != nil {
+		q = q.Where("id IN ?", ids)
+	}
+	var rows []communityRow
+	limit := pageLimit(page)
+	if err := q.Where("id > ?", page.After).Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, internal("list communities", err)
+	}
+	out := make([]*gatehouse.Community, 0, len(rows))
+	for i := range rows {
+		out = append(out, rows[i].domain())
+	}
+	out, next := cut(out, limit, func(c *gatehouse.Community) int64 { return c.ID })
+	return out, next, nil
+}
+
+// UpdateCommunity stores changed settings of a validated community.
+func (db *DB) UpdateCommunity(ctx context.Context, c *gatehouse.Community) error {
+	now := db.now()
+	res := db.w.WithContext(ctx).Model(&communityRow{}).Where("id = ?", c.ID).Updates(map[string]any{
+		"name": c.Name, "address": c.Address, "anti_passback": c.AntiPassback, "time_zone": c.TimeZone,
+		"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "updated_at": now,
+	})
+	if res.Error != nil {
+		return internal("update community", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return gatehouse.NotFound("community")
+	}
+	c.UpdatedAt = fromMicros(now)
+	return nil
+}
+
+// pageLimit returns the page size, within bounds.
+func pageLimit(p gatehouse.Page) int {
+	switch {
+	case p.Limit <= 0:
+		return gatehouse.DefaultPageLimit
+	case p.Limit > gatehouse.MaxPageLimit:
+		return gatehouse.MaxPageLimit
+	}
+	return p.Limit
+}
+
+// cut drops the extra row fetched to learn whether another page follows and
+// returns the cursor of that next page (0: none).
+func cut[T any](items []T, limit int, id func(T) int64) ([]T, int64) {
+	if len(items) <= limit {
+		return items, 0
+	}
+	items = items[:limit]
+	return items, id(items[len(items)-1])
+}

@@ -1,0 +1,382 @@
+// Package store keeps Gatehouse's data in SQLite (embedded default) or
+// MySQL/MariaDB through gorm. It maps private row structs to domain types and
+// gorm and driver errors to domain errors; it never imports gin.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/keys"
+	"gatehouse/migrations"
+)
+
+// Dialects Gatehouse stores data in.
+const (
+	SQLite = "sqlite"
+	MySQL  = "mysql"
+)
+
+// DB is the store. Its methods take a context first and return domain types
+// and domain errors.
+type DB struct {
+	dialect string
+	w       *gorm.DB // writes; on SQLite the single writer connection
+	r       *gorm.DB // reads; on SQLite a pool of read-only connections
+	keys    *keys.Keys
+
+	// Now is the clock; tests replace it to move time without sleeping.
+	Now func() time.Time
+}
+
+// Open connects to the database of dialect driver at dsn. It does not touch
+// the schema: call Migrate or CheckSchema next.
+func Open(ctx context.Context, driver, dsn string, k *keys.Keys) (*DB, error) {
+	db := &DB{dialect: driver, keys: k, Now: time.Now}
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard, // errors are returned and logged by the caller
+		SkipDefaultTransaction: true,           // single statements need no wrapping transaction
+		PrepareStmt:            false,
+	}
+	switch driver {
+	case SQLite:
+		if err := openSQLite(db, dsn, cfg); err != nil {
+			return nil, err
+		}
+	case MySQL:
+		if err := openMySQL(db, dsn, cfg); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("unknown database driver %q: use sqlite or mysql", driver)
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openSQLite(db *DB, path string, cfg *gorm.Config) error {
+	if path != ":memory:" && !strings.HasPrefix(path, "file:") {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return fmt.Errorf("cannot create the database directory %s: %w", dir, err)
+			}
+		}
+	}
+	common := url.Values{}
+	common.Add("_pragma", "busy_timeout(10000)") // wait for the writer rather than fail with SQLITE_BUSY
+	common.Add("_pragma", "foreign_keys(1)")     // the schema's REFERENCES are enforced
+	common.Add("_pragma", "journal_mode(WAL)")   // readers do not block the writer, nor it them
+	common.Add("_pragma", "synchronous(FULL)")   // a commit is on disk before a grant is answered
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	w, err := gorm.Open(sqlite.Open(path+sep+common.Encode()+"&_txlock=immediate"), cfg)
+	if err != nil {
+		return fmt.Errorf("cannot open SQLite database %s: %w", path, err)
+	}
+	wdb, err := w.DB()
+	if err != nil {
+		return err
+	}
+	// SQLite allows one writer at a time: one connection makes writers queue in
+	// Go instead of spinning on SQLITE_BUSY.
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+
+	ro := url.Values{}
+	for _, p := range common["_pragma"] {
+		ro.Add("_pragma", p)
+	}
+	ro.Add("_pragma", "query_only(1)") // a read connection can never write by mistake
+	r, err := gorm.Open(sqlite.Open(path+sep+ro.Encode()), cfg)
+	if err != nil {
+		return fmt.Errorf("cannot open SQLite database %s: %w", path, err)
+	}
+	rdb, err := r.DB()
+	if err != nil {
+		return err
+	}
+	// Reads run in parallel in WAL mode; a few connections cover two cores.
+	rdb.SetMaxOpenConns(8)
+	rdb.SetMaxIdleConns(8)
+	db.w, db.r = w, r
+	return nil
+}
+
+func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
+	mc, err := mysqldriver.ParseDSN(dsn)
+	if err != nil {
+		return fmt.Errorf("GATEHOUSE_DB_DSN is not a MySQL DSN: %v", err)
+	}
+	// Times are BIGINT microseconds, so no parseTime is needed; these keep text
+	// and errors predictable whatever the server's defaults are.
+	if mc.Params == nil {
+		mc.Params = map[string]string{}
+	}
+	if _, ok := mc.Params["charset"]; !ok {
+		mc.Params["charset"] = "utf8mb4"
+	}
+	mc.Timeout = orDefault(mc.Timeout, 5*time.Second)
+	g, err := gorm.Open(mysql.New(mysql.Config{DSNConfig: mc}), cfg)
+	if err != nil {
+		return fmt.Errorf("cannot open MySQL database: %w", err)
+	}
+	sdb, err := g.DB()
+	if err != nil {
+		return err
+	}
+	// Connections are recycled well before MySQL's default wait_timeout (8 h)
+	// and any proxy idle timeout, so a pooled connection is never found dead.
+	sdb.SetConnMaxLifetime(3 * time.Minute)
+	sdb.SetConnMaxIdleTime(time.Minute)
+	// Enough connections for concurrent scans without exhausting max_connections
+	// (151 by default) when several instances share one server.
+	sdb.SetMaxOpenConns(32)
+	sdb.SetMaxIdleConns(32)
+	db.w, db.r = g, g
+	return nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
+
+// UseKeys sets the keys that seal and hash ID numbers (when they are loaded
+// after the database is reached).
+func (db *DB) UseKeys(k *keys.Keys) { db.keys = k }
+
+// Dialect returns sqlite or mysql.
+func (db *DB) Dialect() string { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	for _, g := range []*gorm.DB{db.w, db.r} {
+		s, err := g.DB()
+		if err != nil {
+			return err
+		}
+		if err := s.PingContext(ctx); err != nil {
+			return fmt.Errorf("cannot reach the %s database: %w", db.dialect, err)
+		}
+	}
+	return nil
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	var errs []error
+	seen := map[*sql.DB]bool{}
+	for _, g := range []*gorm.DB{db.r, db.w} {
+		if g == nil {
+			continue
+		}
+		s, err := g.DB()
+		if err != nil || seen[s] {
+			continue
+		}
+		seen[s] = true
+		if db.dialect == SQLite && g == db.w {
+			// Fold the WAL back into the main file so that a copy of the
+			// .db alone is complete.
+			_ = g.Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error
+		}
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// now returns the store clock in Unix microseconds, the form of every stored time.
+func (db *DB) now() int64 { return db.Now().UnixMicro() }
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func fromMicrosPtr(us *int64) *time.Time {
+	if us == nil {
+		return nil
+	}
+	t := fromMicros(*us)
+	return &t
+}
+
+// SchemaStatus says how the database's schema compares with this binary's.
+type SchemaStatus struct {
+	Current int64 // version recorded in the database; 0 when empty
+	Target  int64 // newest version embedded in this binary
+}
+
+// UpToDate reports whether the schema is exactly the binary's.
+func (s SchemaStatus) UpToDate() bool { return s.Current == s.Target }
+
+func (db *DB) provider() (*goose.Provider, error) {
+	fsys, err := migrations.FS(db.dialect)
+	if err != nil {
+		return nil, err
+	}
+	dialect := goose.DialectSQLite3
+	if db.dialect == MySQL {
+		dialect = goose.DialectMySQL
+	}
+	sdb, err := db.w.DB()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, sdb, fsys)
+}
+
+// Schema reads the schema version of the database and of this binary.
+func (db *DB) Schema(ctx context.Context) (SchemaStatus, error) {
+	p, err := db.provider()
+	if err != nil {
+		return SchemaStatus{}, err
+	}
+	cur, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return SchemaStatus{}, fmt.Errorf("cannot read the schema version: %w", err)
+	}
+	return SchemaStatus{Current: cur, Target: target}, nil
+}
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns the versions applied.
+func (db *DB) Migrate(ctx context.Context) ([]int64, error) {
+	p, err := db.provider()
+	if err != nil {
+		return nil, err
+	}
+	cur, target, err := p.GetVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the schema version: %w", err)
+	}
+	if cur > target {
+		return nil, &SchemaError{SchemaStatus{cur, target}}
+	}
+	res, err := p.Up(ctx)
+	var applied []int64
+	for _, r := range res {
+		if r.Error == nil {
+			applied = append(applied, r.Source.Version)
+		}
+	}
+	if err != nil {
+		return applied, fmt.Errorf("migration failed: %w", err)
+	}
+	return applied, nil
+}
+
+// SchemaError says that the schema is behind or ahead of the binary, and what to run.
+type SchemaError struct{ Status SchemaStatus }
+
+func (e *SchemaError) Error() string {
+	s := e.Status
+	if s.Current < s.Target {
+		return fmt.Sprintf("database schema is at version %d but this gatehouse needs %d: run `gatehouse migrate` (with the same database settings) first", s.Current, s.Target)
+	}
+	return fmt.Sprintf("database schema is at version %d, newer than this gatehouse (%d): run the gatehouse release that migrated it, or a newer one", s.Current, s.Target)
+}
+
+// CheckSchema returns a *SchemaError unless the schema is exactly current.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	s, err := db.Schema(ctx)
+	if err != nil {
+		return err
+	}
+	if !s.UpToDate() {
+		return &SchemaError{s}
+	}
+	return nil
+}
+
+// isDuplicate reports whether err is a unique-key violation on either dialect.
+func isDuplicate(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	var me *mysqldriver.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isRetryable reports whether err is a deadlock, a lock wait timeout or a
+// Galera certification failure (reported as a deadlock), after which the
+// whole transaction may simply run again.
+func isRetryable(err error) bool {
+	var me *mysqldriver.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205
+	}
+	return false
+}
+
+// internal wraps an unexpected database error; the message stays in logs.
+func internal(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ge *gatehouse.Error
+	if errors.As(err, &ge) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// transact runs fn in a write transaction, retrying it when MySQL (or a
+// Galera cluster) reports a deadlock or certification conflict.
+func (db *DB) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var err error
+	for attempt := 0; attempt < 8; attempt++ {
+		err = db.w.WithContext(ctx).Transaction(fn)
+		if !isRetryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(1+attempt*attempt) * 2 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// MigrateDownTo rolls the schema back to version (for operators undoing a
+// release, and for tests of the schema check).
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.provider()
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, version)
+	return err
+}

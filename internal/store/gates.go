@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"gatehouse/internal/gatehouse"
+)
+
+type gateRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CommunityID int64
+	Name        string
+	KeyHash     string
+	KeyPrefix   string
+	DisabledAt  *int64
+	LastSeenAt  *int64
+	CreatedAt   int64 `gorm:"autoCreateTime:false"`
+	UpdatedAt   int64 `gorm:"autoUpdateTime:false"`
+}
+
+func (gateRow) TableName() string { return "gates" }
+
+func (r *gateRow) domain() *gatehouse.Gate {
+	return &gatehouse.Gate{
+		ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, KeyPrefix: r.KeyPrefix,
+		DisabledAt: fromMicrosPtr(r.DisabledAt), LastSeenAt: fromMicrosPtr(r.LastSeenAt),
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+}
+
+// CreateGate stores a gate with the hash of its device key.
+func (db *DB) CreateGate(ctx context.Context, g *gatehouse.Gate, keyHash string) error {
+	now := db.now()
+	row := gateRow{CommunityID: g.CommunityID, Name: g.Name, KeyHash: keyHash, KeyPrefix: g.KeyPrefix, CreatedAt: now, UpdatedAt: now}
+	err := db.w.WithContext(ctx).Create(&row).Error
+	if isForeignKey(err) {
+		return gatehouse.FieldError("community_id", "no such community")
+	} else if err != nil {
+		return internal("create gate", err)
+	}
+	*g = *row.domain()
+	return nil
+}
+
+// Gate returns one gate, or ENOTFOUND.
+func (db *DB) Gate(ctx context.Context, id int64) (*gatehouse.Gate, error) {
+	var row gateRow
+	err := db.r.WithContext(ctx).Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.NotFound("gate")
+	} else if err != nil {
+		return nil, internal("read gate", err)
+	}
+	return row.domain(), nil
+}
+
+// GateByKeyHash returns the enabled gate whose device key hashes to h, or
+// EUNAUTHORIZED.
+func (db *DB) GateByKeyHash(ctx context.Context, h string) (*gatehouse.Gate, error) {
+	var row gateRow
+	err := db.r.WithContext(ctx).Where("key_hash = ? AND disabled_at IS NULL", h).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "unknown or disabled device key")
+	} else if err != nil {
+		return nil, internal("read gate by key", err)
+	}
+	return row.domain(), nil
+}
+
+// Gates lists gates of communities (nil: all) in id order.
+func (db *DB) Gates(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.Gate, int64, error) {
+	if communityIDs != nil && len(communityIDs) == 0 {
+		return nil, 0, nil
+	}
+	q := db.r.WithContext(ctx).Model(&gateRow{}).Where("id > ?", page.After)
+	if communityIDs != nil {
+		q = q.Where("community_id IN ?", communityIDs)
+	}
+	limit := pageLimit(page)
+	var rows []gateRow
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, internal("list gates", err)
+	}
+	out := make([]*gatehouse.Gate, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	out, next := cut(out, limit, func(g *gatehouse.Gate) int64 { return g.ID })
+	return out, next, nil
+}
+
+// UpdateGate applies a patch and returns the gate as stored.
+func (db *DB) UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (*gatehouse.Gate, error) {
+	now := db.now()
+	set := map[string]any{"updated_at": now}
+	if p.Name != nil {
+		set["name"] = *p.Name
+	}
+	if p.Disabled != nil {
+		if *p.Disabled {
+			set["disabled_at"] = gorm.Expr("COALESCE(disabled_at, ?)", now)
+		} else {
+			set["disabled_at"] = nil
+		}
+	}
+	if p.KeyHash != nil {
+		set["key_hash"], set["key_prefix"] = *p.KeyHash, *p.KeyPrefix
+	}
+	res := db.w.WithContext(ctx).Model(&gateRow{}).Where("id = ?", id).Updates(set)
+	if res.Error != nil {
+		return nil, internal("update gate", res.Error)
+	} else if res.RowsAffected == 0 {
+		return nil, gatehouse.NotFound("gate")
+	}
+	var row gateRow
+	if err := db.w.WithContext(ctx).Take(&row, id).Error; err != nil {
+		return nil, internal("read gate", err)
+	}
+	return row.domain(), nil
+}

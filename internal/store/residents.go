@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"gatehouse/internal/gatehouse"
+)
+
+type residentRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CommunityID int64
+	Name        string
+	IDType      string
+	IDEnc       []byte
+	IDHash      string
+	IDMasked    string
+	Phone       string
+	Building    string
+	Unit        string
+	Room        string
+	Active      *bool
+	MovedOutAt  *int64
+	CreatedAt   int64 `gorm:"autoCreateTime:false"`
+	UpdatedAt   int64 `gorm:"autoUpdateTime:false"`
+}
+
+func (residentRow) TableName() string { return "residents" }
+
+func (db *DB) residentDomain(r *residentRow) (*gatehouse.Resident, error) {
+	plain, err := db.keys.OpenID(r.IDEnc)
+	if err != nil {
+		return nil, fmt.Errorf("store: resident %d: cannot decrypt the ID number (is the key directory the one this database was made with?): %w", r.ID, err)
+	}
+	return &gatehouse.Resident{
+		ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, IDType: gatehouse.IDType(r.IDType),
+		IDNumber: plain, IDMasked: r.IDMasked, Phone: r.Phone,
+		Building: r.Building, Unit: r.Unit, Room: r.Room, MovedOutAt: fromMicrosPtr(r.MovedOutAt),
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}, nil
+}
+
+func (db *DB) residentRow(r *gatehouse.Resident, now int64) residentRow {
+	active := true
+	return residentRow{
+		CommunityID: r.CommunityID, Name: r.Name, IDType: string(r.IDType),
+		IDEnc: db.keys.SealID(r.IDNumber), IDHash: db.keys.LookupHash(r.IDNumber), IDMasked: gatehouse.MaskIDNumber(r.IDNumber),
+		Phone: r.Phone, Building: r.Building, Unit: r.Unit, Room: r.Room, Active: &active,
+		CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+var errDuplicateResident = &gatehouse.Error{Code: gatehouse.ECONFLICT,
+	Message: "a present resident of this community already has this ID number",
+	Fields:  map[string]string{"id_number": "already registered for a present resident of this community"}}
+
+// CreateResident stores a validated resident, its ID number sealed and hashed.
+func (db *DB) CreateResident(ctx context.Context, r *gatehouse.Resident) error {
+	row := db.residentRow(r, db.now())
+	err := db.w.WithContext(ctx).Create(&row).Error
+	if isDuplicate(err) {
+		return errDuplicateResident
+	} else if isForeignKey(err) {
+		return gatehouse.FieldError("community_id", "no such community")
+	} else if err != nil {
+		return internal("create resident", err)
+	}
+	r.ID, r.IDMasked = row.ID, row.IDMasked
+	r.CreatedAt, r.UpdatedAt = fromMicros(row.CreatedAt), fromMicros(row.UpdatedAt)
+	return nil
+}
+
+// ImportResidents stores all residents in one transaction or none of them.
+// A clash with a present resident is reported by 1-based position in rs.
+func (db *DB) ImportResidents(ctx context.Context, rs []*gatehouse.Resident) error {
+	now := db.now()
+	rows := make([]residentRow, len(rs))
+	for i, r := range rs {
+		rows[i] = db.residentRow(r, now)
+	}
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		for i := range rows {
+			if err := tx.Create(&rows[i]).Error; err != nil {
+				if isDuplicate(err) {
+					return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: fmt.Sprintf("record %d: %s", i+1, errDuplicateResident.Message),
+						Fields: map[string]string{fmt.Sprint(i + 1): errDuplicateResident.Message}}
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return internal("import residents", err)
+	}
+	for i, r := range rs {
+		r.ID, r.IDMasked, r.CreatedAt, r.UpdatedAt = rows[i].ID, rows[i].IDMasked, fromMicros(now), fromMicros(now)
+	}
+	return nil
+}
+
+// PresentResidentIDHashes returns which of the given ID hashes belong to a
+// present resident of the community (for import pre-checks).
+func (db *DB) PresentResidentIDHashes(ctx context.Context, communityID int64, hashes []string) (map[string]bool, error) {
+	found := map[string]bool{}
+	for start := 0; start < len(hashes); start += 500 {
+		end := min(start+500, len(hashes))
+		var hs []string
+		err := db.r.WithContext(ctx).Model(&residentRow{}).Where("community_id = ? AND active = 1 AND id_hash IN ?", communityID, hashes[start:end]).Pluck("id_hash", &hs).Error
+		if err != nil {
+			return nil, internal("check resident ids", err)
+		}
+		for _, h := range hs {
+			found[h] = true
+		}
+	}
+	return found, nil
+}
+
+// Resident returns one resident (present or moved out), or ENOTFOUND.
+func (db *DB) Resident(ctx context.Context, id int64) (*gatehouse.Resident, error) {
+	var row residentRow
+	err := db.r.WithContext(ctx).Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.NotFound("resident")
+	} else if err != nil {
+		return nil, internal("read resident", err)
+	}
+	return db.residentDomain(&row)
+}
+
+// Residents lists residents in id order.
+func (db *DB) Residents(ctx context.Context, f gatehouse.ResidentFilter, page gatehouse.Page) ([]*gatehouse.Resident, int64, error) {
+	if f.CommunityIDs != nil && len(f.CommunityIDs) == 0 {
+		return nil, 0, nil
+	}
+	q := db.r.WithContext(ctx).Model(&residentRow{}).Where("id > ?", page.After)
+	if f.CommunityIDs != nil {
+		q = q.Where("community_id IN ?", f.CommunityIDs)
+	}
+	if h := f.Household; h != nil {
+		q = q.Where("community_id = ? AND building = ? AND unit = ? AND room = ?", h.CommunityID, h.Building, h.Unit, h.Room)
+	}
+	if f.Building != "" {
+		q = q.Where("building = ?", f.Building)
+	}
+	if !f.IncludeMovedOut {
+		q = q.Where("active = 1")
+	}
+	if s := strings.TrimSpace(f.Query); s != "" {
+		like := "%" + escapeLike(s) + "%"
+		q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR id_hash = ?)",
+			like, like, s, db.keys.LookupHash(gatehouse.NormalizeIDNumber(s)))
+	}
+	limit := pageLimit(page)
+	var rows []residentRow
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, internal("list residents", err)
+	}
+	out := make([]*gatehouse.Resident, 0, len(rows))
+	for i := range rows {
+		r, err := db.residentDomain(&rows[i])
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	out, next := cut(out, limit, func(r *gatehouse.Resident) int64 { return r.ID })
+	return out, next, nil
+}
+
+// UpdateResident stores the changed fields of a validated present resident.
+func (db *DB) UpdateResident(ctx context.Context, r *gatehouse.Resident) error {
+	now := db.now()
+	set := map[string]any{
+		"name": r.Name, "id_type": string(r.IDType), "id_enc": db.keys.SealID(r.IDNumber),
+		"id_hash": db.keys.LookupHash(r.IDNumber), "id_masked": gatehouse.MaskIDNumber(r.IDNumber),
+		"phone": r.Phone, "building": r.Building, "unit": r.Unit, "room": r.Room, "updated_at": now,
+	}
+	res := db.w.WithContext(ctx).Model(&residentRow{}).Where("id = ? AND active = 1", r.ID).Updates(set)
+	if isDuplicate(res.Error) {
+		return errDuplicateResident
+	} else if res.Error != nil {
+		return internal("update resident", res.Error)
+	} else if res.RowsAffected == 0 {
+		return gatehouse.NotFound("resident")
+	}
+	r.IDMasked, r.UpdatedAt = gatehouse.MaskIDNumber(r.IDNumber), fromMicros(now)
+	return nil
+}
+
+// MoveOutResident marks a resident as moved out: gone from lists, codes dead,
+// history kept. The user accounts of the resident are disabled with it.
+func (db *DB) MoveOutResident(ctx context.Context, id int64) error {
+	now := db.now()
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&residentRow{}).Where("id = ? AND active = 1", id).
+			Updates(map[string]any{"active": nil, "moved_out_at": now, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gatehouse.NotFound("resident")
+		}
+		var users []int64
+		if err := tx.Model(&userRow{}).Where("resident_id = ?", id).Pluck("id", &users).Error; err != nil {
+			return err
+		}
+		if len(users) == 0 {
+			return nil
+		}
+		if err := tx.Model(&userRow{}).Where("id IN ?", users).Updates(map[string]any{"disabled": true, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		return tx.Where("user_id IN ?", users).Delete(&sessionRow{}).Error
+	})
+	return internal("move out resident", err)
+}
+
+// escapeLike escapes LIKE wildcards with '!' (the same on both dialects).
+func escapeLike(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return r.Replace(s)
+}
+
+// isForeignKey reports whether err is a foreign-key violation.
+func isForeignKey(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "Error 1452")
+}
