@@ -4,7 +4,7 @@ GO      ?= go
 BIN     ?= bin/gatehouse
 PKGS    := ./...
 
-.PHONY: run build test lint fuzz bench clean
+.PHONY: run build test testdeps lint fuzz bench clean
 
 run:
 	$(GO) run ./cmd/gatehouse serve
@@ -12,8 +12,16 @@ run:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gatehouse
 
-test:
+# The tests need zbarimg (Debian's zbar-tools) to read QR codes back.
+test: testdeps
 	$(GO) test -race -count=1 $(PKGS)
+
+testdeps:
+	@./scripts/testdeps.sh
+
+# A bounded run of the code parser's fuzzer (the seed corpus is committed).
+fuzz:
+	$(GO) test -run '^FuzzParse$$' -fuzz '^FuzzParse$$' -fuzztime $${FUZZTIME:-20s} ./internal/passcode
 
 lint:
 	$(GO) vet $(PKGS)

@@ -14,10 +14,12 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/internal/access"
 	"gatehouse/internal/config"
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/httpapi"
 	"gatehouse/internal/keys"
+	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
 	"gatehouse/internal/store"
 )
@@ -28,6 +30,8 @@ commands:
   serve       run the server (migrates an empty database first)
   migrate     apply pending database migrations
   user        user accounts: user passwd USERNAME
+  keys        code-signing keys: keys list | rotate | remove KID
+  verify-log  check the entry log's hash chains: verify-log [COMMUNITY_ID]
   help        show this text
 
 Every command takes the settings of serve (see gatehouse serve -h).
@@ -61,6 +65,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, getenv, stdout, stderr)
+	case "keys":
+		return keysCmd(ctx, rest, getenv, stdout, stderr)
+	case "verify-log":
+		return verifyLog(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -146,7 +154,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
-	api := httpapi.New(httpapi.Config{Store: db, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone})
+	engine, err := newEngine(ctx, db, log)
+	if err != nil {
+		return err
+	}
+	go refreshKeys(ctx, engine, log)
+
+	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever
@@ -181,6 +195,42 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newEngine loads the code-signing keys, making the first one on a new
+// database, and returns the decision engine.
+func newEngine(ctx context.Context, db *store.DB, log *slog.Logger) (*access.Engine, error) {
+	ks, err := db.SigningKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(ks) == 0 {
+		k, err := db.CreateSigningKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("created the first code-signing key", "kid", k.ID)
+		ks = append(ks, k)
+	}
+	return access.New(db, passcode.NewKeyring(ks), nil), nil
+}
+
+// refreshKeys reloads the signing keys now and then, so that a rotation made
+// elsewhere starts signing here too (verification reloads on its own when it
+// meets a key it does not know).
+func refreshKeys(ctx context.Context, e *access.Engine, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := e.ReloadKeys(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("reloading signing keys failed", "err", err.Error())
+			}
+		}
+	}
 }
 
 // bootstrapAdmin creates the user admin on a database with no users. Its

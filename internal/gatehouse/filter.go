@@ -1,5 +1,7 @@
 package gatehouse
 
+import "time"
+
 // UserFilter narrows a list of users.
 type UserFilter struct {
 	CommunityIDs []int64 // nil: all; users with any of these communities
@@ -27,4 +29,24 @@ type GatePatch struct {
 	Disabled  *bool
 	KeyHash   *string // a new device key: the old one stops working at once
 	KeyPrefix *string
+}
+
+// PassFilter narrows a list of passes.
+type PassFilter struct {
+	CommunityIDs    []int64 // nil: all; empty: none
+	HostResidentIDs []int64 // nil: any host; empty: none
+	Status          string  // one of the Pass* statuses, or "" for all
+}
+
+// EntryFilter narrows the entry log.
+type EntryFilter struct {
+	CommunityIDs []int64 // nil: all; empty: none
+	From, To     time.Time
+	IDNumber     string // exact, any document type
+	Name         string // contains
+	Plate        string
+	GateID       int64
+	PassID       int64
+	Decision     Decision
+	Household    *Household // a resident: entries of its household's guests and members
 }

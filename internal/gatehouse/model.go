@@ -184,6 +184,7 @@ type Resident struct {
 	IDType      IDType
 	IDNumber    string // plain; only set when the caller may see it or on input
 	IDMasked    string
+	IDHash      string // keyed hash of the ID number, set when read from the store
 	Phone       string
 	Building    string
 	Unit        string

@@ -238,3 +238,15 @@ func (s *Server) anyUser(c *gin.Context) {
 	}
 	c.Next()
 }
+
+// gateOr lets gate devices and users of the given roles through.
+func (s *Server) gateOr(roles ...gatehouse.Role) gin.HandlerFunc {
+	users := s.allow(roles...)
+	return func(c *gin.Context) {
+		if principal(c).IsGate() {
+			c.Next()
+			return
+		}
+		users(c)
+	}
+}

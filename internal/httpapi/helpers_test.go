@@ -15,8 +15,10 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"gatehouse/internal/access"
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/httpapi"
+	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/storetest"
@@ -34,11 +36,12 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 // env is one API under test on one database.
 type env struct {
-	t     *testing.T
-	db    *store.DB
-	api   *httpapi.Server
-	clock *clock
-	admin string // the admin's token
+	t      *testing.T
+	db     *store.DB
+	api    *httpapi.Server
+	clock  *clock
+	engine *access.Engine
+	admin  string // the admin's token
 }
 
 // newEnv builds an API on db with an admin account, logged in.
@@ -46,13 +49,19 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	db.Now = clk.Now
+	key, err := db.CreateSigningKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := access.New(db, passcode.NewKeyring([]passcode.Key{key}), clk.Now)
 	api := httpapi.New(httpapi.Config{
 		Store:     db,
+		Engine:    engine,
 		Lookup:    storetest.Keys(t),
 		Passwords: password.Hasher{Cost: bcrypt.MinCost},
 		Now:       clk.Now,
 	})
-	e := &env{t: t, db: db, api: api, clock: clk}
+	e := &env{t: t, db: db, api: api, clock: clk, engine: engine}
 	e.mustUser("admin", gatehouse.RoleAdmin, nil, 0)
 	e.admin = e.login("admin")
 	return e
@@ -187,3 +196,5 @@ func (e *env) resident(token string, community int64, name string, n int, buildi
 func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) { fn(t, newEnv(t, db)) })
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -391,4 +392,40 @@ func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byt
 		return nil, e
 	}
 	return out, nil
+}
+
+type residentCodeResponse struct {
+	Code         string    `json:"code"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	RefreshAfter int       `json:"refresh_after_seconds"`
+	QRPNG        string    `json:"qr_png"` // data: URL of the QR image
+}
+
+// residentCode gives a resident its current rotating code: a new one every
+// 30 seconds, refused at the gate once older than 60, so a screenshot is
+// soon worthless.
+func (s *Server) residentCode(c *gin.Context) {
+	r, err := s.scopedResident(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if p := principal(c); p.ResidentID != r.ID {
+		s.fail(c, gatehouse.NotFound("resident"))
+		return
+	}
+	code, expires, err := s.Engine.ResidentCode(r)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	png, err := s.QR.PNG(code)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	refresh := max(1, int(expires.Sub(s.Now()).Seconds()))
+	c.Header("Cache-Control", "no-store")
+	c.JSON(200, residentCodeResponse{Code: code, ExpiresAt: expires, RefreshAfter: refresh,
+		QRPNG: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)})
 }

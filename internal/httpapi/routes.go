@@ -30,6 +30,7 @@ func (s *Server) routes() *gin.Engine {
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", s.login)
+	v1.GET("/keys", s.keys)
 
 	authed := v1.Group("", s.authenticate)
 	users := authed.Group("", s.anyUser)
@@ -52,12 +53,28 @@ func (s *Server) routes() *gin.Engine {
 	users.GET("/residents/:id", s.allow(residentish...), s.getResident)
 	users.PATCH("/residents/:id", s.allow(managers...), s.updateResident)
 	users.DELETE("/residents/:id", s.allow(managers...), s.deleteResident)
+	users.GET("/residents/:id/code", s.allow(gatehouse.RoleResident), s.residentCode)
 
 	users.POST("/gates", s.allow(managers...), s.createGate)
 	users.GET("/gates", s.allow(staff...), s.listGates)
 	users.GET("/gates/:id", s.allow(staff...), s.getGate)
 	users.PATCH("/gates/:id", s.allow(managers...), s.updateGate)
 	users.POST("/gates/:id/rotate-key", s.allow(managers...), s.rotateGateKey)
+
+	users.POST("/passes", s.allow(gatehouse.RoleResident, gatehouse.RoleGuard, gatehouse.RoleManager, gatehouse.RoleAdmin), s.createPass)
+	users.GET("/passes", s.allow(residentish...), s.listPasses)
+	users.GET("/passes/:id", s.allow(residentish...), s.getPass)
+	users.GET("/passes/:id/qr.png", s.allow(residentish...), s.passQR)
+	users.POST("/passes/:id/revoke", s.allow(gatehouse.RoleResident, gatehouse.RoleGuard, gatehouse.RoleManager, gatehouse.RoleAdmin), s.revokePass)
+
+	users.POST("/watchlist", s.allow(managers...), s.addToWatchlist)
+	users.GET("/watchlist", s.allow(staff...), s.listWatchlist)
+	users.DELETE("/watchlist/:id", s.allow(managers...), s.removeFromWatchlist)
+
+	authed.POST("/scan", s.gateOr(gatehouse.RoleGuard, gatehouse.RoleManager), s.scan)
+
+	users.GET("/entries", s.allow(residentish...), s.listEntries)
+	users.GET("/entries/verify", s.allow(gatehouse.RoleAdmin, gatehouse.RolePolice), s.verifyEntries)
 
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {

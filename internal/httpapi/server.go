@@ -19,7 +19,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gatehouse/internal/access"
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
 )
 
@@ -58,7 +60,33 @@ type Store interface {
 	GateByKeyHash(ctx context.Context, h string) (*gatehouse.Gate, error)
 	Gates(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.Gate, int64, error)
 	UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (*gatehouse.Gate, error)
+
+	CreatePass(ctx context.Context, p *gatehouse.Pass) error
+	Pass(ctx context.Context, id int64) (*gatehouse.Pass, error)
+	Passes(ctx context.Context, f gatehouse.PassFilter, page gatehouse.Page) ([]*gatehouse.Pass, int64, error)
+	RevokePass(ctx context.Context, id, by int64) error
+	VisitorsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Visitor, error)
+	ResidentsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Resident, error)
+
+	Entries(ctx context.Context, f gatehouse.EntryFilter, page gatehouse.Page) ([]*gatehouse.Entry, int64, error)
+	VerifyChains(ctx context.Context, communityIDs []int64) (*gatehouse.ChainReport, error)
+
+	AddToWatchlist(ctx context.Context, w *gatehouse.WatchlistEntry, idNumber string) error
+	Watchlist(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.WatchlistEntry, int64, error)
+	WatchlistEntry(ctx context.Context, id int64) (*gatehouse.WatchlistEntry, error)
+	RemoveFromWatchlist(ctx context.Context, id int64) error
 }
+
+// Engine decides scans and makes codes.
+type Engine interface {
+	Scan(ctx context.Context, req access.ScanRequest) (*access.Outcome, error)
+	PassCode(p *gatehouse.Pass) (string, error)
+	AssignKey(p *gatehouse.Pass) error
+	ResidentCode(r *gatehouse.Resident) (string, time.Time, error)
+	Keys() *passcode.Keyring
+}
+
+var _ Engine = (*access.Engine)(nil)
 
 // Hasher makes keyed hashes of ID numbers for exact lookup.
 type Hasher interface {
@@ -68,6 +96,8 @@ type Hasher interface {
 // Config holds the dependencies and settings of the HTTP layer.
 type Config struct {
 	Store     Store
+	Engine    Engine
+	QR        *passcode.QRCache
 	Lookup    Hasher
 	Passwords password.Hasher
 	Logger    *slog.Logger
@@ -94,6 +124,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.QR == nil {
+		cfg.QR = passcode.NewQRCache(4096)
 	}
 	if cfg.Passwords.Cost == 0 {
 		cfg.Passwords = password.Default

@@ -39,7 +39,14 @@ func (db *DB) CreateCommunity(ctx context.Context, c *gatehouse.Community) error
 		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if err := db.w.WithContext(ctx).Create(&row).Error; err != nil {
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		// The community's entry chain starts empty, with a row to lock.
+		return tx.Create(&chainHeadRow{CommunityID: row.ID}).Error
+	})
+	if err != nil {
 		return internal("create community", err)
 	}
 	*c = *row.domain()

@@ -380,3 +380,9 @@ func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	_, err = p.DownTo(ctx, version)
 	return err
 }
+
+// ExecForTest runs raw SQL on the writer connection. Tests use it to tamper
+// with rows behind the application's back; the server never calls it.
+func (db *DB) ExecForTest(ctx context.Context, sql string, args ...any) error {
+	return db.w.WithContext(ctx).Exec(sql, args...).Error
+}

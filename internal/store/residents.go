@@ -38,7 +38,7 @@ func (db *DB) residentDomain(r *residentRow) (*gatehouse.Resident, error) {
 	}
 	return &gatehouse.Resident{
 		ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, IDType: gatehouse.IDType(r.IDType),
-		IDNumber: plain, IDMasked: r.IDMasked, Phone: r.Phone,
+		IDNumber: plain, IDMasked: r.IDMasked, IDHash: r.IDHash, Phone: r.Phone,
 		Building: r.Building, Unit: r.Unit, Room: r.Room, MovedOutAt: fromMicrosPtr(r.MovedOutAt),
 		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
 	}, nil
@@ -237,4 +237,24 @@ func isForeignKey(err error) bool {
 	}
 	s := err.Error()
 	return strings.Contains(s, "FOREIGN KEY constraint failed") || strings.Contains(s, "Error 1452")
+}
+
+// ResidentsByID returns the residents with the given ids, by id.
+func (db *DB) ResidentsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Resident, error) {
+	out := map[int64]*gatehouse.Resident{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []residentRow
+	if err := db.r.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, internal("read residents", err)
+	}
+	for i := range rows {
+		r, err := db.residentDomain(&rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out[r.ID] = r
+	}
+	return out, nil
 }

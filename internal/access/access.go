@@ -1,0 +1,244 @@
+// Package access is the decision engine: it verifies codes, and in one
+// atomic step per scan reads the pass, decides, consumes a use and appends
+// the entry to the community's hash chain.
+package access
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/passcode"
+)
+
+// Store is what the engine needs of storage.
+type Store interface {
+	gatehouse.ScanStore
+	Community(ctx context.Context, id int64) (*gatehouse.Community, error)
+	SigningKeys(ctx context.Context) ([]passcode.Key, error)
+}
+
+// Engine decides scans. It is safe for concurrent use.
+type Engine struct {
+	store Store
+	keys  *passcode.Keyring
+	now   func() time.Time
+
+	reloadMu   sync.Mutex
+	lastReload time.Time
+}
+
+// New returns an engine over store that verifies with keys.
+func New(store Store, keys *passcode.Keyring, now func() time.Time) *Engine {
+	if now == nil {
+		now = time.Now
+	}
+	return &Engine{store: store, keys: keys, now: now}
+}
+
+// Keys returns the engine's keyring.
+func (e *Engine) Keys() *passcode.Keyring { return e.keys }
+
+// ReloadKeys reads the signing keys from the store: a rotation made by
+// another process (or `gatehouse keys rotate`) takes effect here.
+func (e *Engine) ReloadKeys(ctx context.Context) error {
+	ks, err := e.store.SigningKeys(ctx)
+	if err != nil {
+		return err
+	}
+	e.keys.Set(ks)
+	return nil
+}
+
+// verify parses a code; a code signed by a key this process has not loaded
+// yet triggers one reload (at most once a second) and a second try.
+func (e *Engine) verify(ctx context.Context, s string) (*passcode.Code, error) {
+	c, err := passcode.Parse(s, e.keys)
+	if err == nil {
+		return c, nil
+	}
+	kid, ok := passcode.KeyIDOf(s)
+	if !ok {
+		return nil, err
+	}
+	if _, known := e.keys.PublicKey(kid); known {
+		return nil, err
+	}
+	e.reloadMu.Lock()
+	if e.now().Sub(e.lastReload) >= time.Second {
+		e.lastReload = e.now()
+		if rerr := e.ReloadKeys(ctx); rerr != nil {
+			e.reloadMu.Unlock()
+			return nil, rerr
+		}
+	}
+	e.reloadMu.Unlock()
+	return passcode.Parse(s, e.keys)
+}
+
+// ScanRequest is one code presented at one gate.
+type ScanRequest struct {
+	CommunityID int64 // the gate's community
+	GateID      int64
+	Code        string
+	Direction   gatehouse.Direction
+	GuardID     int64 // a guard scanning at the console; 0 for a device
+}
+
+// Outcome is a decision with what a guard needs on screen.
+type Outcome struct {
+	Entry    *gatehouse.Entry
+	Pass     *gatehouse.Pass     // the pass scanned, if it exists in this community
+	Resident *gatehouse.Resident // the resident whose own code was scanned
+}
+
+// Scan decides one scan and logs it; the answer is a decision, never an
+// error, unless the database fails (then nothing was granted).
+func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
+	var p gatehouse.Problems
+	p.Check(req.Direction.Valid(), "direction", `must be "in" or "out"`)
+	p.Check(req.Code != "", "code", "is required")
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	community, err := e.store.Community(ctx, req.CommunityID)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now().UTC().Truncate(time.Microsecond)
+	code, verr := e.verify(ctx, req.Code)
+	if verr != nil && !errors.Is(verr, passcode.ErrInvalid) {
+		return nil, verr
+	}
+	out := &Outcome{}
+	err = e.store.InScanTx(ctx, req.CommunityID, func(tx gatehouse.ScanTx) error {
+		*out = Outcome{}
+		entry := &gatehouse.Entry{CommunityID: req.CommunityID, GateID: req.GateID, Direction: req.Direction,
+			Method: gatehouse.MethodQR, GuardID: req.GuardID, OccurredAt: now}
+		reason, subject, err := e.decide(tx, community, req, code, now, entry, out)
+		if err != nil {
+			return err
+		}
+		entry.Reason = reason
+		entry.Decision = reason.Decision()
+		entry.ServerDecision = entry.Decision
+		if reason == gatehouse.Granted && req.Direction == gatehouse.In && out.Pass != nil {
+			if err := tx.ConsumeUse(out.Pass); err != nil {
+				return err
+			}
+		}
+		if err := tx.Append(entry, subject); err != nil {
+			return err
+		}
+		out.Entry = entry
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decide gathers the facts of one scan inside its transaction, fills the
+// entry's person fields and returns the reason.
+func (e *Engine) decide(tx gatehouse.ScanTx, community *gatehouse.Community, req ScanRequest, code *passcode.Code, now time.Time,
+	entry *gatehouse.Entry, out *Outcome) (gatehouse.Reason, gatehouse.Subject, error) {
+	if code == nil {
+		return gatehouse.InvalidCode, "", nil
+	}
+	// A code of another community is refused on what it says, before any
+	// lookup: nothing of the other community reaches this one's log.
+	if code.CommunityID != req.CommunityID {
+		return gatehouse.WrongCommunity, "", nil
+	}
+	facts := gatehouse.ScanFacts{Now: now, Community: community, GateID: req.GateID, Direction: req.Direction}
+	var subject gatehouse.Subject
+	switch code.Kind {
+	case passcode.KindPass:
+		facts.PassCode = true
+		p, err := tx.Pass(code.ID)
+		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+			return gatehouse.Decide(facts), "", nil
+		} else if err != nil {
+			return "", "", err
+		}
+		if p.CommunityID != req.CommunityID {
+			return gatehouse.UnknownPass, "", nil
+		}
+		facts.Pass, out.Pass = p, p
+		subject = gatehouse.VisitorSubject(p.VisitorID)
+		entry.PassID, entry.VisitorID, entry.HostResidentID = p.ID, p.VisitorID, p.HostResidentID
+		if v := p.Visitor; v != nil {
+			entry.PersonName, entry.IDHash, entry.Plate = v.Name, v.IDHash, v.Plate
+			if facts.Watchlisted, err = tx.Watchlisted(req.CommunityID, v.IDHash); err != nil {
+				return "", "", err
+			}
+		}
+	case passcode.KindResident:
+		r, err := tx.Resident(code.ID)
+		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+			return gatehouse.Decide(facts), "", nil
+		} else if err != nil {
+			return "", "", err
+		}
+		facts.Resident, out.Resident = r, r
+		facts.CodeIssuedAt = time.Unix(code.Step*passcode.ResidentStep, 0)
+		subject = gatehouse.ResidentSubject(r.ID)
+		entry.ResidentID, entry.PersonName, entry.IDHash = r.ID, r.Name, r.IDHash
+	default:
+		return gatehouse.InvalidCode, "", nil
+	}
+	inside, err := tx.Inside(req.CommunityID, subject)
+	if err != nil {
+		return "", "", err
+	}
+	facts.Inside = inside
+	return gatehouse.Decide(facts), subject, nil
+}
+
+// PassCode returns the code of a pass, signed again with the key it was
+// issued under (Ed25519 signatures are deterministic: the same code each time).
+func (e *Engine) PassCode(p *gatehouse.Pass) (string, error) {
+	signer, ok := e.keys.Signing(p.KeyID)
+	if !ok {
+		return "", gatehouse.Errorf(gatehouse.ECONFLICT, "the key this pass was signed with has been removed; issue a new pass")
+	}
+	return passcode.Encode(passCodeOf(p), signer)
+}
+
+func passCodeOf(p *gatehouse.Pass) *passcode.Code {
+	return &passcode.Code{Kind: passcode.KindPass, ID: p.ID, CommunityID: p.CommunityID,
+		ValidFrom: p.ValidFrom.Unix(), ValidUntil: p.ValidUntil.Unix(), MaxEntries: uint32(p.MaxEntries), GateIDs: p.GateIDs,
+		Schedule: passcode.Schedule{Days: p.Schedule.Days, StartMinute: uint16(p.Schedule.StartMinute), EndMinute: uint16(p.Schedule.EndMinute)}}
+}
+
+// AssignKey sets the key a new pass is signed with, checking
+// that the pass's code can be made (it fits in a code).
+func (e *Engine) AssignKey(p *gatehouse.Pass) error {
+	signer, err := e.keys.Signer()
+	if err != nil {
+		return err
+	}
+	p.KeyID = signer.KeyID()
+	// The id is not known yet; check the size with a large placeholder.
+	probe := *p
+	probe.ID = 1<<35 - 1
+	if _, err := passcode.Encode(passCodeOf(&probe), signer); err != nil {
+		return gatehouse.FieldError("gate_ids", "too many gates for a pass code; name fewer gates (or none, for every gate)")
+	}
+	return nil
+}
+
+// ResidentCode returns a resident's current rotating code and when it stops
+// being current.
+func (e *Engine) ResidentCode(r *gatehouse.Resident) (string, time.Time, error) {
+	signer, err := e.keys.Signer()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	step := e.now().Unix() / passcode.ResidentStep
+	code, err := passcode.Encode(&passcode.Code{Kind: passcode.KindResident, ID: r.ID, CommunityID: r.CommunityID, Step: step}, signer)
+	return code, time.Unix((step+1)*passcode.ResidentStep, 0).UTC(), err
+}

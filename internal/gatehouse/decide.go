@@ -1,0 +1,79 @@
+package gatehouse
+
+import (
+	"slices"
+	"time"
+)
+
+// ResidentCodeMaxAge is how old a resident's rotating code may be.
+const ResidentCodeMaxAge = 60 * time.Second
+
+// ScanFacts is everything one decision depends on, read inside the atomic
+// step that also consumes the use and writes the entry.
+type ScanFacts struct {
+	Now       time.Time
+	Community *Community // the gate's community
+	GateID    int64
+	Direction Direction
+
+	// A visitor pass (nil Pass with PassCode set: the pass does not exist).
+	PassCode    bool
+	Pass        *Pass
+	Watchlisted bool
+
+	// A resident's own code.
+	Resident     *Resident // nil: no such resident
+	CodeIssuedAt time.Time // start of the code's 30-second step
+
+	// Anti-passback: whether the person is recorded inside the community.
+	Inside bool
+}
+
+// Decide applies the rules in a fixed order and returns the reason; the
+// decision is Reason.Decision(). Leaving ("out") is refused only for who the
+// holder is, never for time or use: a guest whose pass ran out must get out.
+func Decide(f ScanFacts) Reason {
+	in := f.Direction == In
+	if f.PassCode {
+		p := f.Pass
+		switch {
+		case p == nil:
+			return UnknownPass
+		case p.CommunityID != f.Community.ID:
+			return WrongCommunity
+		case in && p.RevokedAt != nil:
+			return Revoked
+		case len(p.GateIDs) > 0 && !slices.Contains(p.GateIDs, f.GateID):
+			return GateNotAllowed
+		case in && f.Watchlisted:
+			return Watchlisted
+		case in && f.Now.Before(p.ValidFrom):
+			return NotYetValid
+		case in && !f.Now.Before(p.ValidUntil):
+			return Expired
+		case in && !p.Schedule.Allows(f.Now.In(f.Community.Location())):
+			return OutsideSchedule
+		case f.Community.AntiPassback && in == f.Inside:
+			return AntiPassback
+		case in && p.Uses >= p.MaxEntries:
+			return Exhausted
+		}
+		return Granted
+	}
+	r := f.Resident
+	switch {
+	case r == nil:
+		return UnknownPass
+	case r.CommunityID != f.Community.ID:
+		return WrongCommunity
+	case r.MovedOutAt != nil:
+		return Revoked
+	case f.Now.Sub(f.CodeIssuedAt) > ResidentCodeMaxAge:
+		return StaleCode
+	case f.CodeIssuedAt.After(f.Now.Add(ResidentCodeMaxAge)):
+		return InvalidCode // from the future: a controller's clock is wrong, or a forgery
+	case f.Community.AntiPassback && in == f.Inside:
+		return AntiPassback
+	}
+	return Granted
+}

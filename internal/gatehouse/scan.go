@@ -1,0 +1,49 @@
+package gatehouse
+
+import (
+	"context"
+	"strconv"
+	"time"
+)
+
+// Subject names a person for presence: a visitor or a resident.
+type Subject string
+
+// VisitorSubject is the presence subject of a visitor.
+func VisitorSubject(id int64) Subject { return Subject("v" + strconv.FormatInt(id, 10)) }
+
+// ResidentSubject is the presence subject of a resident.
+func ResidentSubject(id int64) Subject { return Subject("r" + strconv.FormatInt(id, 10)) }
+
+// ScanTx is what one decision reads and writes, inside one atomic step:
+// whatever it reads cannot change until the step commits, so two gates (or
+// two server processes) scanning one single-use pass give one grant.
+type ScanTx interface {
+	// Pass returns a pass with its visitor and host, or ENOTFOUND.
+	Pass(id int64) (*Pass, error)
+	// Resident returns a resident (present or moved out), or ENOTFOUND.
+	Resident(id int64) (*Resident, error)
+	// Watchlisted reports whether a person is on the community's watchlist.
+	Watchlisted(communityID int64, idHash string) (bool, error)
+	// Inside reports whether the subject's last granted passage was "in".
+	Inside(communityID int64, s Subject) (bool, error)
+	// ConsumeUse counts one entry against a pass.
+	ConsumeUse(p *Pass) error
+	// Append adds e to its community's chain and sets its ID, Seq and hashes;
+	// a granted passage also updates the person's presence.
+	Append(e *Entry, s Subject) error
+}
+
+// ScanStore runs atomic scan steps for a community.
+type ScanStore interface {
+	InScanTx(ctx context.Context, communityID int64, fn func(tx ScanTx) error) error
+}
+
+// Presence is one person recorded inside a community.
+type Presence struct {
+	CommunityID int64
+	Subject     Subject
+	PassID      int64
+	EntryID     int64
+	Since       time.Time
+}

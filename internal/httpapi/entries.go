@@ -1,0 +1,182 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gatehouse/internal/gatehouse"
+)
+
+type entryResponse struct {
+	ID             int64               `json:"id"`
+	CommunityID    int64               `json:"community_id"`
+	Seq            int64               `json:"seq"`
+	GateID         int64               `json:"gate_id,omitempty"`
+	PassID         int64               `json:"pass_id,omitempty"`
+	ResidentID     int64               `json:"resident_id,omitempty"`
+	VisitorID      int64               `json:"visitor_id,omitempty"`
+	Direction      gatehouse.Direction `json:"direction"`
+	Decision       gatehouse.Decision  `json:"decision"`
+	Reason         gatehouse.Reason    `json:"reason"`
+	ServerDecision gatehouse.Decision  `json:"server_decision"`
+	Method         gatehouse.Method    `json:"method"`
+	GuardID        int64               `json:"guard_id,omitempty"`
+	EventID        string              `json:"event_id,omitempty"`
+	Note           string              `json:"note,omitempty"`
+	PersonName     string              `json:"person_name"`
+	IDNumber       string              `json:"id_number,omitempty"`
+	IDMasked       bool                `json:"id_number_masked,omitempty"`
+	Plate          string              `json:"plate,omitempty"`
+	Host           *hostResponse       `json:"host,omitempty"`
+	Erased         bool                `json:"erased,omitempty"`
+	OccurredAt     time.Time           `json:"occurred_at"`
+	RecordedAt     time.Time           `json:"recorded_at"`
+	Hash           string              `json:"hash"`
+}
+
+// entryBodies turns entries into responses, with each person's ID number
+// (masked unless the caller may see it whole) and each host's dwelling.
+func (s *Server) entryBodies(c *gin.Context, entries []*gatehouse.Entry) ([]entryResponse, error) {
+	ctx := c.Request.Context()
+	var vids, rids []int64
+	for _, e := range entries {
+		if e.VisitorID != 0 {
+			vids = append(vids, e.VisitorID)
+		}
+		if e.ResidentID != 0 {
+			rids = append(rids, e.ResidentID)
+		}
+		if e.HostResidentID != 0 {
+			rids = append(rids, e.HostResidentID)
+		}
+	}
+	visitors, err := s.Store.VisitorsByID(ctx, uniq(vids))
+	if err != nil {
+		return nil, err
+	}
+	residents, err := s.Store.ResidentsByID(ctx, uniq(rids))
+	if err != nil {
+		return nil, err
+	}
+	pr := principal(c)
+	full := pr.Role.SeesFullIDs()
+	out := make([]entryResponse, len(entries))
+	for i, e := range entries {
+		b := entryResponse{ID: e.ID, CommunityID: e.CommunityID, Seq: e.Seq, GateID: e.GateID, PassID: e.PassID, ResidentID: e.ResidentID,
+			VisitorID: e.VisitorID, Direction: e.Direction, Decision: e.Decision, Reason: e.Reason, ServerDecision: e.ServerDecision,
+			Method: e.Method, GuardID: e.GuardID, EventID: e.EventID, Note: e.Note, PersonName: e.PersonName, Plate: e.Plate,
+			Erased: e.ErasedAt != nil, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt, Hash: e.Hash}
+		if e.ErasedAt == nil {
+			if v := visitors[e.VisitorID]; v != nil && e.VisitorID != 0 {
+				b.IDNumber, b.IDMasked = v.IDMasked, true
+				if full && v.IDNumber != "" {
+					b.IDNumber, b.IDMasked = v.IDNumber, false
+				}
+			} else if r := residents[e.ResidentID]; r != nil && e.ResidentID != 0 {
+				b.IDNumber, b.IDMasked = r.IDMasked, true
+				if full {
+					b.IDNumber, b.IDMasked = r.IDNumber, false
+				}
+			}
+		}
+		if h := residents[e.HostResidentID]; h != nil && e.HostResidentID != 0 {
+			b.Host = hostBody(h)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// entryFilter reads the filters of GET /entries within the caller's scope.
+func entryFilter(c *gin.Context) (gatehouse.EntryFilter, error) {
+	pr := principal(c)
+	var f gatehouse.EntryFilter
+	var probs gatehouse.Problems
+	cid, err := queryID(c, "community_id")
+	if err != nil {
+		return f, err
+	}
+	if cid != 0 && !pr.InCommunity(cid) {
+		return f, gatehouse.NotFound("community")
+	}
+	f.CommunityIDs = pr.ScopeCommunities(cid)
+	if pr.Role == gatehouse.RoleResident {
+		f.Household = pr.Household
+	}
+	for _, t := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := c.Query(t.name); v != "" {
+			*t.dst = parseTime(&probs, t.name, v)
+		}
+	}
+	f.IDNumber, f.Name, f.Plate = c.Query("id_number"), c.Query("name"), c.Query("plate")
+	if g, err := queryID(c, "gate_id"); err != nil {
+		return f, err
+	} else {
+		f.GateID = g
+	}
+	if p, err := queryID(c, "pass_id"); err != nil {
+		return f, err
+	} else {
+		f.PassID = p
+	}
+	switch d := gatehouse.Decision(c.Query("decision")); d {
+	case "", gatehouse.Grant, gatehouse.Deny:
+		f.Decision = d
+	default:
+		probs.Add("decision", `must be "grant" or "deny"`)
+	}
+	if err := probs.Err(); err != nil {
+		e := err.(*gatehouse.Error)
+		e.Code = gatehouse.EBADREQUEST
+		return f, e
+	}
+	return f, nil
+}
+
+func (s *Server) listEntries(c *gin.Context) {
+	pg, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f, err := entryFilter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	entries, next, err := s.Store.Entries(c.Request.Context(), f, pg)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.entryBodies(c, entries)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, list(out, next))
+}
+
+// verifyEntries checks the hash chains of the communities in scope (or one).
+func (s *Server) verifyEntries(c *gin.Context) {
+	pr := principal(c)
+	cid, err := queryID(c, "community_id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if cid != 0 && !pr.InCommunity(cid) {
+		s.fail(c, gatehouse.NotFound("community"))
+		return
+	}
+	rep, err := s.Store.VerifyChains(c.Request.Context(), pr.ScopeCommunities(cid))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, rep)
+}

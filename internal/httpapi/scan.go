@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gatehouse/internal/access"
+	"gatehouse/internal/gatehouse"
+)
+
+type scanRequest struct {
+	Code      string              `json:"code"`
+	Direction gatehouse.Direction `json:"direction"`
+	GateID    int64               `json:"gate_id"`
+}
+
+type personResponse struct {
+	Name  string `json:"name"`
+	Plate string `json:"plate,omitempty"`
+}
+
+type scanResponse struct {
+	Decision         gatehouse.Decision  `json:"decision"`
+	Reason           gatehouse.Reason    `json:"reason"`
+	Message          string              `json:"message"`
+	EntryID          int64               `json:"entry_id"`
+	Direction        gatehouse.Direction `json:"direction"`
+	GateID           int64               `json:"gate_id"`
+	OccurredAt       time.Time           `json:"occurred_at"`
+	PassID           int64               `json:"pass_id,omitempty"`
+	Visitor          *personResponse     `json:"visitor,omitempty"`
+	Host             *hostResponse       `json:"host,omitempty"`
+	Resident         *hostResponse       `json:"resident,omitempty"`
+	RemainingEntries *int                `json:"remaining_entries,omitempty"`
+	ValidUntil       *time.Time          `json:"valid_until,omitempty"`
+}
+
+// reasonText says a reason in plain words for device logs; the UI shows its
+// own words in the reader's language.
+var reasonText = map[gatehouse.Reason]string{
+	gatehouse.Granted:         "Welcome.",
+	gatehouse.InvalidCode:     "This is not a valid Gatehouse code.",
+	gatehouse.UnknownPass:     "This pass does not exist.",
+	gatehouse.NotYetValid:     "This pass is not valid yet.",
+	gatehouse.Expired:         "This pass has expired.",
+	gatehouse.Revoked:         "This pass was revoked.",
+	gatehouse.Exhausted:       "This pass has no entries left.",
+	gatehouse.WrongCommunity:  "This pass is for another community.",
+	gatehouse.GateNotAllowed:  "This pass is not valid at this gate.",
+	gatehouse.OutsideSchedule: "This pass is not valid at this time of day.",
+	gatehouse.AntiPassback:    "Already inside (or not inside): anti-passback.",
+	gatehouse.Watchlisted:     "This person is on the watchlist: call the property manager.",
+	gatehouse.StaleCode:       "This code is too old: refresh it on the phone.",
+	gatehouse.ManualOverride:  "Let in by a guard.",
+}
+
+func scanBody(o *access.Outcome) scanResponse {
+	e := o.Entry
+	b := scanResponse{Decision: e.Decision, Reason: e.Reason, Message: reasonText[e.Reason], EntryID: e.ID, Direction: e.Direction,
+		GateID: e.GateID, OccurredAt: e.OccurredAt, PassID: e.PassID}
+	if p := o.Pass; p != nil {
+		if p.Visitor != nil {
+			b.Visitor = &personResponse{Name: p.Visitor.Name, Plate: p.Visitor.Plate}
+		}
+		b.Host = hostBody(p.Host)
+		rem := p.Remaining()
+		b.RemainingEntries = &rem
+		until := p.ValidUntil
+		b.ValidUntil = &until
+	}
+	if r := o.Resident; r != nil {
+		b.Resident = hostBody(r)
+	}
+	return b
+}
+
+// scan decides one code at one gate: a gate device scans at its own gate, a
+// guard names the gate of the console. The answer is a decision (200) even
+// for a bad code; only a malformed request is an error.
+func (s *Server) scan(c *gin.Context) {
+	var req scanRequest
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := principal(c)
+	sr := access.ScanRequest{Code: req.Code, Direction: req.Direction}
+	if p.IsGate() {
+		if req.GateID != 0 && req.GateID != p.GateID {
+			s.fail(c, gatehouse.FieldError("gate_id", "a gate device scans at its own gate; leave gate_id out"))
+			return
+		}
+		sr.GateID, sr.CommunityID = p.GateID, p.CommunityID
+	} else {
+		if req.GateID == 0 {
+			s.fail(c, gatehouse.FieldError("gate_id", "is required: which gate is this console at?"))
+			return
+		}
+		g, err := s.Store.Gate(c.Request.Context(), req.GateID)
+		if err != nil || !p.InCommunity(g.CommunityID) {
+			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+				s.fail(c, err)
+				return
+			}
+			s.fail(c, gatehouse.NotFound("gate"))
+			return
+		}
+		if g.DisabledAt != nil {
+			s.fail(c, gatehouse.Errorf(gatehouse.ECONFLICT, "this gate is disabled"))
+			return
+		}
+		sr.GateID, sr.CommunityID, sr.GuardID = g.ID, g.CommunityID, p.UserID
+	}
+	out, err := s.Engine.Scan(c.Request.Context(), sr)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(200, scanBody(out))
+}
+
+type keyResponse struct {
+	KeyID     uint32    `json:"kid"`
+	Algorithm string    `json:"alg"`
+	PublicKey string    `json:"public_key"`
+	Current   bool      `json:"current"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type keysResponse struct {
+	Keys   []keyResponse `json:"keys"`
+	Format string        `json:"format"`
+}
+
+// codeFormat tells a door controller how to verify a code offline.
+const codeFormat = `code = "GH1" + base64url(payload || signature), at most 160 characters; ` +
+	`signature = Ed25519 over "gatehouse-code-v1\x00" || payload with the key of kid; ` +
+	`payload = kind byte ('P' pass, 'R' resident) then unsigned LEB128 varints: kid, id, community_id; ` +
+	`a pass adds valid_from (seconds since 2025-01-01T00:00:00Z), valid_for (seconds), max_entries, gate count, gate ids, ` +
+	`a schedule byte of days (bit 0 Monday) and, if not 0, start and end minutes of the local day; ` +
+	`a resident code adds its step (Unix time / 30), current for 60 seconds.`
+
+// keys publishes the public keys that verify codes, for offline controllers.
+func (s *Server) keys(c *gin.Context) {
+	ring := s.Engine.Keys()
+	cur := ring.CurrentID()
+	out := keysResponse{Keys: []keyResponse{}, Format: codeFormat}
+	for _, k := range ring.Keys() {
+		out.Keys = append(out.Keys, keyResponse{KeyID: k.ID, Algorithm: "Ed25519", PublicKey: base64.StdEncoding.EncodeToString(k.Public),
+			Current: k.ID == cur, CreatedAt: k.CreatedAt})
+	}
+	c.JSON(200, out)
+}

@@ -1,0 +1,407 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"gatehouse/internal/gatehouse"
+)
+
+type chainHeadRow struct {
+	CommunityID int64 `gorm:"primaryKey;autoIncrement:false"`
+	Seq         int64
+	Hash        string
+}
+
+func (chainHeadRow) TableName() string { return "chain_heads" }
+
+type entryRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	CommunityID    int64
+	Seq            int64
+	GateID         int64
+	PassID         int64
+	ResidentID     int64
+	VisitorID      int64
+	HostResidentID int64
+	Direction      string
+	Decision       string
+	Reason         string
+	ServerDecision string
+	Method         string
+	GuardID        int64
+	EventID        *string
+	OccurredAt     int64
+	RecordedAt     int64
+	PersonName     string
+	IDHash         string `gorm:"column:id_hash"`
+	Plate          string
+	Note           string
+	ErasedAt       *int64
+	PersonalDigest string
+	PrevHash       string
+	Hash           string
+}
+
+func (entryRow) TableName() string { return "entries" }
+
+func (r *entryRow) domain() *gatehouse.Entry {
+	e := &gatehouse.Entry{
+		ID: r.ID, CommunityID: r.CommunityID, Seq: r.Seq, GateID: r.GateID, PassID: r.PassID, ResidentID: r.ResidentID,
+		VisitorID: r.VisitorID, HostResidentID: r.HostResidentID, Direction: gatehouse.Direction(r.Direction),
+		Decision: gatehouse.Decision(r.Decision), Reason: gatehouse.Reason(r.Reason), ServerDecision: gatehouse.Decision(r.ServerDecision),
+		Method: gatehouse.Method(r.Method), GuardID: r.GuardID, OccurredAt: fromMicros(r.OccurredAt), RecordedAt: fromMicros(r.RecordedAt),
+		PersonName: r.PersonName, IDHash: r.IDHash, Plate: r.Plate, Note: r.Note, ErasedAt: fromMicrosPtr(r.ErasedAt),
+		PersonalDigest: r.PersonalDigest, PrevHash: r.PrevHash, Hash: r.Hash,
+	}
+	if r.EventID != nil {
+		e.EventID = *r.EventID
+	}
+	return e
+}
+
+func entryRowOf(e *gatehouse.Entry) entryRow {
+	r := entryRow{
+		CommunityID: e.CommunityID, Seq: e.Seq, GateID: e.GateID, PassID: e.PassID, ResidentID: e.ResidentID,
+		VisitorID: e.VisitorID, HostResidentID: e.HostResidentID, Direction: string(e.Direction), Decision: string(e.Decision),
+		Reason: string(e.Reason), ServerDecision: string(e.ServerDecision), Method: string(e.Method), GuardID: e.GuardID,
+		OccurredAt: micros(e.OccurredAt), RecordedAt: micros(e.RecordedAt), PersonName: e.PersonName, IDHash: e.IDHash,
+		Plate: e.Plate, Note: e.Note, PersonalDigest: e.PersonalDigest, PrevHash: e.PrevHash, Hash: e.Hash,
+	}
+	if e.EventID != "" {
+		id := e.EventID
+		r.EventID = &id
+	}
+	return r
+}
+
+type presenceRow struct {
+	CommunityID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Subject     string `gorm:"primaryKey"`
+	Inside      bool
+	PassID      int64
+	EntryID     int64
+	Since       int64
+}
+
+func (presenceRow) TableName() string { return "presence" }
+
+type watchlistRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CommunityID int64
+	IDHash      string `gorm:"column:id_hash"`
+	IDMasked    string
+	Name        string
+	Reason      string
+	CreatedBy   int64
+	CreatedAt   int64 `gorm:"autoCreateTime:false"`
+}
+
+func (watchlistRow) TableName() string { return "watchlist" }
+
+// scanTx implements gatehouse.ScanTx on one database transaction holding
+// the lock on its community's chain head.
+type scanTx struct {
+	db   *DB
+	tx   *gorm.DB
+	head chainHeadRow
+}
+
+var _ gatehouse.ScanTx = (*scanTx)(nil)
+var _ gatehouse.ScanStore = (*DB)(nil)
+
+// InScanTx runs fn in one transaction that first locks the community's chain
+// head: every scan of a community is serialized there, on every process and
+// every Galera node (a conflicting commit is retried from the start).
+func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gatehouse.ScanTx) error) error {
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		st := &scanTx{db: db, tx: tx}
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("community_id = ?", communityID).Take(&st.head).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return gatehouse.NotFound("community")
+		} else if err != nil {
+			return err
+		}
+		return fn(st)
+	})
+	return internal("scan", err)
+}
+
+func (t *scanTx) Pass(id int64) (*gatehouse.Pass, error) {
+	var row passRow
+	err := t.tx.Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.NotFound("pass")
+	} else if err != nil {
+		return nil, err
+	}
+	p := row.domain()
+	var v visitorRow
+	if err := t.tx.Take(&v, row.VisitorID).Error; err != nil {
+		return nil, err
+	}
+	p.Visitor = t.db.visitorDomain(&v)
+	h, err := t.Resident(row.HostResidentID)
+	if err != nil {
+		return nil, err
+	}
+	p.Host = h
+	return p, nil
+}
+
+func (t *scanTx) Resident(id int64) (*gatehouse.Resident, error) {
+	var row residentRow
+	err := t.tx.Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.NotFound("resident")
+	} else if err != nil {
+		return nil, err
+	}
+	return t.db.residentDomain(&row)
+}
+
+func (t *scanTx) Watchlisted(communityID int64, idHash string) (bool, error) {
+	if idHash == "" {
+		return false, nil
+	}
+	var n int64
+	err := t.tx.Model(&watchlistRow{}).Where("community_id = ? AND id_hash = ?", communityID, idHash).Count(&n).Error
+	return n > 0, err
+}
+
+func (t *scanTx) Inside(communityID int64, s gatehouse.Subject) (bool, error) {
+	var row presenceRow
+	err := t.tx.Where("community_id = ? AND subject = ?", communityID, string(s)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	return row.Inside, err
+}
+
+func (t *scanTx) ConsumeUse(p *gatehouse.Pass) error {
+	res := t.tx.Model(&passRow{}).Where("id = ? AND uses < max_entries", p.ID).
+		Updates(map[string]any{"uses": gorm.Expr("uses + 1"), "updated_at": t.db.now()})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		// The chain-head lock makes this impossible; refuse rather than over-grant.
+		return fmt.Errorf("pass %d has no use left to consume", p.ID)
+	}
+	p.Uses++
+	if p.Uses >= p.MaxEntries {
+		return t.tx.Create(&passChangeRow{CommunityID: p.CommunityID, PassID: p.ID, Kind: gatehouse.PassExhausted, At: t.db.now()}).Error
+	}
+	return nil
+}
+
+func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
+	if e.CommunityID != t.head.CommunityID {
+		return fmt.Errorf("entry of community %d appended in the chain of %d", e.CommunityID, t.head.CommunityID)
+	}
+	e.Seq = t.head.Seq + 1
+	e.PrevHash = t.head.Hash
+	if e.PrevHash == "" {
+		e.PrevHash = gatehouse.GenesisHash(e.CommunityID)
+	}
+	if e.RecordedAt.IsZero() {
+		e.RecordedAt = fromMicros(t.db.now())
+	}
+	e.OccurredAt = fromMicros(micros(e.OccurredAt))
+	e.PersonalDigest = e.ComputePersonalDigest()
+	e.Hash = e.ComputeHash()
+	row := entryRowOf(e)
+	if err := t.tx.Create(&row).Error; err != nil {
+		return err
+	}
+	e.ID = row.ID
+	res := t.tx.Model(&chainHeadRow{}).Where("community_id = ? AND seq = ?", e.CommunityID, t.head.Seq).
+		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("chain head of community %d moved during the scan", e.CommunityID)
+	}
+	t.head.Seq, t.head.Hash = e.Seq, e.Hash
+	if e.Decision == gatehouse.Grant && s != "" {
+		p := presenceRow{CommunityID: e.CommunityID, Subject: string(s), Inside: e.Direction == gatehouse.In,
+			PassID: e.PassID, EntryID: e.ID, Since: micros(e.OccurredAt)}
+		return t.tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "community_id"}, {Name: "subject"}},
+			DoUpdates: clause.AssignmentColumns([]string{"inside", "pass_id", "entry_id", "since"}),
+		}).Create(&p).Error
+	}
+	return nil
+}
+
+// Entries lists entries, newest first.
+func (db *DB) Entries(ctx context.Context, f gatehouse.EntryFilter, page gatehouse.Page) ([]*gatehouse.Entry, int64, error) {
+	if f.CommunityIDs != nil && len(f.CommunityIDs) == 0 {
+		return nil, 0, nil
+	}
+	q := db.r.WithContext(ctx).Model(&entryRow{})
+	if page.After > 0 {
+		q = q.Where("id < ?", page.After)
+	}
+	if f.CommunityIDs != nil {
+		q = q.Where("community_id IN ?", f.CommunityIDs)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("occurred_at >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		q = q.Where("occurred_at < ?", micros(f.To))
+	}
+	if f.IDNumber != "" {
+		q = q.Where("id_hash = ?", db.keys.LookupHash(gatehouse.NormalizeIDNumber(f.IDNumber)))
+	}
+	if f.Name != "" {
+		q = q.Where("person_name LIKE ? ESCAPE '!'", "%"+escapeLike(strings.TrimSpace(f.Name))+"%")
+	}
+	if f.Plate != "" {
+		q = q.Where("plate = ?", gatehouse.NormalizePlate(f.Plate))
+	}
+	if f.GateID != 0 {
+		q = q.Where("gate_id = ?", f.GateID)
+	}
+	if f.Decision != "" {
+		q = q.Where("decision = ?", string(f.Decision))
+	}
+	if f.PassID != 0 {
+		q = q.Where("pass_id = ?", f.PassID)
+	}
+	if f.Household != nil {
+		q = q.Where("(host_resident_id IN (?) OR resident_id IN (?))", householdIDs(db.r, f.Household), householdIDs(db.r, f.Household))
+	}
+	limit := pageLimit(page)
+	var rows []entryRow
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, internal("list entries", err)
+	}
+	out := make([]*gatehouse.Entry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	out, next := cut(out, limit, func(e *gatehouse.Entry) int64 { return e.ID })
+	return out, next, nil
+}
+
+func householdIDs(g *gorm.DB, h *gatehouse.Household) *gorm.DB {
+	return g.Model(&residentRow{}).Select("id").
+		Where("community_id = ? AND building = ? AND unit = ? AND room = ?", h.CommunityID, h.Building, h.Unit, h.Room)
+}
+
+// Entry returns one entry, or ENOTFOUND.
+func (db *DB) Entry(ctx context.Context, id int64) (*gatehouse.Entry, error) {
+	var row entryRow
+	err := db.r.WithContext(ctx).Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.NotFound("entry")
+	} else if err != nil {
+		return nil, internal("read entry", err)
+	}
+	return row.domain(), nil
+}
+
+// VerifyChains walks the chains of the given communities (nil: all) and
+// reports the first entry at which one breaks: a changed field, a missing,
+// extra or reordered entry, or a head that does not match the last entry.
+func (db *DB) VerifyChains(ctx context.Context, communityIDs []int64) (*gatehouse.ChainReport, error) {
+	var heads []chainHeadRow
+	q := db.r.WithContext(ctx).Order("community_id")
+	if communityIDs != nil {
+		q = q.Where("community_id IN ?", communityIDs)
+	}
+	if err := q.Find(&heads).Error; err != nil {
+		return nil, internal("read chain heads", err)
+	}
+	rep := &gatehouse.ChainReport{OK: true}
+	for _, h := range heads {
+		brk, n, err := db.verifyChain(ctx, h.CommunityID)
+		rep.Checked += n
+		if err != nil {
+			return nil, err
+		}
+		if brk != nil {
+			rep.OK, rep.FirstBroken = false, brk
+			return rep, nil
+		}
+	}
+	return rep, nil
+}
+
+// verifyChain checks one community's chain inside one read transaction, so
+// that the head and the entries are one consistent snapshot while scans go on.
+func (db *DB) verifyChain(ctx context.Context, communityID int64) (brk *gatehouse.ChainBreak, checked int64, err error) {
+	err = db.r.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var head chainHeadRow
+		if err := tx.Where("community_id = ?", communityID).Take(&head).Error; err != nil {
+			return err
+		}
+		const batch = 2000
+		prev := gatehouse.GenesisHash(communityID)
+		var seq int64
+		for brk == nil {
+			var rows []entryRow
+			if err := tx.Where("community_id = ? AND seq > ?", communityID, seq).Order("seq").Limit(batch).Find(&rows).Error; err != nil {
+				return err
+			}
+			for i := range rows {
+				e := rows[i].domain()
+				broken := func(problem string) *gatehouse.ChainBreak {
+					return &gatehouse.ChainBreak{CommunityID: communityID, EntryID: e.ID, Seq: e.Seq, Problem: problem}
+				}
+				checked++
+				switch {
+				case e.Seq > head.Seq:
+					brk = broken(fmt.Sprintf("this entry is not in the chain, whose head is entry %d", head.Seq))
+				case e.Seq != seq+1:
+					brk = broken(fmt.Sprintf("entry %d is missing before this one", seq+1))
+				case e.PrevHash != prev:
+					brk = broken("its link to the previous entry is broken (an entry before it was changed, removed or moved)")
+				case e.ErasedAt == nil && e.ComputePersonalDigest() != e.PersonalDigest:
+					brk = broken("its personal fields were changed")
+				case e.ComputeHash() != e.Hash:
+					brk = broken("its content does not match its hash (the entry was changed)")
+				}
+				if brk != nil {
+					return nil
+				}
+				prev, seq = e.Hash, e.Seq
+			}
+			if len(rows) < batch {
+				break
+			}
+		}
+		switch {
+		case seq < head.Seq:
+			brk = &gatehouse.ChainBreak{CommunityID: communityID, Seq: seq + 1,
+				Problem: fmt.Sprintf("the chain ends at entry %d but its head records %d: the last entries were removed", seq, head.Seq)}
+		case seq > 0 && prev != head.Hash:
+			brk = &gatehouse.ChainBreak{CommunityID: communityID, Seq: seq, Problem: "the last entry does not match the chain head"}
+		}
+		return nil
+	}, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, checked, internal("verify chain", err)
+	}
+	return brk, checked, nil
+}
+
+// ChainHead returns a community's last sequence number and hash, which an
+// export records so that it can be checked against the log later.
+func (db *DB) ChainHead(ctx context.Context, communityID int64) (int64, string, error) {
+	var h chainHeadRow
+	err := db.r.WithContext(ctx).Where("community_id = ?", communityID).Take(&h).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return 0, "", gatehouse.NotFound("community")
+	}
+	return h.Seq, h.Hash, internal("read chain head", err)
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"gatehouse/internal/gatehouse"
+)
+
+func (r *watchlistRow) domain() *gatehouse.WatchlistEntry {
+	return &gatehouse.WatchlistEntry{ID: r.ID, CommunityID: r.CommunityID, IDHash: r.IDHash, IDMasked: r.IDMasked, Name: r.Name,
+		Reason: r.Reason, CreatedBy: r.CreatedBy, CreatedAt: fromMicros(r.CreatedAt)}
+}
+
+// AddToWatchlist puts a person (by ID number) on a community's watchlist.
+func (db *DB) AddToWatchlist(ctx context.Context, w *gatehouse.WatchlistEntry, idNumber string) error {
+	row := watchlistRow{CommunityID: w.CommunityID, IDHash: db.keys.LookupHash(idNumber), IDMasked: gatehouse.MaskIDNumber(idNumber),
+		Name: w.Name, Reason: w.Reason, CreatedBy: w.CreatedBy, CreatedAt: db.now()}
+	err := db.w.WithContext(ctx).Create(&row).Error
+	if isDuplicate(err) {
+		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "this person is already on the watchlist", Fields: map[string]string{"id_number": "already on this community's watchlist"}}
+	} else if err != nil {
+		return internal("add to watchlist", err)
+	}
+	*w = *row.domain()
+	return nil
+}
+
+// Watchlist lists a community's watchlist, newest first.
+func (db *DB) Watchlist(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.WatchlistEntry, int64, error) {
+	if communityIDs != nil && len(communityIDs) == 0 {
+		return nil, 0, nil
+	}
+	q := db.r.WithContext(ctx).Model(&watchlistRow{})
+	if communityIDs != nil {
+		q = q.Where("community_id IN ?", communityIDs)
+	}
+	if page.After > 0 {
+		q = q.Where("id < ?", page.After)
+	}
+	limit := pageLimit(page)
+	var rows []watchlistRow
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, internal("list watchlist", err)
+	}
+	out := make([]*gatehouse.WatchlistEntry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	out, next := cut(out, limit, func(w *gatehouse.WatchlistEntry) int64 { return w.ID })
+	return out, next, nil
+}
+
+// WatchlistEntry returns one watchlist entry, or ENOTFOUND.
+func (db *DB) WatchlistEntry(ctx context.Context, id int64) (*gatehouse.WatchlistEntry, error) {
+	var row watchlistRow
+	err := db.r.WithContext(ctx).Take(&row, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, gatehouse.NotFound("watchlist entry")
+	} else if err != nil {
+		return nil, internal("read watchlist", err)
+	}
+	return row.domain(), nil
+}
+
+// RemoveFromWatchlist deletes a watchlist entry.
+func (db *DB) RemoveFromWatchlist(ctx context.Context, id int64) error {
+	res := db.w.WithContext(ctx).Delete(&watchlistRow{}, id)
+	if res.Error != nil {
+		return internal("remove from watchlist", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return gatehouse.NotFound("watchlist entry")
+	}
+	return nil
+}
