@@ -16,6 +16,7 @@ import (
 
 	"gatehouse/internal/access"
 	"gatehouse/internal/config"
+	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/httpapi"
 	"gatehouse/internal/keys"
@@ -158,9 +159,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	engine.UseHasher(k)
 	go refreshKeys(ctx, engine, log)
+	webhooks := events.NewWebhooks(db, log)
+	hub := events.NewHub(db, webhooks, log)
+	engine.NotifyTo(hub)
+	go webhooks.Run(ctx, 2)
+	go hub.Run(ctx)
 
-	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone})
+	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever

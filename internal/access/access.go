@@ -20,11 +20,18 @@ type Store interface {
 	SigningKeys(ctx context.Context) ([]passcode.Key, error)
 }
 
+// Notifier hears of every decision once it is committed. It must not block.
+type Notifier interface {
+	Publish(ev *gatehouse.DecisionEvent)
+}
+
 // Engine decides scans. It is safe for concurrent use.
 type Engine struct {
-	store Store
-	keys  *passcode.Keyring
-	now   func() time.Time
+	store  Store
+	keys   *passcode.Keyring
+	now    func() time.Time
+	notify Notifier
+	hasher Hasher
 
 	reloadMu   sync.Mutex
 	lastReload time.Time
@@ -36,6 +43,23 @@ func New(store Store, keys *passcode.Keyring, now func() time.Time) *Engine {
 		now = time.Now
 	}
 	return &Engine{store: store, keys: keys, now: now}
+}
+
+// NotifyTo sets who hears of committed decisions (the live event hub).
+func (e *Engine) NotifyTo(n Notifier) { e.notify = n }
+
+// published tells the notifier of a committed outcome.
+func (e *Engine) published(out *Outcome) {
+	if e.notify == nil || out == nil || out.Entry == nil {
+		return
+	}
+	ev := &gatehouse.DecisionEvent{Entry: out.Entry, Resident: out.Resident, Host: out.Host}
+	if out.Pass != nil {
+		ev.Host = out.Pass.Host
+		rem := out.Pass.Remaining()
+		ev.RemainingEntries = &rem
+	}
+	e.notify.Publish(ev)
 }
 
 // Keys returns the engine's keyring.
@@ -92,6 +116,7 @@ type Outcome struct {
 	Entry    *gatehouse.Entry
 	Pass     *gatehouse.Pass     // the pass scanned, if it exists in this community
 	Resident *gatehouse.Resident // the resident whose own code was scanned
+	Host     *gatehouse.Resident // whom a visitor without a pass visits (an override)
 }
 
 // Scan decides one scan and logs it; the answer is a decision, never an
@@ -125,7 +150,7 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 		entry.Decision = reason.Decision()
 		entry.ServerDecision = entry.Decision
 		if reason == gatehouse.Granted && req.Direction == gatehouse.In && out.Pass != nil {
-			if err := tx.ConsumeUse(out.Pass); err != nil {
+			if err := tx.ConsumeUse(out.Pass, false); err != nil {
 				return err
 			}
 		}
@@ -138,6 +163,7 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.published(out)
 	return out, nil
 }
 

@@ -1,6 +1,7 @@
 package gatehouse
 
 import (
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -104,6 +105,8 @@ type Community struct {
 	TimeZone             string
 	MaxPassDays          int
 	OnsiteThresholdHours int
+	WebhookURL           string // every decision is POSTed here when set
+	WebhookSecret        string // signs webhook bodies (HMAC-SHA-256); never shown
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
 }
@@ -137,6 +140,17 @@ func (c *Community) Validate() error {
 	}
 	p.Check(c.MaxPassDays >= 1 && c.MaxPassDays <= 366, "max_pass_days", "must be between 1 and 366")
 	p.Check(c.OnsiteThresholdHours >= 1 && c.OnsiteThresholdHours <= 24*366, "onsite_threshold_hours", "must be between 1 and 8784")
+	if c.WebhookURL != "" {
+		u, err := url.Parse(c.WebhookURL)
+		switch {
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			p.Add("webhook_url", "must be an http or https URL")
+		case len(c.WebhookURL) > 500:
+			p.Add("webhook_url", "must be at most 500 characters")
+		case len(c.WebhookSecret) < 16:
+			p.Add("webhook_secret", "set a secret of at least 16 characters to sign the webhook's bodies")
+		}
+	}
 	return p.Err()
 }
 

@@ -27,10 +27,14 @@ type ScanTx interface {
 	Watchlisted(communityID int64, idHash string) (bool, error)
 	// Inside reports whether the subject's last granted passage was "in".
 	Inside(communityID int64, s Subject) (bool, error)
-	// ConsumeUse counts one entry against a pass.
-	ConsumeUse(p *Pass) error
+	// ConsumeUse counts one entry against a pass. Offline uses (force) count
+	// even past max_entries: they happened.
+	ConsumeUse(p *Pass, force bool) error
+	// EventRecorded reports whether a gate's offline event is already logged.
+	EventRecorded(gateID int64, eventID string) (bool, error)
 	// Append adds e to its community's chain and sets its ID, Seq and hashes;
-	// a granted passage also updates the person's presence.
+	// a granted passage also updates the person's presence, unless a later
+	// passage is already recorded (offline events arrive late).
 	Append(e *Entry, s Subject) error
 }
 
@@ -46,4 +50,13 @@ type Presence struct {
 	PassID      int64
 	EntryID     int64
 	Since       time.Time
+}
+
+// DecisionEvent is a logged decision with what its watchers need: guards
+// and managers of the community, and the host's household for its guests.
+type DecisionEvent struct {
+	Entry            *Entry
+	Host             *Resident // the host of a visitor
+	Resident         *Resident // the resident whose own code was scanned
+	RemainingEntries *int
 }

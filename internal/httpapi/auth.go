@@ -164,6 +164,10 @@ func (s *Server) me(c *gin.Context) {
 func (s *Server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok && c.FullPath() == "/api/v1/live" {
+		// EventSource cannot send headers; the stream takes the token in the query.
+		token, ok = c.Query("access_token"), true
+	}
 	if !ok || token == "" {
 		s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "send Authorization: Bearer <token from POST /api/v1/auth/login>"))
 		return
@@ -249,4 +253,13 @@ func (s *Server) gateOr(roles ...gatehouse.Role) gin.HandlerFunc {
 		}
 		users(c)
 	}
+}
+
+// gateOnly lets only gate devices through.
+func (s *Server) gateOnly(c *gin.Context) {
+	if !principal(c).IsGate() {
+		s.fail(c, gatehouse.Errorf(gatehouse.EFORBIDDEN, "only a gate device (with its device key) may do this"))
+		return
+	}
+	c.Next()
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,6 +16,8 @@ type communityRequest struct {
 	TimeZone             *string `json:"time_zone"`
 	MaxPassDays          *int    `json:"max_pass_days"`
 	OnsiteThresholdHours *int    `json:"onsite_threshold_hours"`
+	WebhookURL           *string `json:"webhook_url"`
+	WebhookSecret        *string `json:"webhook_secret"`
 }
 
 type communityResponse struct {
@@ -25,6 +28,8 @@ type communityResponse struct {
 	TimeZone             string    `json:"time_zone"`
 	MaxPassDays          int       `json:"max_pass_days"`
 	OnsiteThresholdHours int       `json:"onsite_threshold_hours"`
+	WebhookURL           string    `json:"webhook_url"`
+	WebhookSecretSet     bool      `json:"webhook_secret_set"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
 }
@@ -35,7 +40,8 @@ func communityBody(c *gatehouse.Community) communityResponse {
 		ap = "on"
 	}
 	return communityResponse{ID: c.ID, Name: c.Name, Address: c.Address, AntiPassback: ap, TimeZone: c.TimeZone,
-		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, WebhookURL: c.WebhookURL,
+		WebhookSecretSet: c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // apply copies the set fields of a request onto a community and validates it.
@@ -65,6 +71,15 @@ func (req *communityRequest) apply(c *gatehouse.Community) error {
 	}
 	if req.OnsiteThresholdHours != nil {
 		c.OnsiteThresholdHours = *req.OnsiteThresholdHours
+	}
+	if req.WebhookURL != nil {
+		c.WebhookURL = strings.TrimSpace(*req.WebhookURL)
+		if c.WebhookURL == "" {
+			c.WebhookSecret = ""
+		}
+	}
+	if req.WebhookSecret != nil {
+		c.WebhookSecret = *req.WebhookSecret
 	}
 	p.Merge("", c.Validate())
 	return p.Err()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"gatehouse/internal/access"
+	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/httpapi"
 	"gatehouse/internal/passcode"
@@ -54,9 +56,21 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		t.Fatal(err)
 	}
 	engine := access.New(db, passcode.NewKeyring([]passcode.Key{key}), clk.Now)
+	engine.UseHasher(storetest.Keys(t))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	webhooks := events.NewWebhooks(db, log)
+	webhooks.Backoff = 20 * time.Millisecond
+	hub := events.NewHub(db, webhooks, log)
+	hub.PollEvery = 50 * time.Millisecond
+	engine.NotifyTo(hub)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go webhooks.Run(ctx, 2)
+	go hub.Run(ctx)
 	api := httpapi.New(httpapi.Config{
 		Store:     db,
 		Engine:    engine,
+		Hub:       hub,
 		Lookup:    storetest.Keys(t),
 		Passwords: password.Hasher{Cost: bcrypt.MinCost},
 		Now:       clk.Now,
@@ -198,3 +212,38 @@ func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// otherProcess is a second API on the same database, with its own engine
+// and hub, as another server process would have.
+type otherProcess struct {
+	t   *testing.T
+	api *httpapi.Server
+}
+
+func newOtherProcess(t *testing.T, e *env) *otherProcess {
+	t.Helper()
+	ks, err := e.db.SigningKeys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := access.New(e.db, passcode.NewKeyring(ks), e.clock.Now)
+	api := httpapi.New(httpapi.Config{Store: e.db, Engine: engine, Lookup: storetest.Keys(t),
+		Passwords: password.Hasher{Cost: bcrypt.MinCost}, Now: e.clock.Now})
+	return &otherProcess{t: t, api: api}
+}
+
+// scan scans in at the gate of key and returns the entry id.
+func (o *otherProcess) scan(key, code string) int64 {
+	o.t.Helper()
+	req := httptest.NewRequest("POST", "/api/v1/scan", strings.NewReader(`{"code":"`+code+`","direction":"in"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	w := httptest.NewRecorder()
+	o.api.ServeHTTP(w, req)
+	var out struct {
+		EntryID int64 `json:"entry_id"`
+	}
+	if w.Code != 200 || json.Unmarshal(w.Body.Bytes(), &out) != nil {
+		o.t.Fatalf("scan on the other process: %d %s", w.Code, w.Body)
+	}
+	return out.EntryID
+}

@@ -72,6 +72,12 @@ func (s *Server) routes() *gin.Engine {
 	users.DELETE("/watchlist/:id", s.allow(managers...), s.removeFromWatchlist)
 
 	authed.POST("/scan", s.gateOr(gatehouse.RoleGuard, gatehouse.RoleManager), s.scan)
+	authed.GET("/gates/:id/sync", s.gateOnly, s.syncGate)
+	authed.POST("/gates/:id/events", s.gateOnly, s.uploadEvents)
+	users.POST("/walkins", s.allow(gatehouse.RoleGuard, gatehouse.RoleManager), s.walkIn)
+	users.POST("/entries/manual", s.allow(gatehouse.RoleGuard, gatehouse.RoleManager), s.manualEntry)
+	users.GET("/onsite", s.allow(staff...), s.onsite)
+	users.GET("/live", s.allow(gatehouse.RoleGuard, gatehouse.RoleManager, gatehouse.RoleAdmin, gatehouse.RoleResident), s.live)
 
 	users.GET("/entries", s.allow(residentish...), s.listEntries)
 	users.GET("/entries/verify", s.allow(gatehouse.RoleAdmin, gatehouse.RolePolice), s.verifyEntries)

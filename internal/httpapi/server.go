@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/access"
+	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
@@ -75,11 +76,23 @@ type Store interface {
 	Watchlist(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.WatchlistEntry, int64, error)
 	WatchlistEntry(ctx context.Context, id int64) (*gatehouse.WatchlistEntry, error)
 	RemoveFromWatchlist(ctx context.Context, id int64) error
+
+	Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.OnsitePerson, error)
+	CodeChanges(ctx context.Context, communityID, after int64, limit int) ([]gatehouse.CodeChange, error)
+	LastCodeChange(ctx context.Context, communityID int64) (int64, error)
+}
+
+// Hub streams committed decisions to live watchers.
+type Hub interface {
+	Subscribe(communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*events.Sub, func())
 }
 
 // Engine decides scans and makes codes.
 type Engine interface {
 	Scan(ctx context.Context, req access.ScanRequest) (*access.Outcome, error)
+	Override(ctx context.Context, req access.OverrideRequest) (*access.Outcome, error)
+	WalkIn(ctx context.Context, p *gatehouse.Pass, gateID, guardID int64) (*access.Outcome, error)
+	Offline(ctx context.Context, communityID, gateID int64, events []gatehouse.OfflineEvent) (*access.OfflineResult, error)
 	PassCode(p *gatehouse.Pass) (string, error)
 	AssignKey(p *gatehouse.Pass) error
 	ResidentCode(r *gatehouse.Resident) (string, time.Time, error)
@@ -97,6 +110,7 @@ type Hasher interface {
 type Config struct {
 	Store     Store
 	Engine    Engine
+	Hub       Hub
 	QR        *passcode.QRCache
 	Lookup    Hasher
 	Passwords password.Hasher

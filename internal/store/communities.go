@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/keys"
 )
 
 type communityRow struct {
@@ -17,18 +18,33 @@ type communityRow struct {
 	TimeZone             string
 	MaxPassDays          int
 	OnsiteThresholdHours int
+	WebhookURL           string
+	WebhookSecretEnc     []byte
 	CreatedAt            int64 `gorm:"autoCreateTime:false"`
 	UpdatedAt            int64 `gorm:"autoUpdateTime:false"`
 }
 
 func (communityRow) TableName() string { return "communities" }
 
-func (r *communityRow) domain() *gatehouse.Community {
-	return &gatehouse.Community{
+func (db *DB) communityDomain(r *communityRow) *gatehouse.Community {
+	c := &gatehouse.Community{
 		ID: r.ID, Name: r.Name, Address: r.Address, AntiPassback: r.AntiPassback,
 		TimeZone: r.TimeZone, MaxPassDays: r.MaxPassDays, OnsiteThresholdHours: r.OnsiteThresholdHours,
-		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+		WebhookURL: r.WebhookURL, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
 	}
+	if r.WebhookSecretEnc != nil && db.keys != nil {
+		if s, err := db.keys.Open(keys.PurposeWebhook, r.WebhookSecretEnc); err == nil {
+			c.WebhookSecret = string(s)
+		}
+	}
+	return c
+}
+
+func (db *DB) sealWebhookSecret(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return db.keys.Seal(keys.PurposeWebhook, []byte(s))
 }
 
 // CreateCommunity stores a validated community and sets its ID and times.
@@ -37,6 +53,7 @@ func (db *DB) CreateCommunity(ctx context.Context, c *gatehouse.Community) error
 	row := communityRow{
 		Name: c.Name, Address: c.Address, AntiPassback: c.AntiPassback, TimeZone: c.TimeZone,
 		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours,
+		WebhookURL: c.WebhookURL, WebhookSecretEnc: db.sealWebhookSecret(c.WebhookSecret),
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err := db.transact(ctx, func(tx *gorm.DB) error {
@@ -49,7 +66,7 @@ func (db *DB) CreateCommunity(ctx context.Context, c *gatehouse.Community) error
 	if err != nil {
 		return internal("create community", err)
 	}
-	*c = *row.domain()
+	*c = *db.communityDomain(&row)
 	return nil
 }
 
@@ -62,7 +79,7 @@ func (db *DB) Community(ctx context.Context, id int64) (*gatehouse.Community, er
 	} else if err != nil {
 		return nil, internal("read community", err)
 	}
-	return row.domain(), nil
+	return db.communityDomain(&row), nil
 }
 
 // Communities lists communities by id; ids nil means all, empty means none.
@@ -81,7 +98,7 @@ func (db *DB) Communities(ctx context.Context, ids []int64, page gatehouse.Page)
 	}
 	out := make([]*gatehouse.Community, 0, len(rows))
 	for i := range rows {
-		out = append(out, rows[i].domain())
+		out = append(out, db.communityDomain(&rows[i]))
 	}
 	out, next := cut(out, limit, func(c *gatehouse.Community) int64 { return c.ID })
 	return out, next, nil
@@ -93,6 +110,7 @@ func (db *DB) UpdateCommunity(ctx context.Context, c *gatehouse.Community) error
 	res := db.w.WithContext(ctx).Model(&communityRow{}).Where("id = ?", c.ID).Updates(map[string]any{
 		"name": c.Name, "address": c.Address, "anti_passback": c.AntiPassback, "time_zone": c.TimeZone,
 		"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "updated_at": now,
+		"webhook_url": c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
 	})
 	if res.Error != nil {
 		return internal("update community", res.Error)

@@ -184,9 +184,12 @@ func (t *scanTx) Inside(communityID int64, s gatehouse.Subject) (bool, error) {
 	return row.Inside, err
 }
 
-func (t *scanTx) ConsumeUse(p *gatehouse.Pass) error {
-	res := t.tx.Model(&passRow{}).Where("id = ? AND uses < max_entries", p.ID).
-		Updates(map[string]any{"uses": gorm.Expr("uses + 1"), "updated_at": t.db.now()})
+func (t *scanTx) ConsumeUse(p *gatehouse.Pass, force bool) error {
+	q := t.tx.Model(&passRow{}).Where("id = ?", p.ID)
+	if !force {
+		q = q.Where("uses < max_entries")
+	}
+	res := q.Updates(map[string]any{"uses": gorm.Expr("uses + 1"), "updated_at": t.db.now()})
 	if res.Error != nil {
 		return res.Error
 	}
@@ -195,10 +198,16 @@ func (t *scanTx) ConsumeUse(p *gatehouse.Pass) error {
 		return fmt.Errorf("pass %d has no use left to consume", p.ID)
 	}
 	p.Uses++
-	if p.Uses >= p.MaxEntries {
-		return t.tx.Create(&passChangeRow{CommunityID: p.CommunityID, PassID: p.ID, Kind: gatehouse.PassExhausted, At: t.db.now()}).Error
+	if p.Uses == p.MaxEntries {
+		return t.tx.Create(&codeChangeRow{CommunityID: p.CommunityID, SubjectID: p.ID, Kind: gatehouse.PassExhausted, At: t.db.now()}).Error
 	}
 	return nil
+}
+
+func (t *scanTx) EventRecorded(gateID int64, eventID string) (bool, error) {
+	var n int64
+	err := t.tx.Model(&entryRow{}).Where("gate_id = ? AND event_id = ?", gateID, eventID).Count(&n).Error
+	return n > 0, err
 }
 
 func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
@@ -218,6 +227,9 @@ func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
 	e.Hash = e.ComputeHash()
 	row := entryRowOf(e)
 	if err := t.tx.Create(&row).Error; err != nil {
+		if isDuplicate(err) && e.EventID != "" {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "event %s of gate %d is already recorded", e.EventID, e.GateID)
+		}
 		return err
 	}
 	e.ID = row.ID
@@ -231,14 +243,26 @@ func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
 	}
 	t.head.Seq, t.head.Hash = e.Seq, e.Hash
 	if e.Decision == gatehouse.Grant && s != "" {
-		p := presenceRow{CommunityID: e.CommunityID, Subject: string(s), Inside: e.Direction == gatehouse.In,
-			PassID: e.PassID, EntryID: e.ID, Since: micros(e.OccurredAt)}
-		return t.tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "community_id"}, {Name: "subject"}},
-			DoUpdates: clause.AssignmentColumns([]string{"inside", "pass_id", "entry_id", "since"}),
-		}).Create(&p).Error
+		return t.setPresence(presenceRow{CommunityID: e.CommunityID, Subject: string(s), Inside: e.Direction == gatehouse.In,
+			PassID: e.PassID, EntryID: e.ID, Since: micros(e.OccurredAt)})
 	}
 	return nil
+}
+
+// setPresence records a passage unless a later one is already recorded.
+func (t *scanTx) setPresence(p presenceRow) error {
+	var cur presenceRow
+	err := t.tx.Where("community_id = ? AND subject = ?", p.CommunityID, p.Subject).Take(&cur).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return t.tx.Create(&p).Error
+	case err != nil:
+		return err
+	case cur.Since > p.Since:
+		return nil
+	}
+	return t.tx.Model(&presenceRow{}).Where("community_id = ? AND subject = ?", p.CommunityID, p.Subject).
+		Updates(map[string]any{"inside": p.Inside, "pass_id": p.PassID, "entry_id": p.EntryID, "since": p.Since}).Error
 }
 
 // Entries lists entries, newest first.
@@ -404,4 +428,31 @@ func (db *DB) ChainHead(ctx context.Context, communityID int64) (int64, string, 
 		return 0, "", gatehouse.NotFound("community")
 	}
 	return h.Seq, h.Hash, internal("read chain head", err)
+}
+
+// EntriesAfter returns entries of communities with ids above afterID, in id
+// order (for the live event poller).
+func (db *DB) EntriesAfter(ctx context.Context, communityIDs []int64, afterID int64, limit int) ([]*gatehouse.Entry, error) {
+	var rows []entryRow
+	err := db.r.WithContext(ctx).Where("community_id IN ? AND id > ?", communityIDs, afterID).Order("id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, internal("read new entries", err)
+	}
+	out := make([]*gatehouse.Entry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	return out, nil
+}
+
+// MaxEntryID is the newest entry id, 0 on an empty log.
+func (db *DB) MaxEntryID(ctx context.Context) (int64, error) {
+	var id *int64
+	if err := db.r.WithContext(ctx).Model(&entryRow{}).Select("MAX(id)").Scan(&id).Error; err != nil {
+		return 0, internal("read entry ids", err)
+	}
+	if id == nil {
+		return 0, nil
+	}
+	return *id, nil
 }

@@ -53,15 +53,18 @@ type passRow struct {
 
 func (passRow) TableName() string { return "passes" }
 
-type passChangeRow struct {
+// codeChangeRow is one change an offline controller must learn: a pass
+// revoked or used up, or a resident moved out (SubjectID is the pass or the
+// resident). Its id is the sync cursor.
+type codeChangeRow struct {
 	ID          int64 `gorm:"primaryKey"`
 	CommunityID int64
-	PassID      int64
+	SubjectID   int64
 	Kind        string
 	At          int64
 }
 
-func (passChangeRow) TableName() string { return "pass_changes" }
+func (codeChangeRow) TableName() string { return "code_changes" }
 
 func (db *DB) visitorDomain(r *visitorRow) *gatehouse.Visitor {
 	v := &gatehouse.Visitor{ID: r.ID, Name: r.Name, IDType: gatehouse.IDType(r.IDType), IDMasked: r.IDMasked, IDHash: r.IDHash,
@@ -282,7 +285,7 @@ func (db *DB) RevokePass(ctx context.Context, id, by int64) error {
 			Updates(map[string]any{"revoked_at": now, "revoked_by": by, "updated_at": now}).Error; err != nil {
 			return err
 		}
-		return tx.Create(&passChangeRow{CommunityID: row.CommunityID, PassID: id, Kind: gatehouse.PassRevoked, At: now}).Error
+		return tx.Create(&codeChangeRow{CommunityID: row.CommunityID, SubjectID: id, Kind: gatehouse.PassRevoked, At: now}).Error
 	})
 	return internal("revoke pass", err)
 }

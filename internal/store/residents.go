@@ -206,6 +206,14 @@ func (db *DB) MoveOutResident(ctx context.Context, id int64) error {
 		if res.RowsAffected == 0 {
 			return gatehouse.NotFound("resident")
 		}
+		var r residentRow
+		if err := tx.Take(&r, id).Error; err != nil {
+			return err
+		}
+		// Offline controllers learn that the resident's codes are dead.
+		if err := tx.Create(&codeChangeRow{CommunityID: r.CommunityID, SubjectID: id, Kind: gatehouse.ChangeMovedOut, At: now}).Error; err != nil {
+			return err
+		}
 		var users []int64
 		if err := tx.Model(&userRow{}).Where("resident_id = ?", id).Pluck("id", &users).Error; err != nil {
 			return err

@@ -46,14 +46,15 @@ CREATE TABLE passes (
     CONSTRAINT passes_visitor FOREIGN KEY (visitor_id) REFERENCES visitors (id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
 
--- What offline controllers must learn: passes revoked or used up, in order.
-CREATE TABLE pass_changes (
+-- What offline controllers must learn, in order: passes revoked or used up,
+-- residents moved out (subject_id is the pass or the resident).
+CREATE TABLE code_changes (
     id           BIGINT      NOT NULL AUTO_INCREMENT PRIMARY KEY,
     community_id BIGINT      NOT NULL,
-    pass_id      BIGINT      NOT NULL,
-    kind         VARCHAR(16) NOT NULL, -- revoked or exhausted
+    subject_id   BIGINT      NOT NULL,
+    kind         VARCHAR(16) NOT NULL, -- revoked, exhausted or moved_out
     at           BIGINT      NOT NULL,
-    KEY pass_changes_community (community_id, id)
+    KEY code_changes_community (community_id, id)
 ) ENGINE = InnoDB;
 
 CREATE TABLE chain_heads (
@@ -138,6 +139,6 @@ DROP TABLE watchlist;
 DROP TABLE presence;
 DROP TABLE entries;
 DROP TABLE chain_heads;
-DROP TABLE pass_changes;
+DROP TABLE code_changes;
 DROP TABLE passes;
 DROP TABLE visitors;

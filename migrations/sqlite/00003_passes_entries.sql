@@ -43,15 +43,16 @@ CREATE INDEX passes_community ON passes (community_id, id);
 CREATE INDEX passes_host ON passes (host_resident_id, id);
 CREATE INDEX passes_visitor ON passes (visitor_id);
 
--- What offline controllers must learn: passes revoked or used up, in order.
-CREATE TABLE pass_changes (
+-- What offline controllers must learn, in order: passes revoked or used up,
+-- residents moved out (subject_id is the pass or the resident).
+CREATE TABLE code_changes (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     community_id INTEGER NOT NULL,
-    pass_id      INTEGER NOT NULL,
-    kind         TEXT    NOT NULL, -- revoked or exhausted
+    subject_id   INTEGER NOT NULL,
+    kind         TEXT    NOT NULL, -- revoked, exhausted or moved_out
     at           BIGINT  NOT NULL
 );
-CREATE INDEX pass_changes_community ON pass_changes (community_id, id);
+CREATE INDEX code_changes_community ON code_changes (community_id, id);
 
 CREATE TABLE chain_heads (
     community_id INTEGER PRIMARY KEY REFERENCES communities (id),
@@ -133,6 +134,6 @@ DROP TABLE watchlist;
 DROP TABLE presence;
 DROP TABLE entries;
 DROP TABLE chain_heads;
-DROP TABLE pass_changes;
+DROP TABLE code_changes;
 DROP TABLE passes;
 DROP TABLE visitors;

@@ -1,0 +1,251 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/passcode"
+)
+
+// OverrideRequest is a guard letting someone through by hand.
+type OverrideRequest struct {
+	CommunityID int64
+	GateID      int64
+	GuardID     int64
+	Direction   gatehouse.Direction
+	Note        string // why: required, in the guard's words
+	PassID      int64  // the pass the person holds, if any
+	ResidentID  int64  // a resident of the community (a forgotten phone), if that is who it is
+	Visitor     *gatehouse.Visitor
+	HostID      int64
+}
+
+// Override logs a guard's manual grant with its reason and the guard. A
+// pass named here is not used up: the guard decided, not the pass.
+func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, error) {
+	var p gatehouse.Problems
+	req.Note = strings.TrimSpace(req.Note)
+	p.Check(req.Direction.Valid(), "direction", `must be "in" or "out"`)
+	p.Check(req.Note != "", "reason", "is required: say why the guard let this person through")
+	p.Check(utf8.RuneCountInString(req.Note) <= 200, "reason", "must be at most 200 characters")
+	who := 0
+	for _, set := range []bool{req.PassID != 0, req.ResidentID != 0, req.Visitor != nil} {
+		if set {
+			who++
+		}
+	}
+	p.Check(who == 1, "person", "name exactly one of pass_id, resident_id or visitor")
+	if req.Visitor != nil {
+		req.Visitor.Normalize()
+		p.Merge("visitor.", req.Visitor.Validate())
+		p.Check(req.HostID != 0, "host_resident_id", "is required: whom does the visitor visit?")
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	now := e.now().UTC().Truncate(time.Microsecond)
+	out := &Outcome{}
+	err := e.store.InScanTx(ctx, req.CommunityID, func(tx gatehouse.ScanTx) error {
+		*out = Outcome{}
+		entry := &gatehouse.Entry{CommunityID: req.CommunityID, GateID: req.GateID, GuardID: req.GuardID, Direction: req.Direction,
+			Method: gatehouse.MethodManual, Reason: gatehouse.ManualOverride, Decision: gatehouse.Grant, ServerDecision: gatehouse.Grant,
+			OccurredAt: now, Note: req.Note}
+		var subject gatehouse.Subject
+		switch {
+		case req.PassID != 0:
+			pass, err := tx.Pass(req.PassID)
+			if err != nil {
+				return err
+			}
+			if pass.CommunityID != req.CommunityID {
+				return gatehouse.NotFound("pass")
+			}
+			out.Pass = pass
+			subject = gatehouse.VisitorSubject(pass.VisitorID)
+			entry.PassID, entry.VisitorID, entry.HostResidentID = pass.ID, pass.VisitorID, pass.HostResidentID
+			entry.PersonName, entry.IDHash, entry.Plate = pass.Visitor.Name, pass.Visitor.IDHash, pass.Visitor.Plate
+		case req.ResidentID != 0:
+			r, err := tx.Resident(req.ResidentID)
+			if err != nil {
+				return err
+			}
+			if r.CommunityID != req.CommunityID {
+				return gatehouse.NotFound("resident")
+			}
+			out.Resident = r
+			subject = gatehouse.ResidentSubject(r.ID)
+			entry.ResidentID, entry.PersonName, entry.IDHash = r.ID, r.Name, r.IDHash
+		default:
+			host, err := tx.Resident(req.HostID)
+			if err != nil || host.CommunityID != req.CommunityID {
+				return gatehouse.FieldError("host_resident_id", "no such resident in this community")
+			}
+			v := req.Visitor
+			entry.HostResidentID, entry.PersonName, entry.Plate = host.ID, v.Name, v.Plate
+			entry.IDHash = e.lookupHash(v.IDNumber)
+			out.Host = host
+		}
+		if err := tx.Append(entry, subject); err != nil {
+			return err
+		}
+		out.Entry = entry
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.published(out)
+	return out, nil
+}
+
+// lookupHash hashes an ID number for an entry, when the engine has a hasher.
+func (e *Engine) lookupHash(n string) string {
+	if e.hasher == nil {
+		return ""
+	}
+	return e.hasher.LookupHash(n)
+}
+
+// Hasher makes keyed hashes of ID numbers.
+type Hasher interface{ LookupHash(string) string }
+
+// UseHasher sets the hasher of ID numbers named in overrides.
+func (e *Engine) UseHasher(h Hasher) { e.hasher = h }
+
+// WalkIn logs a walk-in's entry on the pass just issued for them: a grant
+// with method walkin that uses one of its entries.
+func (e *Engine) WalkIn(ctx context.Context, pass *gatehouse.Pass, gateID, guardID int64) (*Outcome, error) {
+	now := e.now().UTC().Truncate(time.Microsecond)
+	out := &Outcome{}
+	err := e.store.InScanTx(ctx, pass.CommunityID, func(tx gatehouse.ScanTx) error {
+		p, err := tx.Pass(pass.ID)
+		if err != nil {
+			return err
+		}
+		*out = Outcome{Pass: p}
+		entry := &gatehouse.Entry{CommunityID: p.CommunityID, GateID: gateID, GuardID: guardID, Direction: gatehouse.In,
+			Method: gatehouse.MethodWalkIn, Reason: gatehouse.Granted, Decision: gatehouse.Grant, ServerDecision: gatehouse.Grant,
+			OccurredAt: now, PassID: p.ID, VisitorID: p.VisitorID, HostResidentID: p.HostResidentID,
+			PersonName: p.Visitor.Name, IDHash: p.Visitor.IDHash, Plate: p.Visitor.Plate, Note: p.Purpose}
+		if err := tx.ConsumeUse(p, false); err != nil {
+			return err
+		}
+		if err := tx.Append(entry, gatehouse.VisitorSubject(p.VisitorID)); err != nil {
+			return err
+		}
+		out.Entry = entry
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.published(out)
+	return out, nil
+}
+
+// OfflineResult says what became of each uploaded event.
+type OfflineResult struct {
+	Recorded   []string // event ids logged now
+	Duplicates []string // event ids logged before
+	Rejected   []Rejection
+}
+
+// Rejection is an event that was not logged, by its index in the batch.
+type Rejection struct {
+	Index   int    `json:"index"`
+	EventID string `json:"event_id,omitempty"`
+	Reason  string `json:"reason"`
+}
+
+// MaxOfflineBatch bounds one upload.
+const MaxOfflineBatch = 1000
+
+// Offline logs a batch of events a controller decided without the server.
+// Each is logged once (by gate and event id) with method offline, in the
+// chain, with the controller's decision and the server's own judgement at
+// the time it happened; a use granted offline counts against the pass.
+func (e *Engine) Offline(ctx context.Context, communityID, gateID int64, events []gatehouse.OfflineEvent) (*OfflineResult, error) {
+	res := &OfflineResult{Recorded: []string{}, Duplicates: []string{}, Rejected: []Rejection{}}
+	community, err := e.store.Community(ctx, communityID)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	seen := map[string]bool{}
+	for i := range events {
+		ev := &events[i]
+		if msg := gatehouse.ValidateOfflineEvent(ev, now); msg != "" {
+			res.Rejected = append(res.Rejected, Rejection{Index: i, EventID: ev.EventID, Reason: msg})
+			continue
+		}
+		if seen[ev.EventID] {
+			res.Duplicates = append(res.Duplicates, ev.EventID)
+			continue
+		}
+		seen[ev.EventID] = true
+		code, verr := e.verify(ctx, ev.Code)
+		if verr != nil && !isInvalid(verr) {
+			return nil, verr
+		}
+		dup, out, err := e.offlineOne(ctx, community, gateID, ev, code)
+		if err != nil {
+			return nil, err
+		}
+		if dup {
+			res.Duplicates = append(res.Duplicates, ev.EventID)
+			continue
+		}
+		res.Recorded = append(res.Recorded, ev.EventID)
+		e.published(out)
+	}
+	return res, nil
+}
+
+func isInvalid(err error) bool { return errors.Is(err, passcode.ErrInvalid) }
+
+// isDuplicateEvent reports the store's answer to an event id logged twice.
+func isDuplicateEvent(err error) bool { return gatehouse.ErrorCode(err) == gatehouse.ECONFLICT }
+
+func (e *Engine) offlineOne(ctx context.Context, community *gatehouse.Community, gateID int64, ev *gatehouse.OfflineEvent, code *passcode.Code) (bool, *Outcome, error) {
+	dup := false
+	out := &Outcome{}
+	at := ev.OccurredAt.UTC().Truncate(time.Microsecond)
+	err := e.store.InScanTx(ctx, community.ID, func(tx gatehouse.ScanTx) error {
+		*out, dup = Outcome{}, false
+		recorded, err := tx.EventRecorded(gateID, ev.EventID)
+		if err != nil {
+			return err
+		}
+		if recorded {
+			dup = true
+			return nil
+		}
+		entry := &gatehouse.Entry{CommunityID: community.ID, GateID: gateID, Direction: ev.Direction, Method: gatehouse.MethodOffline,
+			EventID: ev.EventID, OccurredAt: at}
+		req := ScanRequest{CommunityID: community.ID, GateID: gateID, Direction: ev.Direction}
+		reason, subject, err := e.decide(tx, community, req, code, at, entry, out)
+		if err != nil {
+			return err
+		}
+		entry.Reason, entry.ServerDecision, entry.Decision = reason, reason.Decision(), ev.Decision
+		// The door opened: the use happened, whatever the server thinks of it.
+		if ev.Decision == gatehouse.Grant && ev.Direction == gatehouse.In && out.Pass != nil {
+			if err := tx.ConsumeUse(out.Pass, true); err != nil {
+				return err
+			}
+		}
+		if err := tx.Append(entry, subject); err != nil {
+			return err
+		}
+		out.Entry = entry
+		return nil
+	})
+	if isDuplicateEvent(err) {
+		return true, nil, nil // logged by a concurrent upload between our check and insert
+	}
+	return dup, out, err
+}

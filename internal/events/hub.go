@@ -1,0 +1,170 @@
+// Package events carries committed decisions to those watching them: live
+// Server-Sent Events streams of guards, managers and hosts, and per-community
+// webhooks. Decisions of other server processes reach this one's streams
+// through a poller over the entry log, so no watcher depends on which
+// process its gate talked to.
+package events
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// Store is what the poller reads.
+type Store interface {
+	EntriesAfter(ctx context.Context, communityIDs []int64, afterID int64, limit int) ([]*gatehouse.Entry, error)
+	ResidentsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Resident, error)
+	MaxEntryID(ctx context.Context) (int64, error)
+}
+
+// Sub is one watcher of one community.
+type Sub struct {
+	C           chan *gatehouse.DecisionEvent
+	communityID int64
+	filter      func(*gatehouse.DecisionEvent) bool
+}
+
+// Hub fans committed decisions out to subscribers. Safe for concurrent use.
+type Hub struct {
+	store    Store
+	log      *slog.Logger
+	webhooks *Webhooks
+
+	mu   sync.Mutex
+	subs map[int64]map[*Sub]struct{}
+	seen *lru.Cache[int64, struct{}] // entry ids already delivered
+
+	// PollEvery is how often the entry log is read for other processes'
+	// decisions; Slack is how many ids back each poll looks, for
+	// transactions that committed out of id order.
+	PollEvery time.Duration
+	Slack     int64
+}
+
+// NewHub returns a hub; Run must be started for cross-process delivery.
+func NewHub(store Store, webhooks *Webhooks, log *slog.Logger) *Hub {
+	seen, _ := lru.New[int64, struct{}](100_000)
+	return &Hub{store: store, log: log, webhooks: webhooks, subs: map[int64]map[*Sub]struct{}{}, seen: seen,
+		PollEvery: time.Second, Slack: 1000}
+}
+
+// Subscribe starts watching a community; filter (if not nil) picks events.
+// Call the returned function to stop.
+func (h *Hub) Subscribe(communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*Sub, func()) {
+	s := &Sub{C: make(chan *gatehouse.DecisionEvent, 64), communityID: communityID, filter: filter}
+	h.mu.Lock()
+	if h.subs[communityID] == nil {
+		h.subs[communityID] = map[*Sub]struct{}{}
+	}
+	h.subs[communityID][s] = struct{}{}
+	h.mu.Unlock()
+	return s, func() {
+		h.mu.Lock()
+		delete(h.subs[s.communityID], s)
+		if len(h.subs[s.communityID]) == 0 {
+			delete(h.subs, s.communityID)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Publish delivers a decision of this process: to subscribers at once, and
+// to the community's webhook. It never blocks a scan: a subscriber whose
+// buffer is full misses the event.
+func (h *Hub) Publish(ev *gatehouse.DecisionEvent) {
+	h.deliver(ev)
+	if h.webhooks != nil {
+		h.webhooks.Enqueue(ev)
+	}
+}
+
+func (h *Hub) deliver(ev *gatehouse.DecisionEvent) {
+	if ok, _ := h.seen.ContainsOrAdd(ev.Entry.ID, struct{}{}); ok {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs[ev.Entry.CommunityID] {
+		if s.filter != nil && !s.filter(ev) {
+			continue
+		}
+		select {
+		case s.C <- ev:
+		default:
+			h.log.Warn("a live event stream is too slow; an event was dropped", "community_id", ev.Entry.CommunityID)
+		}
+	}
+}
+
+func (h *Hub) watched() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]int64, 0, len(h.subs))
+	for id := range h.subs {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Run polls the entry log for decisions made by other processes until ctx ends.
+func (h *Hub) Run(ctx context.Context) {
+	cursor, err := h.store.MaxEntryID(ctx)
+	if err != nil && ctx.Err() == nil {
+		h.log.Warn("live events: cannot read the entry log", "err", err.Error())
+	}
+	t := time.NewTicker(h.PollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		communities := h.watched()
+		if len(communities) == 0 {
+			if max, err := h.store.MaxEntryID(ctx); err == nil {
+				cursor = max
+			}
+			continue
+		}
+		next, err := h.poll(ctx, communities, cursor)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("live events: polling the entry log failed", "err", err.Error())
+			}
+			continue
+		}
+		cursor = next
+	}
+}
+
+func (h *Hub) poll(ctx context.Context, communities []int64, cursor int64) (int64, error) {
+	entries, err := h.store.EntriesAfter(ctx, communities, max(0, cursor-h.Slack), 2000)
+	if err != nil {
+		return cursor, err
+	}
+	var hostIDs []int64
+	for _, e := range entries {
+		if !h.seen.Contains(e.ID) {
+			hostIDs = append(hostIDs, e.HostResidentID, e.ResidentID)
+		}
+	}
+	residents, err := h.store.ResidentsByID(ctx, hostIDs)
+	if err != nil {
+		return cursor, err
+	}
+	for _, e := range entries {
+		cursor = max(cursor, e.ID)
+		if h.seen.Contains(e.ID) {
+			continue
+		}
+		h.deliver(&gatehouse.DecisionEvent{Entry: e, Host: residents[e.HostResidentID], Resident: residents[e.ResidentID]})
+	}
+	return cursor, nil
+}

@@ -1,0 +1,62 @@
+package gatehouse
+
+import (
+	"regexp"
+	"time"
+)
+
+// OfflineEvent is a decision a door controller made without the server.
+type OfflineEvent struct {
+	EventID    string
+	Code       string
+	Direction  Direction
+	OccurredAt time.Time
+	Decision   Decision // what the controller did
+}
+
+var eventIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// MaxOfflineAge is how old an uploaded event may be.
+const MaxOfflineAge = 90 * 24 * time.Hour
+
+// ValidateOfflineEvent says what is wrong with one event, "" if nothing.
+func ValidateOfflineEvent(e *OfflineEvent, now time.Time) string {
+	switch {
+	case !eventIDRe.MatchString(e.EventID):
+		return "event_id: 1 to 64 letters, digits or . _ : -"
+	case e.Code == "":
+		return "code: is required"
+	case len(e.Code) > 1024:
+		return "code: too long"
+	case !e.Direction.Valid():
+		return `direction: must be "in" or "out"`
+	case e.Decision != Grant && e.Decision != Deny:
+		return `decision: must be "grant" or "deny"`
+	case e.OccurredAt.IsZero():
+		return "occurred_at: must be an RFC 3339 time"
+	case e.OccurredAt.After(now.Add(5 * time.Minute)):
+		return "occurred_at: lies in the future (is the controller's clock right?)"
+	case e.OccurredAt.Before(now.Add(-MaxOfflineAge)):
+		return "occurred_at: older than 90 days"
+	}
+	return ""
+}
+
+// CodeChange is one change an offline controller must learn.
+type CodeChange struct {
+	ID        int64  // the sync cursor after this change
+	SubjectID int64  // a pass, or for moved_out a resident
+	Kind      string // revoked, exhausted or moved_out
+}
+
+// Change kinds besides the pass statuses revoked and exhausted.
+const ChangeMovedOut = "moved_out"
+
+// OnsitePerson is someone recorded inside a community.
+type OnsitePerson struct {
+	Presence
+	Visitor  *Visitor  // a visitor, or
+	Resident *Resident // a resident (own code)
+	Host     *Resident // whom a visitor visits
+	Pass     *Pass
+}

@@ -1,0 +1,412 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gatehouse/internal/access"
+	"gatehouse/internal/gatehouse"
+)
+
+// consoleGate reads the gate a guard's console names; a gate outside the
+// caller's communities is not found.
+func (s *Server) consoleGate(c *gin.Context, id int64) (*gatehouse.Gate, error) {
+	if id == 0 {
+		return nil, gatehouse.FieldError("gate_id", "is required: which gate is this console at?")
+	}
+	g, err := s.Store.Gate(c.Request.Context(), id)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && !principal(c).InCommunity(g.CommunityID)) {
+		return nil, gatehouse.NotFound("gate")
+	} else if err != nil {
+		return nil, err
+	}
+	if g.DisabledAt != nil {
+		return nil, gatehouse.Errorf(gatehouse.ECONFLICT, "this gate is disabled")
+	}
+	return g, nil
+}
+
+type walkInRequest struct {
+	GateID         int64          `json:"gate_id"`
+	HostResidentID int64          `json:"host_resident_id"`
+	Visitor        visitorRequest `json:"visitor"`
+	Purpose        string         `json:"purpose"`
+	ValidUntil     string         `json:"valid_until"`
+	MaxEntries     *int           `json:"max_entries"`
+}
+
+type walkInResponse struct {
+	Pass  passResponse `json:"pass"`
+	Entry scanResponse `json:"entry"`
+}
+
+// walkIn registers a walk-in visitor and lets them in, in one action: a
+// pass for the gate's community (by default for the next 8 hours, one
+// entry) and its first entry, granted with method walkin.
+func (s *Server) walkIn(c *gin.Context) {
+	var req walkInRequest
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	g, err := s.consoleGate(c, req.GateID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.ValidUntil == "" {
+		req.ValidUntil = s.Now().Add(8 * time.Hour).UTC().Format(time.RFC3339)
+	}
+	pr := &passRequest{CommunityID: g.CommunityID, HostResidentID: req.HostResidentID, Visitor: req.Visitor,
+		ValidUntil: req.ValidUntil, MaxEntries: req.MaxEntries, Purpose: req.Purpose}
+	p, err := s.newPass(c, pr, gatehouse.PassWalkIn)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out, err := s.Engine.WalkIn(c.Request.Context(), p, g.ID, principal(c).UserID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pb, err := s.passBody(c, out.Pass)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(201, walkInResponse{Pass: pb, Entry: scanBody(out)})
+}
+
+type overrideRequest struct {
+	GateID         int64               `json:"gate_id"`
+	Direction      gatehouse.Direction `json:"direction"`
+	Reason         string              `json:"reason"`
+	PassID         int64               `json:"pass_id"`
+	ResidentID     int64               `json:"resident_id"`
+	Visitor        *visitorRequest     `json:"visitor"`
+	HostResidentID int64               `json:"host_resident_id"`
+}
+
+// manualEntry logs a guard's override: a grant with the guard's reason,
+// method manual and the guard's id.
+func (s *Server) manualEntry(c *gin.Context) {
+	var req overrideRequest
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	g, err := s.consoleGate(c, req.GateID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	or := access.OverrideRequest{CommunityID: g.CommunityID, GateID: g.ID, GuardID: principal(c).UserID, Direction: req.Direction,
+		Note: req.Reason, PassID: req.PassID, ResidentID: req.ResidentID, HostID: req.HostResidentID}
+	if v := req.Visitor; v != nil {
+		or.Visitor = &gatehouse.Visitor{Name: v.Name, IDType: v.IDType, IDNumber: v.IDNumber, Phone: v.Phone, Plate: v.Plate}
+	}
+	out, err := s.Engine.Override(c.Request.Context(), or)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(201, scanBody(out))
+}
+
+type onsiteItem struct {
+	Kind          string        `json:"kind"` // visitor
+	Name          string        `json:"name"`
+	IDNumber      string        `json:"id_number"`
+	Plate         string        `json:"plate,omitempty"`
+	Phone         string        `json:"phone,omitempty"`
+	CommunityID   int64         `json:"community_id"`
+	PassID        int64         `json:"pass_id,omitempty"`
+	Host          *hostResponse `json:"host,omitempty"`
+	Since         time.Time     `json:"since"`
+	HoursOnSite   float64       `json:"hours_on_site"`
+	OverThreshold bool          `json:"over_threshold"`
+	EntryID       int64         `json:"entry_id"`
+}
+
+// onsite lists every visitor who entered and has not left, longest first:
+// the guard's roll-call for an evacuation.
+func (s *Server) onsite(c *gin.Context) {
+	pr := principal(c)
+	cid, err := queryID(c, "community_id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if cid != 0 && !pr.InCommunity(cid) {
+		s.fail(c, gatehouse.NotFound("community"))
+		return
+	}
+	scope := pr.ScopeCommunities(cid)
+	people, err := s.Store.Onsite(c.Request.Context(), scope)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	thresholds := map[int64]float64{}
+	now := s.Now()
+	items := []onsiteItem{}
+	for _, o := range people {
+		if o.Visitor == nil {
+			continue
+		}
+		th, ok := thresholds[o.CommunityID]
+		if !ok {
+			com, err := s.Store.Community(c.Request.Context(), o.CommunityID)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			th = float64(com.OnsiteThresholdHours)
+			thresholds[o.CommunityID] = th
+		}
+		hours := now.Sub(o.Since).Hours()
+		it := onsiteItem{Kind: "visitor", Name: o.Visitor.Name, IDNumber: o.Visitor.IDMasked, Plate: o.Visitor.Plate, Phone: o.Visitor.Phone,
+			CommunityID: o.CommunityID, PassID: o.PassID, Host: hostBody(o.Host), Since: o.Since,
+			HoursOnSite: float64(int(hours*10)) / 10, OverThreshold: hours >= th, EntryID: o.EntryID}
+		if pr.Role.SeesFullIDs() && o.Visitor.IDNumber != "" {
+			it.IDNumber = o.Visitor.IDNumber
+		}
+		items = append(items, it)
+	}
+	c.JSON(200, gin.H{"items": items})
+}
+
+// deviceGate checks that a gate device names its own gate in the path.
+func (s *Server) deviceGate(c *gin.Context) (*gatehouse.Principal, error) {
+	pr := principal(c)
+	id, err := idParam(c, "id", "gate")
+	if err != nil {
+		return nil, err
+	}
+	if id != pr.GateID {
+		return nil, gatehouse.NotFound("gate")
+	}
+	return pr, nil
+}
+
+type syncResponse struct {
+	Cursor            string        `json:"cursor"`
+	More              bool          `json:"more"`
+	Revoked           []int64       `json:"revoked"`
+	Exhausted         []int64       `json:"exhausted"`
+	MovedOutResidents []int64       `json:"moved_out_residents"`
+	Keys              []keyResponse `json:"keys"`
+	ServerTime        time.Time     `json:"server_time"`
+}
+
+const syncPage = 5000
+
+// syncGate tells an offline-capable controller what changed since its
+// cursor: passes revoked or used up, residents moved out, and the keys.
+func (s *Server) syncGate(c *gin.Context) {
+	pr, err := s.deviceGate(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var after int64
+	if v := c.Query("cursor"); v != "" {
+		after, err = strconv.ParseInt(v, 10, 64)
+		if err != nil || after < 0 {
+			s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "cursor: must be a cursor from an earlier sync",
+				Fields: map[string]string{"cursor": "must be a cursor from an earlier sync"}})
+			return
+		}
+	}
+	changes, err := s.Store.CodeChanges(c.Request.Context(), pr.CommunityID, after, syncPage)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := syncResponse{Cursor: strconv.FormatInt(after, 10), Revoked: []int64{}, Exhausted: []int64{}, MovedOutResidents: []int64{},
+		More: len(changes) == syncPage, ServerTime: s.Now().UTC()}
+	for _, ch := range changes {
+		switch ch.Kind {
+		case gatehouse.PassRevoked:
+			out.Revoked = append(out.Revoked, ch.SubjectID)
+		case gatehouse.PassExhausted:
+			out.Exhausted = append(out.Exhausted, ch.SubjectID)
+		case gatehouse.ChangeMovedOut:
+			out.MovedOutResidents = append(out.MovedOutResidents, ch.SubjectID)
+		}
+		out.Cursor = strconv.FormatInt(ch.ID, 10)
+	}
+	if len(changes) == 0 && after == 0 {
+		last, err := s.Store.LastCodeChange(c.Request.Context(), pr.CommunityID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		out.Cursor = strconv.FormatInt(last, 10)
+	}
+	ring := s.Engine.Keys()
+	cur := ring.CurrentID()
+	for _, k := range ring.Keys() {
+		out.Keys = append(out.Keys, keyResponse{KeyID: k.ID, Algorithm: "Ed25519", PublicKey: base64.StdEncoding.EncodeToString(k.Public),
+			Current: k.ID == cur, CreatedAt: k.CreatedAt})
+	}
+	c.JSON(200, out)
+}
+
+type eventsRequest struct {
+	Events []json.RawMessage `json:"events"`
+}
+
+type offlineEvent struct {
+	EventID    string              `json:"event_id"`
+	Code       string              `json:"code"`
+	Direction  gatehouse.Direction `json:"direction"`
+	OccurredAt string              `json:"occurred_at"`
+	Decision   gatehouse.Decision  `json:"decision"`
+}
+
+type eventsResponse struct {
+	Recorded   []string           `json:"recorded"`
+	Duplicates []string           `json:"duplicates"`
+	Rejected   []access.Rejection `json:"rejected"`
+}
+
+// uploadEvents logs a batch of offline decisions, each exactly once. A
+// malformed event is rejected by its index with the reason; the rest are
+// recorded.
+func (s *Server) uploadEvents(c *gin.Context) {
+	pr, err := s.deviceGate(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var req eventsRequest
+	if err := decode(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(req.Events) > access.MaxOfflineBatch {
+		s.fail(c, gatehouse.FieldError("events", fmt.Sprintf("send at most %d events at a time", access.MaxOfflineBatch)))
+		return
+	}
+	var good []gatehouse.OfflineEvent
+	var index []int
+	var rejected []access.Rejection
+	for i, raw := range req.Events {
+		var ev offlineEvent
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ev); err != nil {
+			rejected = append(rejected, access.Rejection{Index: i, Reason: gatehouse.ErrorMessage(jsonError(err))})
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, ev.OccurredAt)
+		if err != nil {
+			rejected = append(rejected, access.Rejection{Index: i, EventID: ev.EventID, Reason: "occurred_at: must be an RFC 3339 time"})
+			continue
+		}
+		good = append(good, gatehouse.OfflineEvent{EventID: ev.EventID, Code: ev.Code, Direction: ev.Direction, OccurredAt: t, Decision: ev.Decision})
+		index = append(index, i)
+	}
+	res, err := s.Engine.Offline(c.Request.Context(), pr.CommunityID, pr.GateID, good)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	for _, r := range res.Rejected {
+		r.Index = index[r.Index]
+		rejected = append(rejected, r)
+	}
+	if rejected == nil {
+		rejected = []access.Rejection{}
+	}
+	sort.Slice(rejected, func(i, j int) bool { return rejected[i].Index < rejected[j].Index })
+	c.JSON(200, eventsResponse{Recorded: res.Recorded, Duplicates: res.Duplicates, Rejected: rejected})
+}
+
+// liveEvent is one decision on a live stream.
+type liveEvent struct {
+	EntryID          int64               `json:"entry_id"`
+	CommunityID      int64               `json:"community_id"`
+	GateID           int64               `json:"gate_id,omitempty"`
+	PassID           int64               `json:"pass_id,omitempty"`
+	Direction        gatehouse.Direction `json:"direction"`
+	Decision         gatehouse.Decision  `json:"decision"`
+	Reason           gatehouse.Reason    `json:"reason"`
+	Method           gatehouse.Method    `json:"method"`
+	PersonName       string              `json:"person_name"`
+	Plate            string              `json:"plate,omitempty"`
+	Note             string              `json:"note,omitempty"`
+	Host             *hostResponse       `json:"host,omitempty"`
+	Resident         *hostResponse       `json:"resident,omitempty"`
+	RemainingEntries *int                `json:"remaining_entries,omitempty"`
+	OccurredAt       time.Time           `json:"occurred_at"`
+}
+
+// live streams decisions as Server-Sent Events: every decision of the
+// community for guards and managers, the arrivals of its household's guests
+// for a resident. Browsers' EventSource cannot send headers, so this route
+// also takes the token as ?access_token=.
+func (s *Server) live(c *gin.Context) {
+	pr := principal(c)
+	cid, err := queryID(c, "community_id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if pr.Role == gatehouse.RoleResident && cid == 0 {
+		cid = pr.Household.CommunityID
+	}
+	if cid == 0 {
+		s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "community_id: is required", Fields: map[string]string{"community_id": "is required"}})
+		return
+	}
+	if !pr.InCommunity(cid) {
+		s.fail(c, gatehouse.NotFound("community"))
+		return
+	}
+	var filter func(*gatehouse.DecisionEvent) bool
+	if pr.Role == gatehouse.RoleResident {
+		home := *pr.Household
+		filter = func(ev *gatehouse.DecisionEvent) bool {
+			return ev.Host != nil && ev.Host.Household() == home && ev.Entry.Direction == gatehouse.In && ev.Entry.Decision == gatehouse.Grant
+		}
+	}
+	sub, stop := s.Hub.Subscribe(cid, filter)
+	defer stop()
+	// A stream outlives the server's write timeout.
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
+	c.Header("Content-Type", "text/event-stream")
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	c.Status(200)
+	fmt.Fprint(c.Writer, ": connected\n\n")
+	c.Writer.Flush()
+	heartbeat := time.NewTicker(15 * time.Second)
+	defer heartbeat.Stop()
+	ctx := c.Request.Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-heartbeat.C:
+			fmt.Fprint(c.Writer, ": heartbeat\n\n")
+		case ev := <-sub.C:
+			e := ev.Entry
+			b, _ := json.Marshal(liveEvent{EntryID: e.ID, CommunityID: e.CommunityID, GateID: e.GateID, PassID: e.PassID,
+				Direction: e.Direction, Decision: e.Decision, Reason: e.Reason, Method: e.Method, PersonName: e.PersonName,
+				Plate: e.Plate, Note: e.Note, Host: hostBody(ev.Host), Resident: hostBody(ev.Resident),
+				RemainingEntries: ev.RemainingEntries, OccurredAt: e.OccurredAt})
+			fmt.Fprintf(c.Writer, "id: %d\nevent: decision\ndata: %s\n\n", e.ID, b)
+		}
+		c.Writer.Flush()
+	}
+}
