@@ -22,7 +22,7 @@ func TestResidentCodesGoStaleAndDieOnMovingOut(t *testing.T) {
 		codePath := fmt.Sprintf("/api/v1/residents/%d/code", w.host.ID)
 		var old struct {
 			Code         string
-			RefreshAfter int `json:"refresh_after_seconds"`
+			RefreshAfter int    `json:"refresh_after_seconds"`
 			QRPNG        string `json:"qr_png"`
 		}
 		e.expect("GET", codePath, w.hostTok, nil, 200, &old)
