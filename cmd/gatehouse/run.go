@@ -167,7 +167,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go webhooks.Run(ctx, 2)
 	go hub.Run(ctx)
 
-	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone})
+	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone,
+		TrustedProxies: cfg.Proxies()})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever

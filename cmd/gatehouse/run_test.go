@@ -211,6 +211,7 @@ func TestBadSettingsStopStartUpWithOneLineNamingThem(t *testing.T) {
 		{"address", "GATEHOUSE_ADDR", "8080", "GATEHOUSE_ADDR: "},
 		{"time zone", "GATEHOUSE_TZ", "Mars/Olympus", "GATEHOUSE_TZ: "},
 		{"retention", "GATEHOUSE_RETENTION_DAYS", "forever", "GATEHOUSE_RETENTION_DAYS: "},
+		{"proxies", "GATEHOUSE_TRUSTED_PROXIES", "10.0.0.0/8,nginx", "GATEHOUSE_TRUSTED_PROXIES: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vars := sqliteEnv(t)

@@ -26,7 +26,11 @@ type Config struct {
 	TimeZone      string // GATEHOUSE_TZ: default time zone of new communities
 	RetentionDays int    // GATEHOUSE_RETENTION_DAYS: personal data kept this long
 	LogLevel      string // GATEHOUSE_LOG_LEVEL: debug, info, warn, error
-	ShutdownGrace time.Duration
+	// TrustedProxies (GATEHOUSE_TRUSTED_PROXIES, comma-separated addresses or
+	// CIDRs) may set X-Forwarded-For: behind them, login limits count the
+	// real client's address, not the load balancer's.
+	TrustedProxies string
+	ShutdownGrace  time.Duration
 }
 
 // Default returns the settings used when nothing is set: SQLite under ./data.
@@ -72,6 +76,7 @@ func Load(name string, getenv func(string) string, args []string, stderr io.Writ
 		{env: "GATEHOUSE_TZ", flag: "tz", usage: "default time zone of communities", str: &c.TimeZone},
 		{env: "GATEHOUSE_RETENTION_DAYS", flag: "retention-days", usage: "days personal data of entries and visitors is kept", num: &c.RetentionDays},
 		{env: "GATEHOUSE_LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{env: "GATEHOUSE_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated addresses or CIDRs of reverse proxies", str: &c.TrustedProxies},
 		{env: "GATEHOUSE_SHUTDOWN_GRACE", flag: "shutdown-grace", usage: "how long SIGTERM waits for in-flight requests", dur: &c.ShutdownGrace},
 	}
 	for _, s := range settings {
@@ -166,6 +171,11 @@ func (c *Config) Validate() error {
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
 		return &Error{"GATEHOUSE_SHUTDOWN_GRACE", "must be between 0s and 10m"}
 	}
+	for _, p := range c.Proxies() {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return &Error{"GATEHOUSE_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p)}
+		}
+	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
 		return &Error{"GATEHOUSE_ADMIN_PASSWORD", "must be at least 8 characters"}
 	}
@@ -183,4 +193,15 @@ func CheckMySQLDSN(dsn string) error {
 		return errors.New("names no database; end it with /gatehouse (or your database's name)")
 	}
 	return nil
+}
+
+// Proxies is TrustedProxies as a list.
+func (c *Config) Proxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -108,7 +108,7 @@ func ValidateIDNumber(t IDType, n string) string {
 			return "a Taiwan permit number has 8 or 10 digits"
 		}
 	case IDOther:
-		if utf8.RuneCountInString(n) > 32 {
+		if utf8.RuneCountInString(n) > 32 || len(n) > 96 {
 			return "must be at most 32 characters"
 		}
 		for _, r := range n {

@@ -2,6 +2,8 @@ package gatehouse
 
 import (
 	"net/url"
+
+	"golang.org/x/text/unicode/norm"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -218,9 +220,16 @@ func (r *Resident) Normalize() {
 	r.Name = strings.TrimSpace(r.Name)
 	r.IDNumber = NormalizeIDNumber(r.IDNumber)
 	r.Phone = strings.TrimSpace(r.Phone)
-	r.Building = strings.TrimSpace(r.Building)
-	r.Unit = strings.TrimSpace(r.Unit)
-	r.Room = strings.TrimSpace(r.Room)
+	r.Building = NormalizeDwelling(r.Building)
+	r.Unit = NormalizeDwelling(r.Unit)
+	r.Room = NormalizeDwelling(r.Room)
+}
+
+// NormalizeDwelling is the one spelling of a building, unit or room: NFKC
+// (full-width ５０２ is 502), upper case, no surrounding space. Households are
+// compared byte for byte, in Go and in SQL alike.
+func NormalizeDwelling(s string) string {
+	return strings.ToUpper(norm.NFKC.String(strings.TrimSpace(s)))
 }
 
 // Validate checks a normalized resident. The phone is normalized when valid.

@@ -88,8 +88,10 @@ func (s *Server) login(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	now := s.Now()
-	account := "account:" + strings.ToLower(req.Username)
-	address := "address:" + c.ClientIP()
+	// Buckets are hashed: any username fits the column, and the table of
+	// failures names no one.
+	account := "account:" + secretHash(strings.ToLower(req.Username))
+	address := "address:" + secretHash(c.ClientIP())
 	for _, b := range []struct {
 		bucket string
 		limit  int

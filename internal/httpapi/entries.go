@@ -169,9 +169,11 @@ func (s *Server) verifyEntries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if cid != 0 && !pr.InCommunity(cid) {
-		s.fail(c, gatehouse.NotFound("community"))
-		return
+	if cid != 0 {
+		if _, err := s.scopedCommunity(c, cid); err != nil {
+			s.fail(c, err)
+			return
+		}
 	}
 	rep, err := s.Store.VerifyChains(c.Request.Context(), pr.ScopeCommunities(cid))
 	if err != nil {

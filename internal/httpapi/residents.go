@@ -328,15 +328,15 @@ func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byt
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				line = pe.Line
+				probs.Add(fmt.Sprintf("line %d", pe.Line), "is not valid CSV (check its quotes)")
+				continue
 			}
-			probs.Add(fmt.Sprintf("line %d", line), "is not valid CSV")
-			continue
+			return nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV cannot be read")
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}

@@ -22,7 +22,8 @@ func (s *Server) routes() *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = false
 	r.ContextWithFallback = true
-	_ = r.SetTrustedProxies(nil) // ClientIP is the peer unless proxies are configured
+	// ClientIP is the peer, unless it is a configured proxy (validated in config).
+	_ = r.SetTrustedProxies(s.TrustedProxies)
 	r.Use(requestIDs, s.accessLog, s.recoverPanics, s.limitBody)
 
 	r.GET("/healthz", s.healthz)

@@ -123,6 +123,7 @@ type Config struct {
 	LoginPerAccount int           // failures of one account in the window before 429
 	LoginPerAddress int           // failures from one address in the window before 429
 	MaxBodyBytes    int64         // larger request bodies answer 413
+	TrustedProxies  []string      // reverse proxies whose X-Forwarded-For is believed
 }
 
 // Server serves the API.

@@ -123,20 +123,22 @@ func userFilter(p *gatehouse.Principal) gatehouse.UserFilter {
 	return gatehouse.UserFilter{CommunityIDs: p.ScopeCommunities(0), Roles: managedRoles}
 }
 
-// visibleUser reports whether p may see and change u.
+// visibleUser reports whether p may see and change u: a manager only
+// guards and residents whose every community is its own, so that it cannot
+// take over an account that also opens another company's gates.
 func visibleUser(p *gatehouse.Principal, u *gatehouse.User) bool {
 	if p.Role == gatehouse.RoleAdmin {
 		return true
 	}
-	if !slices.Contains(managedRoles, u.Role) {
+	if !slices.Contains(managedRoles, u.Role) || len(u.Communities) == 0 {
 		return false
 	}
 	for _, c := range u.Communities {
-		if p.InCommunity(c) {
-			return true
+		if !p.InCommunity(c) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func (s *Server) listUsers(c *gin.Context) {
@@ -172,9 +174,11 @@ func (s *Server) listUsers(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := make([]userResponse, len(users))
-	for i, u := range users {
-		out[i] = userBody(u)
+	out := make([]userResponse, 0, len(users))
+	for _, u := range users {
+		if visibleUser(principal(c), u) {
+			out = append(out, userBody(u))
+		}
 	}
 	c.JSON(200, list(out, next))
 }

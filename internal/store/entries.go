@@ -146,7 +146,7 @@ func (t *scanTx) Pass(id int64) (*gatehouse.Pass, error) {
 	if err := t.tx.Take(&v, row.VisitorID).Error; err != nil {
 		return nil, err
 	}
-	p.Visitor = t.db.visitorDomain(&v)
+	p.Visitor = row.passVisitor(t.db.visitorDomain(&v))
 	h, err := t.Resident(row.HostResidentID)
 	if err != nil {
 		return nil, err
@@ -338,17 +338,19 @@ func (db *DB) Entry(ctx context.Context, id int64) (*gatehouse.Entry, error) {
 // reports the first entry at which one breaks: a changed field, a missing,
 // extra or reordered entry, or a head that does not match the last entry.
 func (db *DB) VerifyChains(ctx context.Context, communityIDs []int64) (*gatehouse.ChainReport, error) {
-	var heads []chainHeadRow
-	q := db.r.WithContext(ctx).Order("community_id")
+	// Every community is walked, with or without a head row: a deleted head
+	// is a break, not a chain that is skipped.
+	var ids []int64
+	q := db.r.WithContext(ctx).Model(&communityRow{}).Order("id")
 	if communityIDs != nil {
-		q = q.Where("community_id IN ?", communityIDs)
+		q = q.Where("id IN ?", communityIDs)
 	}
-	if err := q.Find(&heads).Error; err != nil {
-		return nil, internal("read chain heads", err)
+	if err := q.Pluck("id", &ids).Error; err != nil {
+		return nil, internal("read communities", err)
 	}
 	rep := &gatehouse.ChainReport{OK: true}
-	for _, h := range heads {
-		brk, n, err := db.verifyChain(ctx, h.CommunityID)
+	for _, id := range ids {
+		brk, n, err := db.verifyChain(ctx, id)
 		rep.Checked += n
 		if err != nil {
 			return nil, err
@@ -366,7 +368,10 @@ func (db *DB) VerifyChains(ctx context.Context, communityIDs []int64) (*gatehous
 func (db *DB) verifyChain(ctx context.Context, communityID int64) (brk *gatehouse.ChainBreak, checked int64, err error) {
 	err = db.r.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var head chainHeadRow
-		if err := tx.Where("community_id = ?", communityID).Take(&head).Error; err != nil {
+		if err := tx.Where("community_id = ?", communityID).Take(&head).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			brk = &gatehouse.ChainBreak{CommunityID: communityID, Problem: "the chain head row of this community is missing"}
+			return nil
+		} else if err != nil {
 			return err
 		}
 		const batch = 2000
@@ -392,6 +397,8 @@ func (db *DB) verifyChain(ctx context.Context, communityID int64) (brk *gatehous
 					brk = broken("its link to the previous entry is broken (an entry before it was changed, removed or moved)")
 				case e.ErasedAt == nil && e.ComputePersonalDigest() != e.PersonalDigest:
 					brk = broken("its personal fields were changed")
+				case e.ErasedAt != nil && (e.PersonName != "" || e.IDHash != "" || e.Plate != "" || e.Note != ""):
+					brk = broken("it is marked erased but holds personal fields (they were written after the erasure)")
 				case e.ComputeHash() != e.Hash:
 					brk = broken("its content does not match its hash (the entry was changed)")
 				}

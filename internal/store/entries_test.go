@@ -83,3 +83,38 @@ func TestVerifyNamesTheFirstTamperedEntry(t *testing.T) {
 		})
 	}
 }
+
+func TestAnErasedEntryWithPersonalFieldsBreaksTheChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := mustCommunity(t, db)
+		es := appendEntries(t, db, c.ID, 3)
+		// Retention's erasure: fields emptied, erased_at set; the chain verifies.
+		if err := db.ExecForTest(context.Background(), "UPDATE entries SET person_name = '', id_hash = '', plate = '', note = '', erased_at = 1 WHERE id = ?", es[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if rep := verify(t, db); !rep.OK {
+			t.Fatalf("an erased entry breaks the chain: %+v", rep.FirstBroken)
+		}
+		// A forger marking an entry erased to change its name is caught.
+		if err := db.ExecForTest(context.Background(), "UPDATE entries SET person_name = '别人', erased_at = 1 WHERE id = ?", es[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		rep := verify(t, db)
+		if rep.OK || rep.FirstBroken.Seq != 2 {
+			t.Fatalf("a forged erasure verifies: %+v", rep)
+		}
+	})
+}
+
+func TestAMissingChainHeadIsABreak(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := mustCommunity(t, db)
+		appendEntries(t, db, c.ID, 2)
+		if err := db.ExecForTest(context.Background(), "DELETE FROM chain_heads WHERE community_id = ?", c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if rep := verify(t, db); rep.OK {
+			t.Fatalf("a log without its chain head verifies: %+v", rep)
+		}
+	})
+}

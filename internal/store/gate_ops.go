@@ -100,6 +100,9 @@ func (db *DB) Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.On
 		}
 		if p := passes[r.PassID]; p != nil {
 			o.Pass, o.Host = p, p.Host
+			if kind == 'v' {
+				o.Visitor = p.Visitor // with what the pass says of them
+			}
 		}
 		out = append(out, o)
 	}

@@ -12,15 +12,15 @@ import (
 	"gatehouse/internal/gatehouse"
 )
 
+// visitorRow is a person's identity, one row per ID number for the whole
+// district. What inviters wrote of the person (name, phone, plate) is kept
+// on each pass instead.
 type visitorRow struct {
 	ID        int64 `gorm:"primaryKey"`
 	IDType    string
 	IDEnc     []byte
 	IDHash    string
 	IDMasked  string
-	Name      string
-	Phone     string
-	Plate     string
 	ErasedAt  *int64
 	CreatedAt int64 `gorm:"autoCreateTime:false"`
 	UpdatedAt int64 `gorm:"autoUpdateTime:false"`
@@ -33,6 +33,9 @@ type passRow struct {
 	CommunityID    int64
 	HostResidentID int64
 	VisitorID      int64
+	VisitorName    string
+	VisitorPhone   string
+	VisitorPlate   string
 	Kind           string
 	Purpose        string
 	ValidFrom      int64
@@ -66,14 +69,25 @@ type codeChangeRow struct {
 
 func (codeChangeRow) TableName() string { return "code_changes" }
 
+// visitorDomain is a visitor's identity; passVisitor adds what a pass says.
 func (db *DB) visitorDomain(r *visitorRow) *gatehouse.Visitor {
-	v := &gatehouse.Visitor{ID: r.ID, Name: r.Name, IDType: gatehouse.IDType(r.IDType), IDMasked: r.IDMasked, IDHash: r.IDHash,
-		Phone: r.Phone, Plate: r.Plate, ErasedAt: fromMicrosPtr(r.ErasedAt), CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt)}
+	v := &gatehouse.Visitor{ID: r.ID, IDType: gatehouse.IDType(r.IDType), IDMasked: r.IDMasked, IDHash: r.IDHash,
+		ErasedAt: fromMicrosPtr(r.ErasedAt), CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt)}
 	if r.IDEnc != nil {
 		if n, err := db.keys.OpenID(r.IDEnc); err == nil {
 			v.IDNumber = n
 		}
 	}
+	return v
+}
+
+// passVisitor is the visitor as this pass describes them.
+func (r *passRow) passVisitor(identity *gatehouse.Visitor) *gatehouse.Visitor {
+	v := &gatehouse.Visitor{ID: r.VisitorID}
+	if identity != nil {
+		*v = *identity
+	}
+	v.Name, v.Phone, v.Plate = r.VisitorName, r.VisitorPhone, r.VisitorPlate
 	return v
 }
 
@@ -114,24 +128,23 @@ func parseIDs(s string) []int64 {
 	return out
 }
 
-// upsertVisitor stores a person once per ID number: a known person's name,
-// phone and plate are updated to the latest given.
+// upsertVisitor finds or stores a person's identity by ID number. An
+// identity erased by retention gets its sealed number back.
 func (db *DB) upsertVisitor(tx *gorm.DB, v *gatehouse.Visitor, now int64) error {
 	hash := db.keys.LookupHash(v.IDNumber)
-	set := map[string]any{
-		"id_type": string(v.IDType), "id_enc": db.keys.SealID(v.IDNumber), "id_masked": gatehouse.MaskIDNumber(v.IDNumber),
-		"name": v.Name, "phone": v.Phone, "plate": v.Plate, "erased_at": nil, "updated_at": now,
-	}
 	var existing visitorRow
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id_hash = ?", hash).Take(&existing).Error
 	if err == nil {
-		if err := tx.Model(&visitorRow{}).Where("id = ?", existing.ID).Updates(set).Error; err != nil {
-			return err
+		if existing.ErasedAt != nil {
+			set := map[string]any{"id_enc": db.keys.SealID(v.IDNumber), "id_masked": gatehouse.MaskIDNumber(v.IDNumber), "erased_at": nil, "updated_at": now}
+			if err := tx.Model(&visitorRow{}).Where("id = ?", existing.ID).Updates(set).Error; err != nil {
+				return err
+			}
 		}
 		v.ID, v.CreatedAt = existing.ID, fromMicros(existing.CreatedAt)
 	} else if errors.Is(err, gorm.ErrRecordNotFound) {
 		row := visitorRow{IDType: string(v.IDType), IDEnc: db.keys.SealID(v.IDNumber), IDHash: hash, IDMasked: gatehouse.MaskIDNumber(v.IDNumber),
-			Name: v.Name, Phone: v.Phone, Plate: v.Plate, CreatedAt: now, UpdatedAt: now}
+			CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err // a duplicate here means another request made the person first: the retry finds it
 		}
@@ -148,6 +161,7 @@ func (db *DB) upsertVisitor(tx *gorm.DB, v *gatehouse.Visitor, now int64) error 
 func (db *DB) CreatePass(ctx context.Context, p *gatehouse.Pass) error {
 	now := db.now()
 	row := passRow{CommunityID: p.CommunityID, HostResidentID: p.HostResidentID, Kind: string(p.Kind), Purpose: p.Purpose,
+		VisitorName: p.Visitor.Name, VisitorPhone: p.Visitor.Phone, VisitorPlate: p.Visitor.Plate,
 		ValidFrom: micros(p.ValidFrom), ValidUntil: micros(p.ValidUntil), MaxEntries: p.MaxEntries, GateIDs: formatIDs(p.GateIDs),
 		ScheduleDays: p.Schedule.Days, ScheduleStart: p.Schedule.StartMinute, ScheduleEnd: p.Schedule.EndMinute,
 		KeyID: p.KeyID, CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now}
@@ -260,7 +274,7 @@ func (db *DB) loadPasses(ctx context.Context, q *gorm.DB, limit int) ([]*gatehou
 	out := make([]*gatehouse.Pass, len(rows))
 	for i := range rows {
 		p := rows[i].domain()
-		p.Visitor, p.Host = visitors[p.VisitorID], hosts[p.HostResidentID]
+		p.Visitor, p.Host = rows[i].passVisitor(visitors[p.VisitorID]), hosts[p.HostResidentID]
 		out[i] = p
 	}
 	return out, nil

@@ -21,13 +21,15 @@ CREATE TABLE residents (
     community_id BIGINT        NOT NULL,
     name         VARCHAR(128)  NOT NULL,
     id_type      VARCHAR(32)   NOT NULL,
-    id_enc       VARBINARY(128) NOT NULL,
+    id_enc       VARBINARY(255) NOT NULL,
     id_hash      CHAR(64)      NOT NULL,
     id_masked    VARCHAR(64)   NOT NULL,
     phone        VARCHAR(32)   NOT NULL,
-    building     VARCHAR(64)   NOT NULL,
-    unit         VARCHAR(64)   NOT NULL,
-    room         VARCHAR(64)   NOT NULL,
+    -- The dwelling is a resident's privacy boundary: compared byte for byte
+    -- (it is normalized before it is stored), never case- or width-folded.
+    building     VARCHAR(64)   COLLATE utf8mb4_bin NOT NULL,
+    unit         VARCHAR(64)   COLLATE utf8mb4_bin NOT NULL,
+    room         VARCHAR(64)   COLLATE utf8mb4_bin NOT NULL,
     active       TINYINT       NULL DEFAULT 1, -- 1 while living here, NULL once moved out: keeps the unique key to present residents
     moved_out_at BIGINT        NULL,
     created_at   BIGINT        NOT NULL,

@@ -1,16 +1,13 @@
--- Passes, visitors, the entry log with its per-community hash chain, the
+-- Passes, visitors (one identity row per ID number), the entry log with its per-community hash chain, the
 -- watchlist, signing keys and the change feed that offline controllers sync.
 
 -- +goose Up
 CREATE TABLE visitors (
     id         BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
     id_type    VARCHAR(32)    NOT NULL,
-    id_enc     VARBINARY(128) NULL,     -- NULL once erased by retention
+    id_enc     VARBINARY(255) NULL,     -- NULL once erased by retention
     id_hash    CHAR(64)       NOT NULL, -- keyed hash: one row per person
     id_masked  VARCHAR(64)    NOT NULL,
-    name       VARCHAR(128)   NOT NULL,
-    phone      VARCHAR(32)    NOT NULL DEFAULT '',
-    plate      VARCHAR(16)    NOT NULL DEFAULT '',
     erased_at  BIGINT         NULL,
     created_at BIGINT         NOT NULL,
     updated_at BIGINT         NOT NULL,
@@ -22,6 +19,11 @@ CREATE TABLE passes (
     community_id     BIGINT       NOT NULL,
     host_resident_id BIGINT       NOT NULL,
     visitor_id       BIGINT       NOT NULL,
+    -- What the inviter wrote of the visitor, kept per pass: one inviter can
+    -- neither read nor overwrite what another wrote of the same person.
+    visitor_name     VARCHAR(128) NOT NULL,
+    visitor_phone    VARCHAR(32)  NOT NULL DEFAULT '',
+    visitor_plate    VARCHAR(16)  NOT NULL DEFAULT '',
     kind             VARCHAR(16)  NOT NULL,
     purpose          VARCHAR(400) NOT NULL DEFAULT '',
     valid_from       BIGINT       NOT NULL,

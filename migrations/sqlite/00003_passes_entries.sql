@@ -1,4 +1,4 @@
--- Passes, visitors, the entry log with its per-community hash chain, the
+-- Passes, visitors (one identity row per ID number), the entry log with its per-community hash chain, the
 -- watchlist, signing keys and the change feed that offline controllers sync.
 
 -- +goose Up
@@ -8,9 +8,6 @@ CREATE TABLE visitors (
     id_enc     BLOB    NULL,     -- NULL once erased by retention
     id_hash    TEXT    NOT NULL, -- keyed hash: one row per person
     id_masked  TEXT    NOT NULL,
-    name       TEXT    NOT NULL,
-    phone      TEXT    NOT NULL DEFAULT '',
-    plate      TEXT    NOT NULL DEFAULT '',
     erased_at  BIGINT  NULL,
     created_at BIGINT  NOT NULL,
     updated_at BIGINT  NOT NULL
@@ -22,6 +19,11 @@ CREATE TABLE passes (
     community_id     INTEGER NOT NULL REFERENCES communities (id),
     host_resident_id INTEGER NOT NULL REFERENCES residents (id),
     visitor_id       INTEGER NOT NULL REFERENCES visitors (id),
+    -- What the inviter wrote of the visitor, kept per pass: one inviter can
+    -- neither read nor overwrite what another wrote of the same person.
+    visitor_name     TEXT    NOT NULL,
+    visitor_phone    TEXT    NOT NULL DEFAULT '',
+    visitor_plate    TEXT    NOT NULL DEFAULT '',
     kind             TEXT    NOT NULL,
     purpose          TEXT    NOT NULL DEFAULT '',
     valid_from       BIGINT  NOT NULL,
