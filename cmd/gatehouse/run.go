@@ -23,6 +23,7 @@ import (
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
 	"gatehouse/internal/store"
+	"gatehouse/static"
 )
 
 const usage = `usage: gatehouse <command> [flags]
@@ -168,7 +169,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go hub.Run(ctx)
 
 	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone,
-		TrustedProxies: cfg.Proxies()})
+		TrustedProxies: cfg.Proxies(), UI: static.FS()})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -86,6 +87,10 @@ func (s *Server) routes() *gin.Engine {
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.fail(c, gatehouse.Errorf(gatehouse.ENOTFOUND, "no such API route: %s %s", c.Request.Method, c.Request.URL.Path))
+			return
+		}
+		if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+			s.ui(c)
 			return
 		}
 		s.fail(c, gatehouse.Errorf(gatehouse.ENOTFOUND, "not found"))

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -124,7 +125,10 @@ type Config struct {
 	LoginPerAddress int           // failures from one address in the window before 429
 	MaxBodyBytes    int64         // larger request bodies answer 413
 	TrustedProxies  []string      // reverse proxies whose X-Forwarded-For is believed
+	UI              fs.FS         // the web UI's files; nil serves none
 }
+
+var errNoUI = gatehouse.Errorf(gatehouse.ENOTFOUND, "this server has no web UI")
 
 // Server serves the API.
 type Server struct {
