@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"io/fs"
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -30,5 +32,10 @@ func (s *Server) ui(c *gin.Context) {
 	if p == "index.html" {
 		c.Header("Cache-Control", "no-cache")
 	}
-	c.FileFromFS(p, http.FS(s.UI))
+	b, err := fs.ReadFile(s.UI, p)
+	if err != nil {
+		s.fail(c, errNoUI)
+		return
+	}
+	http.ServeContent(c.Writer, c.Request, p, time.Time{}, bytes.NewReader(b))
 }
