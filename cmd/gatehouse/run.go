@@ -34,6 +34,7 @@ commands:
   user        user accounts: user passwd USERNAME
   keys        code-signing keys: keys list | rotate | remove KID
   verify-log  check the entry log's hash chains: verify-log [COMMUNITY_ID]
+  retention   erase personal data past the retention period: retention run
   help        show this text
 
 Every command takes the settings of serve (see gatehouse serve -h).
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return keysCmd(ctx, rest, getenv, stdout, stderr)
 	case "verify-log":
 		return verifyLog(ctx, rest, getenv, stdout, stderr)
+	case "retention":
+		return retentionCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -167,6 +170,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	engine.NotifyTo(hub)
 	go webhooks.Run(ctx, 2)
 	go hub.Run(ctx)
+	go retentionLoop(ctx, db, cfg.RetentionDays, log)
 
 	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone,
 		TrustedProxies: cfg.Proxies(), UI: static.FS()})

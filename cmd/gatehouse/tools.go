@@ -5,7 +5,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
+	"time"
 
 	"gatehouse/internal/config"
 	"gatehouse/internal/keys"
@@ -126,4 +128,52 @@ func verifyLog(ctx context.Context, args []string, getenv func(string) string, s
 	b := rep.FirstBroken
 	return fmt.Errorf("the entry log of community %d is broken at entry %d (seq %d): %s; %d entries checked",
 		b.CommunityID, b.EntryID, b.Seq, b.Problem, rep.Checked)
+}
+
+// retentionCmd erases personal data older than the retention period now
+// (serve does the same once a day).
+func retentionCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "run" {
+		return &usageError{"usage: gatehouse retention run [serve flags]"}
+	}
+	cfg, _, err := loadConfig("retention", args[1:], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	db, _, err := openForTool(ctx, "retention", args[1:], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cutoff := time.Now().AddDate(0, 0, -cfg.RetentionDays)
+	n, err := db.ErasePersonalData(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "erased personal data from before %s: %d entries, %d passes, %d visitors\n",
+		cutoff.UTC().Format(time.RFC3339), n.Entries, n.Passes, n.Visitors)
+	return nil
+}
+
+// retentionLoop runs the retention job a minute after start and then daily.
+// Every process may run it: it is idempotent.
+func retentionLoop(ctx context.Context, db *store.DB, days int, log *slog.Logger) {
+	wait := time.Minute
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = 24 * time.Hour
+		cutoff := time.Now().AddDate(0, 0, -days)
+		n, err := db.ErasePersonalData(ctx, cutoff)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("retention run failed", "err", err.Error())
+			}
+			continue
+		}
+		log.Info("retention run", "before", cutoff.UTC().Format(time.RFC3339), "entries", n.Entries, "passes", n.Passes, "visitors", n.Visitors)
+	}
 }

@@ -49,4 +49,28 @@ type EntryFilter struct {
 	PassID       int64
 	Decision     Decision
 	Household    *Household // a resident: entries of its household's guests and members
+	MaxID        int64      // only entries up to this id (a police query's log as it stood)
+}
+
+// BuildingCount is how many present residents live in one building.
+type BuildingCount struct {
+	CommunityID int64
+	Building    string
+	Residents   int64
+}
+
+// EntryFact is what a report counts of one entry.
+type EntryFact struct {
+	ID             int64
+	CommunityID    int64
+	GateID         int64
+	PassID         int64
+	VisitorID      int64
+	ResidentID     int64
+	HostResidentID int64
+	Direction      Direction
+	Decision       Decision
+	Reason         Reason
+	OccurredAt     time.Time
+	PersonName     string
 }

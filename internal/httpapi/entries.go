@@ -158,6 +158,20 @@ func (s *Server) listEntries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	shown := 0
+	for _, e := range out {
+		if e.IDNumber != "" && !e.IDMasked {
+			shown++
+		}
+	}
+	var cid int64
+	if len(f.CommunityIDs) == 1 {
+		cid = f.CommunityIDs[0]
+	}
+	if err := s.auditIDs(c, cid, "entries", shown); err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.JSON(200, list(out, next))
 }
 

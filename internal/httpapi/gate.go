@@ -158,6 +158,7 @@ func (s *Server) onsite(c *gin.Context) {
 	thresholds := map[int64]float64{}
 	now := s.Now()
 	items := []onsiteItem{}
+	shown := 0
 	for _, o := range people {
 		if o.Visitor == nil {
 			continue
@@ -178,8 +179,13 @@ func (s *Server) onsite(c *gin.Context) {
 			HoursOnSite: float64(int(hours*10)) / 10, OverThreshold: hours >= th, EntryID: o.EntryID}
 		if pr.Role.SeesFullIDs() && o.Visitor.IDNumber != "" {
 			it.IDNumber = o.Visitor.IDNumber
+			shown++
 		}
 		items = append(items, it)
+	}
+	if err := s.auditIDs(c, cid, "onsite", shown); err != nil {
+		s.fail(c, err)
+		return
 	}
 	c.JSON(200, gin.H{"items": items})
 }

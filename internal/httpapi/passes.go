@@ -143,6 +143,22 @@ func (s *Server) passBody(c *gin.Context, p *gatehouse.Pass) (passResponse, erro
 	}, nil
 }
 
+// respondPasses sends pass bodies, first recording the read in the audit
+// when they show visitors' ID numbers unmasked.
+func (s *Server) respondPasses(c *gin.Context, status int, communityID int64, target string, body any, ps ...passResponse) {
+	shown := 0
+	for _, p := range ps {
+		if p.Visitor != nil && !p.Visitor.IDMasked {
+			shown++
+		}
+	}
+	if err := s.auditIDs(c, communityID, target, shown); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(status, body)
+}
+
 // parseTime reads an RFC 3339 time field.
 func parseTime(probs *gatehouse.Problems, field, v string) time.Time {
 	t, err := time.Parse(time.RFC3339, v)
@@ -171,7 +187,7 @@ func (s *Server) createPass(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(201, body)
+	s.respondPasses(c, 201, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
 }
 
 // newPass validates a pass request, resolves its host and stores it.
@@ -314,7 +330,7 @@ func (s *Server) getPass(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, body)
+	s.respondPasses(c, 200, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
 }
 
 func (s *Server) listPasses(c *gin.Context) {
@@ -374,7 +390,7 @@ func (s *Server) listPasses(c *gin.Context) {
 		}
 		out = append(out, b)
 	}
-	c.JSON(200, list(out, next))
+	s.respondPasses(c, 200, cid, "passes", list(out, next), out...)
 }
 
 // passQR serves the pass's QR code as a PNG, drawn once and cached.
@@ -420,5 +436,5 @@ func (s *Server) revokePass(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, body)
+	s.respondPasses(c, 200, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
 }

@@ -95,7 +95,7 @@ func (s *Server) createResident(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(201, residentBody(principal(c), r))
+	s.respondResidents(c, r.CommunityID, fmt.Sprintf("resident:%d", r.ID), 201, residentBody(principal(c), r))
 }
 
 // canSeeResident reports whether p may read r: its community for staff, its
@@ -131,7 +131,29 @@ func (s *Server) getResident(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, residentBody(principal(c), r))
+	s.respondResidents(c, r.CommunityID, fmt.Sprintf("resident:%d", r.ID), 200, residentBody(principal(c), r))
+}
+
+// respondResidents sends resident bodies, first recording the read in the
+// audit when they show ID numbers unmasked.
+func (s *Server) respondResidents(c *gin.Context, communityID int64, target string, status int, body any, rs ...residentResponse) {
+	shown := 0
+	switch b := body.(type) {
+	case residentResponse:
+		rs = append(rs, b)
+	case listBody[residentResponse]:
+		rs = append(rs, b.Items...)
+	}
+	for _, r := range rs {
+		if !r.IDMasked {
+			shown++
+		}
+	}
+	if err := s.auditIDs(c, communityID, target, shown); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(status, body)
 }
 
 func (s *Server) listResidents(c *gin.Context) {
@@ -164,7 +186,7 @@ func (s *Server) listResidents(c *gin.Context) {
 	for i, r := range items {
 		out[i] = residentBody(p, r)
 	}
-	c.JSON(200, list(out, next))
+	s.respondResidents(c, cid, "residents", 200, list(out, next))
 }
 
 func (s *Server) updateResident(c *gin.Context) {
@@ -195,7 +217,7 @@ func (s *Server) updateResident(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, residentBody(principal(c), r))
+	s.respondResidents(c, r.CommunityID, fmt.Sprintf("resident:%d", r.ID), 200, residentBody(principal(c), r))
 }
 
 func (s *Server) deleteResident(c *gin.Context) {

@@ -84,6 +84,14 @@ func (s *Server) routes() *gin.Engine {
 	users.GET("/entries", s.allow(residentish...), s.listEntries)
 	users.GET("/entries/verify", s.allow(gatehouse.RoleAdmin, gatehouse.RolePolice), s.verifyEntries)
 
+	users.GET("/reports/population", s.allow(gatehouse.RoleAdmin, gatehouse.RoleManager, gatehouse.RolePolice), s.populationReport)
+	users.POST("/police/queries", s.allow(gatehouse.RolePolice), s.createPoliceQuery)
+	users.GET("/police/queries", s.allow(gatehouse.RolePolice, gatehouse.RoleAdmin), s.listPoliceQueries)
+	users.GET("/police/queries/:id", s.allow(gatehouse.RolePolice, gatehouse.RoleAdmin), s.getPoliceQuery)
+	users.GET("/police/queries/:id/export.csv", s.allow(gatehouse.RolePolice), s.exportPoliceQuery)
+	users.GET("/audit", s.allow(admin...), s.listAudit)
+	users.GET("/audit/verify", s.allow(admin...), s.verifyAudit)
+
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
 			s.fail(c, gatehouse.Errorf(gatehouse.ENOTFOUND, "no such API route: %s %s", c.Request.Method, c.Request.URL.Path))

@@ -25,6 +25,7 @@ import (
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
+	"gatehouse/internal/report"
 )
 
 // Store is what the HTTP layer needs of storage.
@@ -81,6 +82,17 @@ type Store interface {
 	Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.OnsitePerson, error)
 	CodeChanges(ctx context.Context, communityID, after int64, limit int) ([]gatehouse.CodeChange, error)
 	LastCodeChange(ctx context.Context, communityID int64) (int64, error)
+
+	report.Source
+	MaxEntryID(ctx context.Context) (int64, error)
+	CountEntries(ctx context.Context, f gatehouse.EntryFilter) (int64, error)
+	ChainHead(ctx context.Context, communityID int64) (int64, string, error)
+	Audit(ctx context.Context, a *gatehouse.AuditEvent) error
+	AuditEvents(ctx context.Context, f gatehouse.AuditFilter, page gatehouse.Page) ([]*gatehouse.AuditEvent, int64, error)
+	VerifyAudit(ctx context.Context) (*gatehouse.ChainReport, error)
+	CreatePoliceQuery(ctx context.Context, q *gatehouse.PoliceQuery, a *gatehouse.AuditEvent) error
+	PoliceQuery(ctx context.Context, id int64) (*gatehouse.PoliceQuery, error)
+	PoliceQueries(ctx context.Context, userID int64, page gatehouse.Page) ([]*gatehouse.PoliceQuery, int64, error)
 }
 
 // Hub streams committed decisions to live watchers.

@@ -270,11 +270,30 @@ func (db *DB) Entries(ctx context.Context, f gatehouse.EntryFilter, page gatehou
 	if f.CommunityIDs != nil && len(f.CommunityIDs) == 0 {
 		return nil, 0, nil
 	}
-	q := db.r.WithContext(ctx).Model(&entryRow{})
+	q := db.entryQuery(ctx, f)
 	if page.After > 0 {
 		q = q.Where("id < ?", page.After)
 	}
+	limit := pageLimit(page)
+	var rows []entryRow
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, internal("list entries", err)
+	}
+	out := make([]*gatehouse.Entry, len(rows))
+	for i := range rows {
+		out[i] = rows[i].domain()
+	}
+	out, next := cut(out, limit, func(e *gatehouse.Entry) int64 { return e.ID })
+	return out, next, nil
+}
+
+// entryQuery applies a filter to the entries table.
+func (db *DB) entryQuery(ctx context.Context, f gatehouse.EntryFilter) *gorm.DB {
+	q := db.r.WithContext(ctx).Model(&entryRow{})
 	if f.CommunityIDs != nil {
+		if len(f.CommunityIDs) == 0 {
+			return q.Where("1 = 0")
+		}
 		q = q.Where("community_id IN ?", f.CommunityIDs)
 	}
 	if !f.From.IsZero() {
@@ -301,20 +320,13 @@ func (db *DB) Entries(ctx context.Context, f gatehouse.EntryFilter, page gatehou
 	if f.PassID != 0 {
 		q = q.Where("pass_id = ?", f.PassID)
 	}
+	if f.MaxID != 0 {
+		q = q.Where("id <= ?", f.MaxID)
+	}
 	if f.Household != nil {
 		q = q.Where("(host_resident_id IN (?) OR resident_id IN (?))", householdIDs(db.r, f.Household), householdIDs(db.r, f.Household))
 	}
-	limit := pageLimit(page)
-	var rows []entryRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, 0, internal("list entries", err)
-	}
-	out := make([]*gatehouse.Entry, len(rows))
-	for i := range rows {
-		out[i] = rows[i].domain()
-	}
-	out, next := cut(out, limit, func(e *gatehouse.Entry) int64 { return e.ID })
-	return out, next, nil
+	return q
 }
 
 func householdIDs(g *gorm.DB, h *gatehouse.Household) *gorm.DB {
@@ -462,4 +474,11 @@ func (db *DB) MaxEntryID(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	return *id, nil
+}
+
+// CountEntries counts the entries a filter matches.
+func (db *DB) CountEntries(ctx context.Context, f gatehouse.EntryFilter) (int64, error) {
+	var n int64
+	err := db.entryQuery(ctx, f).Count(&n).Error
+	return n, internal("count entries", err)
 }

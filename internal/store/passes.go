@@ -128,19 +128,14 @@ func parseIDs(s string) []int64 {
 	return out
 }
 
-// upsertVisitor finds or stores a person's identity by ID number. An
-// identity erased by retention gets its sealed number back.
+// upsertVisitor finds or stores a person's identity by ID number. (An
+// identity erased by retention has a random hash: a returning person gets a
+// new row.)
 func (db *DB) upsertVisitor(tx *gorm.DB, v *gatehouse.Visitor, now int64) error {
 	hash := db.keys.LookupHash(v.IDNumber)
 	var existing visitorRow
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id_hash = ?", hash).Take(&existing).Error
 	if err == nil {
-		if existing.ErasedAt != nil {
-			set := map[string]any{"id_enc": db.keys.SealID(v.IDNumber), "id_masked": gatehouse.MaskIDNumber(v.IDNumber), "erased_at": nil, "updated_at": now}
-			if err := tx.Model(&visitorRow{}).Where("id = ?", existing.ID).Updates(set).Error; err != nil {
-				return err
-			}
-		}
 		v.ID, v.CreatedAt = existing.ID, fromMicros(existing.CreatedAt)
 	} else if errors.Is(err, gorm.ErrRecordNotFound) {
 		row := visitorRow{IDType: string(v.IDType), IDEnc: db.keys.SealID(v.IDNumber), IDHash: hash, IDMasked: gatehouse.MaskIDNumber(v.IDNumber),

@@ -1,0 +1,89 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"gorm.io/gorm"
+
+	"gatehouse/internal/gatehouse"
+)
+
+const eraseBatch = 5000
+
+// ErasePersonalData erases the personal fields of entries that occurred
+// before cutoff, of passes that ended before it, and the sealed ID numbers
+// of visitors with no pass after it. Counts, ids, decisions and the entry
+// chain (which covers a digest of the erased fields) stay, so reports keep
+// their figures and verify still passes. It works in small batches so that
+// scans are never held up for long; running it twice is harmless.
+func (db *DB) ErasePersonalData(ctx context.Context, cutoff time.Time) (gatehouse.Erased, error) {
+	var out gatehouse.Erased
+	c := micros(cutoff)
+	now := db.now()
+	for {
+		var ids []int64
+		if err := db.r.WithContext(ctx).Model(&entryRow{}).Where("occurred_at < ? AND erased_at IS NULL", c).
+			Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
+			return out, internal("find entries to erase", err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		res := db.w.WithContext(ctx).Model(&entryRow{}).Where("id IN ? AND erased_at IS NULL", ids).
+			Updates(map[string]any{"person_name": "", "id_hash": "", "plate": "", "note": "", "erased_at": now})
+		if res.Error != nil {
+			return out, internal("erase entries", res.Error)
+		}
+		out.Entries += res.RowsAffected
+		if len(ids) < eraseBatch {
+			break
+		}
+	}
+	res := db.w.WithContext(ctx).Model(&passRow{}).Where("valid_until < ? AND visitor_name <> ''", c).
+		Updates(map[string]any{"visitor_name": "", "visitor_phone": "", "visitor_plate": "", "purpose": "", "updated_at": now})
+	if res.Error != nil {
+		return out, internal("erase passes", res.Error)
+	}
+	out.Passes = res.RowsAffected
+	// A visitor's keyed hash is replaced by a random value too: with the
+	// lookup key it would still tell whether a given number ever visited.
+	recent := db.r.Model(&passRow{}).Select("visitor_id").Where("valid_until >= ?", c)
+	for {
+		var ids []int64
+		if err := db.r.WithContext(ctx).Model(&visitorRow{}).Where("erased_at IS NULL AND id NOT IN (?)", recent).
+			Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
+			return out, internal("find visitors to erase", err)
+		}
+		if len(ids) == 0 {
+			break
+		}
+		err := db.transact(ctx, func(tx *gorm.DB) error {
+			for _, id := range ids {
+				if err := tx.Model(&visitorRow{}).Where("id = ? AND erased_at IS NULL", id).Updates(map[string]any{
+					"id_enc": nil, "id_masked": "", "id_hash": randomHex(32), "erased_at": now, "updated_at": now}).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return out, internal("erase visitors", err)
+		}
+		out.Visitors += int64(len(ids))
+		if len(ids) < eraseBatch {
+			break
+		}
+	}
+	return out, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
