@@ -1,0 +1,182 @@
+package gateagent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// Client calls the three routes a door controller uses, with the gate's
+// device key.
+type Client struct {
+	base   string
+	key    string
+	gateID int64
+	hc     *http.Client
+}
+
+// NewClient returns a client of the server at base (no trailing slash).
+func NewClient(base, deviceKey string, gateID int64) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// A restarted server leaves dead keep-alive connections; do not hold
+	// them long, so a scan rarely meets one.
+	tr.IdleConnTimeout = 30 * time.Second
+	return &Client{base: base, key: deviceKey, gateID: gateID, hc: &http.Client{Transport: tr}}
+}
+
+// ErrUnreachable wraps every failure that means "the server did not
+// answer": a network error, a timeout, or a 5xx (a proxy in front of a
+// stopped server). Only these let the controller decide offline.
+var ErrUnreachable = errors.New("server unreachable")
+
+// APIError is an answer of the server that refuses the request (4xx).
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("server answered %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+// do sends a JSON request and decodes a 200 answer into out.
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("%w: reading the answer: %v", ErrUnreachable, err)
+	}
+	if res.StatusCode >= 500 {
+		return fmt.Errorf("%w: %s %s answered %d", ErrUnreachable, method, path, res.StatusCode)
+	}
+	if res.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		_ = json.Unmarshal(b, &e)
+		return &APIError{Status: res.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s: unexpected answer: %v", method, path, err)
+	}
+	return nil
+}
+
+// ScanResult is the server's decision on one scan.
+type ScanResult struct {
+	Decision   gatehouse.Decision `json:"decision"`
+	Reason     gatehouse.Reason   `json:"reason"`
+	EntryID    int64              `json:"entry_id"`
+	PassID     int64              `json:"pass_id"`
+	ValidUntil *time.Time         `json:"valid_until"`
+}
+
+// Scan asks the server to decide a code at this gate.
+func (c *Client) Scan(ctx context.Context, code string, dir gatehouse.Direction) (*ScanResult, error) {
+	var out ScanResult
+	err := c.do(ctx, "POST", "/api/v1/scan", map[string]string{"code": code, "direction": string(dir)}, &out)
+	if err != nil {
+		return nil, err
+	}
+	if out.Decision != gatehouse.Grant && out.Decision != gatehouse.Deny {
+		return nil, fmt.Errorf("POST /api/v1/scan: unexpected decision %q", out.Decision)
+	}
+	return &out, nil
+}
+
+// SyncKey is one public key as the server publishes it.
+type SyncKey struct {
+	KeyID     uint32    `json:"kid"`
+	Algorithm string    `json:"alg"`
+	PublicKey string    `json:"public_key"` // base64, standard alphabet
+	Current   bool      `json:"current"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// SyncPage is one answer of GET /gates/{id}/sync.
+type SyncPage struct {
+	Cursor            string    `json:"cursor"`
+	More              bool      `json:"more"`
+	Revoked           []int64   `json:"revoked"`
+	Exhausted         []int64   `json:"exhausted"`
+	MovedOutResidents []int64   `json:"moved_out_residents"`
+	Keys              []SyncKey `json:"keys"`
+	ServerTime        time.Time `json:"server_time"`
+}
+
+// Sync fetches what changed after cursor ("" for everything).
+func (c *Client) Sync(ctx context.Context, cursor string) (*SyncPage, error) {
+	path := "/api/v1/gates/" + strconv.FormatInt(c.gateID, 10) + "/sync"
+	if cursor != "" {
+		path += "?cursor=" + url.QueryEscape(cursor)
+	}
+	var out SyncPage
+	if err := c.do(ctx, "GET", path, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UploadEvent is one offline decision as the server takes it.
+type UploadEvent struct {
+	EventID    string              `json:"event_id"`
+	Code       string              `json:"code"`
+	Direction  gatehouse.Direction `json:"direction"`
+	OccurredAt string              `json:"occurred_at"`
+	Decision   gatehouse.Decision  `json:"decision"`
+}
+
+// UploadResult says what became of each uploaded event.
+type UploadResult struct {
+	Recorded   []string `json:"recorded"`
+	Duplicates []string `json:"duplicates"`
+	Rejected   []struct {
+		Index   int    `json:"index"`
+		EventID string `json:"event_id"`
+		Reason  string `json:"reason"`
+	} `json:"rejected"`
+}
+
+// MaxUploadBatch is the most events the server takes at once.
+const MaxUploadBatch = 1000
+
+// Upload sends offline decisions; the server logs each once by its event id.
+func (c *Client) Upload(ctx context.Context, events []UploadEvent) (*UploadResult, error) {
+	var out UploadResult
+	path := "/api/v1/gates/" + strconv.FormatInt(c.gateID, 10) + "/events"
+	if err := c.do(ctx, "POST", path, map[string]any{"events": events}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
