@@ -35,6 +35,7 @@ commands:
   keys        code-signing keys: keys list | rotate | remove KID
   verify-log  check the entry log's hash chains: verify-log [COMMUNITY_ID]
   retention   erase personal data past the retention period: retention run
+  bench-data  fill an empty database with synthetic data (1,200 communities, 10 million entries)
   help        show this text
 
 Every command takes the settings of serve (see gatehouse serve -h).
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verifyLog(ctx, rest, getenv, stdout, stderr)
 	case "retention":
 		return retentionCmd(ctx, rest, getenv, stdout, stderr)
+	case "bench-data":
+		return benchData(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

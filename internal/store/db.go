@@ -85,6 +85,7 @@ func openSQLite(db *DB, path string, cfg *gorm.Config) error {
 	common.Add("_pragma", "foreign_keys(1)")     // the schema's REFERENCES are enforced
 	common.Add("_pragma", "journal_mode(WAL)")   // readers do not block the writer, nor it them
 	common.Add("_pragma", "synchronous(FULL)")   // a commit is on disk before a grant is answered
+	common.Add("_pragma", "temp_store(MEMORY)")  // statement journals in memory, not in temporary files
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"

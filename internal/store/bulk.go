@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// Bulk writes synthetic data fast for `gatehouse bench-data`: plain
+// multi-row INSERTs in large transactions, with ID numbers sealed and
+// hashed as the server does. It is not used by the server.
+type Bulk struct {
+	db  *DB
+	sql *sql.DB
+}
+
+// Bulk returns the bulk writer. On SQLite it gives the writer connection a
+// large page cache and no fsync at commit: synthetic data can be made again,
+// a crash mid-load only means loading again.
+func (db *DB) Bulk() (*Bulk, error) {
+	s, err := db.w.DB()
+	if err != nil {
+		return nil, err
+	}
+	if db.dialect == SQLite {
+		for _, p := range []string{"PRAGMA cache_size = -524288", "PRAGMA synchronous = OFF"} {
+			if _, err := s.Exec(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &Bulk{db: db, sql: s}, nil
+}
+
+// insert writes rows of cols into table inside tx, in multi-row INSERTs of
+// up to per rows. SQLite's driver prepares each statement anew and binds in
+// time quadratic in its parameters, so its statements stay small.
+func (b *Bulk) insert(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any, per int) error {
+	if b.db.dialect == SQLite {
+		per = max(1, 400/len(cols))
+	}
+	for start := 0; start < len(rows); start += per {
+		end := min(start+per, len(rows))
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ","))
+		ph := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+		args := make([]any, 0, (end-start)*len(cols))
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			b.WriteString(ph)
+			args = append(args, rows[i]...)
+		}
+		if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// perStatement sizes MySQL's multi-row INSERTs (about 10,000 parameters).
+func perStatement(cols int) int { return max(1, 10000/cols) }
+
+// Writers is how many transactions may load at once: SQLite has one writer.
+func (b *Bulk) Writers() int {
+	if b.db.dialect == SQLite {
+		return 1
+	}
+	return 3
+}
+
+// Tx runs fn in one transaction. On MySQL the session skips unique and
+// foreign-key checks, which the generator's own ids make needless.
+func (b *Bulk) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := b.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if b.db.dialect == MySQL {
+		if _, err := tx.ExecContext(ctx, "SET SESSION unique_checks = 0, foreign_key_checks = 0"); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// Community inserts a community (with its id) and its empty chain head.
+func (b *Bulk) Community(ctx context.Context, tx *sql.Tx, c *gatehouse.Community) error {
+	now := b.db.now()
+	if _, err := tx.ExecContext(ctx, "INSERT INTO communities (id, name, address, anti_passback, time_zone, max_pass_days, onsite_threshold_hours, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+		c.ID, c.Name, c.Address, c.AntiPassback, c.TimeZone, c.MaxPassDays, c.OnsiteThresholdHours, now, now); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO chain_heads (community_id, seq, hash) VALUES (?, 0, '')", c.ID)
+	return err
+}
+
+// Gates inserts gates (with their ids) and the given key hashes.
+func (b *Bulk) Gates(ctx context.Context, tx *sql.Tx, gs []*gatehouse.Gate, keyHashes []string) error {
+	now := b.db.now()
+	for i, g := range gs {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO gates (id, community_id, name, key_hash, key_prefix, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
+			g.ID, g.CommunityID, g.Name, keyHashes[i], g.KeyPrefix, now, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Residents inserts residents with their ids.
+func (b *Bulk) Residents(ctx context.Context, tx *sql.Tx, rs []*gatehouse.Resident) error {
+	now := b.db.now()
+	k := b.db.keys
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		rows[i] = []any{r.ID, r.CommunityID, r.Name, string(r.IDType), k.SealID(r.IDNumber), k.LookupHash(r.IDNumber), gatehouse.MaskIDNumber(r.IDNumber),
+			r.Phone, r.Building, r.Unit, r.Room, 1, now, now}
+	}
+	cols := []string{"id", "community_id", "name", "id_type", "id_enc", "id_hash", "id_masked", "phone", "building", "unit", "room", "active", "created_at", "updated_at"}
+	return b.insert(ctx, tx, "residents", cols, rows, perStatement(len(cols)))
+}
+
+// Visitors inserts visitor identities with their ids, and sets their hashes.
+func (b *Bulk) Visitors(ctx context.Context, tx *sql.Tx, vs []*gatehouse.Visitor) error {
+	now := b.db.now()
+	k := b.db.keys
+	rows := make([][]any, len(vs))
+	for i, v := range vs {
+		v.IDHash = k.LookupHash(v.IDNumber)
+		rows[i] = []any{v.ID, string(v.IDType), k.SealID(v.IDNumber), v.IDHash, gatehouse.MaskIDNumber(v.IDNumber), now, now}
+	}
+	cols := []string{"id", "id_type", "id_enc", "id_hash", "id_masked", "created_at", "updated_at"}
+	return b.insert(ctx, tx, "visitors", cols, rows, perStatement(len(cols)))
+}
+
+// Passes inserts passes with their ids.
+func (b *Bulk) Passes(ctx context.Context, tx *sql.Tx, ps []*gatehouse.Pass) error {
+	rows := make([][]any, len(ps))
+	for i, p := range ps {
+		rows[i] = []any{p.ID, p.CommunityID, p.HostResidentID, p.VisitorID, p.Visitor.Name, p.Visitor.Phone, p.Visitor.Plate, string(p.Kind),
+			micros(p.ValidFrom), micros(p.ValidUntil), p.MaxEntries, p.Uses, p.KeyID, p.CreatedBy, micros(p.CreatedAt), micros(p.CreatedAt)}
+	}
+	cols := []string{"id", "community_id", "host_resident_id", "visitor_id", "visitor_name", "visitor_phone", "visitor_plate", "kind",
+		"valid_from", "valid_until", "max_entries", "uses", "key_id", "created_by", "created_at", "updated_at"}
+	return b.insert(ctx, tx, "passes", cols, rows, perStatement(len(cols)))
+}
+
+// Entries appends entries of one community to its chain, in order: it
+// computes their sequence numbers and hashes from the current head.
+func (b *Bulk) Entries(ctx context.Context, tx *sql.Tx, communityID int64, es []*gatehouse.Entry) error {
+	var seq int64
+	var prev string
+	if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM chain_heads WHERE community_id = ?", communityID).Scan(&seq, &prev); err != nil {
+		return err
+	}
+	if prev == "" {
+		prev = gatehouse.GenesisHash(communityID)
+	}
+	rows := make([][]any, len(es))
+	for i, e := range es {
+		seq++
+		e.CommunityID, e.Seq, e.PrevHash = communityID, seq, prev
+		e.PersonalDigest = e.ComputePersonalDigest()
+		e.Hash = e.ComputeHash()
+		prev = e.Hash
+		rows[i] = []any{communityID, e.Seq, e.GateID, e.PassID, e.ResidentID, e.VisitorID, e.HostResidentID, string(e.Direction), string(e.Decision),
+			string(e.Reason), string(e.ServerDecision), string(e.Method), micros(e.OccurredAt), micros(e.RecordedAt), e.PersonName, e.IDHash, e.Plate,
+			e.PersonalDigest, e.PrevHash, e.Hash}
+	}
+	cols := []string{"community_id", "seq", "gate_id", "pass_id", "resident_id", "visitor_id", "host_resident_id", "direction", "decision",
+		"reason", "server_decision", "method", "occurred_at", "recorded_at", "person_name", "id_hash", "plate", "personal_digest", "prev_hash", "hash"}
+	if err := b.insert(ctx, tx, "entries", cols, rows, min(1000, perStatement(len(cols)))); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, "UPDATE chain_heads SET seq = ?, hash = ? WHERE community_id = ?", seq, prev, communityID)
+	return err
+}
+
+// Count returns the number of rows of a table (bench-data checks what exists).
+func (b *Bulk) Count(ctx context.Context, table string) (int64, error) {
+	var n int64
+	err := b.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n)
+	return n, err
+}
