@@ -230,7 +230,7 @@ func TestAServerSlowerThanTheTimeoutIsDecidedOfflineThenUploadedBeforeTheNextSca
 	if err := a.SyncNow(ctx, time.Second); err != nil {
 		t.Fatal(err)
 	}
-	f.set(func(f *fakeServer) { f.delay = 2 * time.Second })
+	f.set(func(f *fakeServer) { f.delay = time.Second })
 	code := f.pass(10, 1)
 	start := time.Now()
 	r := a.Handle(ctx, code)

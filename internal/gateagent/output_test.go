@@ -55,14 +55,14 @@ func TestAPulseHoldsTheLineAndASecondGrantExtendsIt(t *testing.T) {
 	rec := &recorder{}
 	p := &pulser{set: rec.set, log: slogJSON(&syncBuffer{}), name: "test"}
 	ctx := context.Background()
-	p.Open(ctx, 150*time.Millisecond)
-	time.Sleep(100 * time.Millisecond)
-	p.Open(ctx, 150*time.Millisecond) // before the first ends
-	time.Sleep(100 * time.Millisecond)
+	p.Open(ctx, 600*time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
+	p.Open(ctx, 600*time.Millisecond)  // before the first ends
+	time.Sleep(450 * time.Millisecond) // past the first grant's end, before the second's
 	if got := rec.get(); len(got) != 2 || !got[0] || !got[1] {
 		t.Fatalf("levels %v: the door closed while a second grant held it", got)
 	}
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(400 * time.Millisecond)
 	if got := rec.get(); len(got) != 3 || got[2] {
 		t.Fatalf("levels %v: want the door closed once, at the end", got)
 	}
