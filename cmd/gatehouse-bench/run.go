@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type options struct {
+	work        string
+	out         string
+	sections    string
+	entries     int64
+	communities int
+	rounds      int
+	duration    time.Duration
+	mariadbPort int
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "bare-gin" {
+		return bareGin(ctx, "127.0.0.1:0", stderr)
+	}
+	var o options
+	fs := flag.NewFlagSet("gatehouse-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.work, "work", "bench/work", "working directory: binaries, databases and the data sets kept between runs")
+	fs.StringVar(&o.out, "out", "bench/results.md", "where to write the results table (Markdown)")
+	fs.StringVar(&o.sections, "only", "scan,qr,data", "sections to run: scan, qr, data")
+	fs.Int64Var(&o.entries, "entries", 10_000_000, "entries of the search and report data set")
+	fs.IntVar(&o.communities, "communities", 1200, "communities of the data set")
+	fs.IntVar(&o.rounds, "rounds", 40, "searches and reports timed per database")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each scan load run")
+	fs.IntVar(&o.mariadbPort, "mariadb-port", 3320, "port of the benchmark's own MariaDB")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, s := range strings.Split(o.sections, ",") {
+		want[strings.TrimSpace(s)] = true
+	}
+	if err := os.MkdirAll(o.work, 0o755); err != nil {
+		return err
+	}
+	work, err := filepath.Abs(o.work)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	bin, err := build(ctx, filepath.Join(work, "bin"), "./cmd/gatehouse")
+	if err != nil {
+		return err
+	}
+	var rows []row
+	var my *mariadb
+	if want["scan"] || want["data"] {
+		fmt.Fprintln(stderr, "starting the benchmark's MariaDB")
+		if my, err = startMariaDB(ctx, filepath.Join(work, "mariadb"), o.mariadbPort); err != nil {
+			return err
+		}
+		defer my.stop()
+	}
+	if want["scan"] {
+		r, err := benchScans(ctx, o, work, bin, my, stderr)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if want["qr"] {
+		r, err := benchQR()
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if want["data"] {
+		sdir := filepath.Join(work, "data-sqlite")
+		sq, err := prepareData(ctx, bin, sdir, map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sdir, "gatehouse.db"),
+			"GATEHOUSE_KEY_DIR": filepath.Join(sdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}, o.entries, o.communities,
+			func() error { return nil })
+		if err != nil {
+			return err
+		}
+		sq.name = "SQLite"
+		r, err := benchData(ctx, bin, sq, o.rounds)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+		mdir := filepath.Join(work, "data-mariadb")
+		menv := map[string]string{"GATEHOUSE_DB_DRIVER": "mysql", "GATEHOUSE_DB_DSN": my.dsn("gatehouse_data"),
+			"GATEHOUSE_KEY_DIR": filepath.Join(mdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}
+		if my.count(ctx, "gatehouse_data", "entries") != o.entries {
+			os.Remove(filepath.Join(mdir, "samples.json"))
+		}
+		md, err := prepareData(ctx, bin, mdir, menv, o.entries, o.communities, func() error {
+			return my.exec(ctx, "DROP DATABASE IF EXISTS gatehouse_data", "CREATE DATABASE gatehouse_data CHARACTER SET utf8mb4")
+		})
+		if err != nil {
+			return err
+		}
+		md.name = "MariaDB"
+		r, err = benchData(ctx, bin, md, o.rounds)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	table := render(rows, started)
+	fmt.Fprint(stdout, table)
+	if o.out != "" {
+		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.out, []byte(table), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, r := range rows {
+		if r.Verdict == "FAILED" {
+			return fmt.Errorf("%s: %s", r.Name, r.Note)
+		}
+	}
+	return nil
+}
+
+// render prints the results as a Markdown table, with the machine.
+func render(rows []row, started time.Time) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	cpu := "unknown CPU"
+	if info, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(info), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	fmt.Fprintf(&b, "Gatehouse benchmark, %s, on %s: %d CPUs (%s), %s, %s/%s. Took %s.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH,
+		time.Since(started).Round(time.Second))
+	b.WriteString("| section | what | req/s | p50 ms | p99 ms | max ms | vs bare gin | server CPU | peak RSS | target | verdict | note |\n")
+	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |\n")
+	for _, r := range rows {
+		rps := ""
+		if r.RPS > 0 {
+			rps = fmt.Sprintf("%.0f", r.RPS)
+		}
+		dur := func(d time.Duration) string {
+			if d == 0 {
+				return ""
+			}
+			if d < 10*time.Microsecond {
+				return fmt.Sprintf("%.5f", float64(d)/float64(time.Millisecond))
+			}
+			return ms(d)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Section, r.Name, rps, dur(r.P50), dur(r.P99), dur(r.Max),
+			r.Ratio, r.CPU, r.PeakRSS, r.Target, r.Verdict, r.Note)
+	}
+	fmt.Fprintf(&b, "\nMariaDB ran with %s.\n", strings.Join(mariadbSettings, " "))
+	return b.String()
+}

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// bareGin serves the ceiling: gin with no middleware, answering 200.
+func bareGin(ctx context.Context, addr string, stderr io.Writer) error {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/api/v1/scan", func(c *gin.Context) { c.Status(200) })
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(map[string]string{"msg": "listening", "addr": ln.Addr().String()})
+	fmt.Fprintln(stderr, string(b))
+	srv := &http.Server{Handler: r}
+	go func() { <-ctx.Done(); srv.Close() }()
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// scanSetup is a server's communities, gates and passes, as a request mix.
+type scanSetup struct {
+	mix    *mix
+	admin  string
+	client *client
+}
+
+// setupScans creates communities, gates, residents and passes through the
+// API and builds the request mix.
+func setupScans(ctx context.Context, url string) (*scanSetup, error) {
+	c := newClient(url, 16)
+	admin, err := c.login(ctx, "admin", benchAdminPassword)
+	if err != nil {
+		return nil, err
+	}
+	s := &scanSetup{mix: &mix{}, admin: admin, client: c}
+	const communities, gatesEach, multiEach, singleEach = 10, 10, 50, 200
+	type job struct {
+		community, host int64
+		gates           []string
+		max             int
+		n               int
+	}
+	var mu sync.Mutex
+	var firstErr error
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				var p struct {
+					ID   int64
+					Code string
+				}
+				body := map[string]any{"community_id": j.community, "host_resident_id": j.host, "max_entries": j.max,
+					"valid_until": time.Now().Add(6 * 24 * time.Hour).Format(time.RFC3339),
+					"visitor":     map[string]any{"name": "访客", "id_type": "passport", "id_number": fmt.Sprintf("B%08d", j.n)}}
+				err := c.call(ctx, "POST", "/api/v1/passes", admin, body, 201, &p)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				for i, g := range j.gates {
+					dir := []string{"in", "out"}[i%2]
+					q := request{key: g, body: []byte(fmt.Sprintf(`{"code":%q,"direction":%q}`, p.Code, dir))}
+					if j.max == 1 {
+						q.single = p.ID
+						q.body = []byte(fmt.Sprintf(`{"code":%q,"direction":"in"}`, p.Code))
+						s.mix.single = append(s.mix.single, q)
+						break
+					}
+					s.mix.multi = append(s.mix.multi, q)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	n := 0
+	for ci := 0; ci < communities && firstErr == nil; ci++ {
+		var com struct{ ID int64 }
+		if err := c.call(ctx, "POST", "/api/v1/communities", admin, map[string]any{"name": fmt.Sprintf("压测小区%d", ci+1), "anti_passback": "off"}, 201, &com); err != nil {
+			close(jobs)
+			return nil, err
+		}
+		var host struct{ ID int64 }
+		if err := c.call(ctx, "POST", "/api/v1/residents", admin, map[string]any{"community_id": com.ID, "name": "业主", "id_type": "passport",
+			"id_number": fmt.Sprintf("H%08d", ci), "phone": "13800138000", "building": "1栋", "unit": "1单元", "room": "101"}, 201, &host); err != nil {
+			close(jobs)
+			return nil, err
+		}
+		var keys []string
+		for g := 0; g < gatesEach; g++ {
+			var gate struct {
+				DeviceKey string `json:"device_key"`
+			}
+			if err := c.call(ctx, "POST", "/api/v1/gates", admin, map[string]any{"community_id": com.ID, "name": fmt.Sprintf("门%d", g+1)}, 201, &gate); err != nil {
+				close(jobs)
+				return nil, err
+			}
+			keys = append(keys, gate.DeviceKey)
+			s.mix.bad = append(s.mix.bad, request{key: gate.DeviceKey, body: []byte(`{"code":"GH1notacodeatall","direction":"in"}`)})
+		}
+		for i := 0; i < multiEach+singleEach; i++ {
+			max := 1000
+			if i >= multiEach {
+				max = 1
+			}
+			n++
+			rot := append(append([]string{}, keys[i%len(keys):]...), keys[:i%len(keys)]...)
+			jobs <- job{community: com.ID, host: host.ID, gates: rot[:2], max: max, n: n}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return s, nil
+}
+
+// measured runs a load and reads the server's CPU and peak memory around it.
+func measured(p *process, f func() *result) (*result, time.Duration, int64, error) {
+	before, err := readUsage(p.cmd.Process.Pid)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	r := f()
+	after, err := readUsage(p.cmd.Process.Pid)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return r, after.CPU - before.CPU, after.PeakRSS, nil
+}
+
+// total merges results for the correctness checks.
+type total struct {
+	ok     int64
+	grants map[int64]int64
+	errs   []string
+}
+
+func (t *total) add(r *result) {
+	t.ok += int64(len(r.lat))
+	for p, n := range r.grants {
+		t.grants[p] += n
+	}
+	if r.errors > 0 {
+		t.errs = append(t.errs, fmt.Sprintf("%d failed requests, first: %s", r.errors, r.firstErr))
+	}
+}
+
+// check proves the guarantees after a load: no single-use pass granted
+// twice, every answered scan in the log, the chain unbroken.
+func (t *total) check(ctx context.Context, s *scanSetup, extra int64) error {
+	if len(t.errs) > 0 {
+		return fmt.Errorf("%v", t.errs)
+	}
+	for p, n := range t.grants {
+		if n > 1 {
+			return fmt.Errorf("single-use pass %d was granted %d times", p, n)
+		}
+	}
+	var rep struct {
+		OK          bool
+		Checked     int64
+		FirstBroken any `json:"first_broken"`
+	}
+	if err := s.client.call(ctx, "GET", "/api/v1/entries/verify", s.admin, nil, 200, &rep); err != nil {
+		return err
+	}
+	if !rep.OK {
+		return fmt.Errorf("the entry chain does not verify: %v", rep.FirstBroken)
+	}
+	if rep.Checked != t.ok+extra {
+		return fmt.Errorf("the log holds %d entries but %d scans were answered: entries were lost", rep.Checked, t.ok+extra)
+	}
+	return nil
+}
+
+func scanRow(section, name string, r *result, cpu time.Duration, rss int64, ceiling float64) row {
+	out := row{Section: section, Name: name, RPS: r.rps(), P50: r.lat.quantile(0.5), P99: r.lat.quantile(0.99), Max: r.lat.max(),
+		CPU: fmt.Sprintf("%.0f%%", 100*cpu.Seconds()/r.elapsed.Seconds()), PeakRSS: fmt.Sprintf("%.0f MiB", float64(rss)/(1<<20))}
+	if ceiling > 0 {
+		out.Ratio = fmt.Sprintf("%.2f", r.rps()/ceiling)
+	}
+	out.Note = fmt.Sprintf("granted %d, denied %d", r.reasons["granted"], int64(len(r.lat))-r.reasons["granted"])
+	return out
+}
+
+// benchScans measures the scan path: the bare gin ceiling, then SQLite and
+// MariaDB, closed-loop at 16 and 64 connections and open-loop at the target
+// rate, then two processes on one MariaDB; correctness is checked after each.
+func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, stderr io.Writer) ([]row, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(stderr, "scan: the bare gin ceiling")
+	bare, err := start(ctx, self, []string{"bare-gin"}, nil)
+	if err != nil {
+		return nil, err
+	}
+	ceilingMix := &mix{multi: []request{{body: []byte(`{"code":"x","direction":"in"}`)}}}
+	ceilingMix.single, ceilingMix.bad = ceilingMix.multi, ceilingMix.multi
+	var ceiling float64
+	r, cpu, rss, err := measured(bare, func() *result {
+		return closedLoop(ctx, []string{bare.URL + "/api/v1/scan"}, ceilingMix, 64, o.duration)
+	})
+	bare.stop()
+	if err != nil {
+		return nil, err
+	}
+	ceiling = r.rps()
+	rows := []row{scanRow("scan", "bare gin handler, 64 connections (the ceiling)", r, cpu, rss, 0)}
+	rows[0].Note = "no middleware, answers 200"
+
+	type dbRun struct {
+		name   string
+		env    map[string]string
+		target int
+		fresh  func() error
+	}
+	sqliteDir := filepath.Join(work, "scan-sqlite")
+	runs := []dbRun{
+		{name: "SQLite", target: 5000, env: map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sqliteDir, "gatehouse.db"), "GATEHOUSE_KEY_DIR": filepath.Join(sqliteDir, "keys")},
+			fresh: func() error { os.RemoveAll(sqliteDir); return os.MkdirAll(sqliteDir, 0o750) }},
+		{name: "MariaDB", target: 3000, env: map[string]string{"GATEHOUSE_DB_DRIVER": "mysql", "GATEHOUSE_DB_DSN": my.dsn("gatehouse_scan"),
+			"GATEHOUSE_KEY_DIR": filepath.Join(work, "scan-mariadb", "keys")},
+			fresh: func() error {
+				os.RemoveAll(filepath.Join(work, "scan-mariadb"))
+				return my.exec(ctx, "DROP DATABASE IF EXISTS gatehouse_scan", "CREATE DATABASE gatehouse_scan CHARACTER SET utf8mb4")
+			}},
+	}
+	for _, db := range runs {
+		fmt.Fprintf(stderr, "scan: %s\n", db.name)
+		if err := db.fresh(); err != nil {
+			return nil, err
+		}
+		env := map[string]string{"GATEHOUSE_ADDR": "127.0.0.1:0", "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}
+		for k, v := range db.env {
+			env[k] = v
+		}
+		p, err := start(ctx, bin, []string{"serve"}, env)
+		if err != nil {
+			return nil, err
+		}
+		s, err := setupScans(ctx, p.URL)
+		if err != nil {
+			p.stop()
+			return nil, err
+		}
+		url := p.URL + "/api/v1/scan"
+		t := &total{grants: map[int64]int64{}}
+		for _, run := range []struct {
+			name string
+			f    func() *result
+		}{
+			{"closed loop, 16 connections", func() *result { return closedLoop(ctx, []string{url}, s.mix, 16, o.duration) }},
+			{"closed loop, 64 connections", func() *result { return closedLoop(ctx, []string{url}, s.mix, 64, o.duration) }},
+			{fmt.Sprintf("open loop, %d/s", db.target), func() *result { return openLoop(ctx, url, s.mix, db.target, o.duration) }},
+		} {
+			r, cpu, rss, err := measured(p, run.f)
+			if err != nil {
+				p.stop()
+				return nil, err
+			}
+			t.add(r)
+			row := scanRow("scan", db.name+", "+run.name, r, cpu, rss, ceiling)
+			row.Target = fmt.Sprintf("%d/s, p99 < 20 ms, 1/4 of gin, < 200 MiB", db.target)
+			row.Verdict = "met"
+			if r.rps() < float64(db.target)*0.98 || r.lat.quantile(0.99) >= 20*time.Millisecond || r.rps() < ceiling/4 || rss >= 200<<20 {
+				row.Verdict = "MISSED"
+			}
+			if db.name == "MariaDB" {
+				row.Target = fmt.Sprintf("%d/s durable, 1/4 of gin, < 200 MiB", db.target)
+				if r.rps() >= float64(db.target)*0.98 && r.rps() >= ceiling/4 && rss < 200<<20 {
+					row.Verdict = "met"
+				}
+			}
+			rows = append(rows, row)
+		}
+		if err := t.check(ctx, s, 0); err != nil {
+			rows = append(rows, row{Section: "check", Name: db.name + ": one grant per single-use pass, no entry lost, chain verifies", Verdict: "FAILED", Note: err.Error()})
+			p.stop()
+			return rows, nil
+		}
+		rows = append(rows, row{Section: "check", Name: db.name + ": one grant per single-use pass, no entry lost, chain verifies", Verdict: "passed",
+			Note: fmt.Sprintf("%d scans answered, %d single-use passes granted", t.ok, len(t.grants))})
+		if db.name == "MariaDB" {
+			// A second process on the same database: single-use passes still open once.
+			q, err := start(ctx, bin, []string{"serve"}, env)
+			if err != nil {
+				p.stop()
+				return nil, err
+			}
+			fresh, err := setupScans(ctx, p.URL)
+			if err != nil {
+				p.stop()
+				q.stop()
+				return nil, err
+			}
+			onlySingle := &mix{multi: fresh.mix.single, single: fresh.mix.single, bad: fresh.mix.single}
+			r := closedLoop(ctx, []string{p.URL + "/api/v1/scan", q.URL + "/api/v1/scan"}, onlySingle, 32, o.duration/2)
+			t2 := &total{grants: map[int64]int64{}}
+			t2.add(r)
+			t.add(r)
+			name := "MariaDB, two processes, single-use passes only"
+			rows = append(rows, scanRow("scan", name, r, 0, 0, ceiling))
+			verdict, note := "passed", fmt.Sprintf("%d scans, %d passes granted once", len(r.lat), len(t2.grants))
+			if err := t.check(ctx, s, 0); err != nil {
+				verdict, note = "FAILED", err.Error()
+			}
+			for _, n := range t2.grants {
+				if n != 1 {
+					verdict, note = "FAILED", fmt.Sprintf("a single-use pass was granted %d times across two processes", n)
+				}
+			}
+			rows = append(rows, row{Section: "check", Name: "two processes: one grant per single-use pass, chain verifies", Verdict: verdict, Note: note})
+			q.stop()
+		}
+		p.stop()
+	}
+	return rows, nil
+}
