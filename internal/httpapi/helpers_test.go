@@ -38,7 +38,7 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 // env is one API under test on one database.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	api    *httpapi.Server
 	clock  *clock
@@ -47,7 +47,7 @@ type env struct {
 }
 
 // newEnv builds an API on db with an admin account, logged in.
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}
 	db.Now = clk.Now

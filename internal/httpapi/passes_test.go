@@ -56,7 +56,7 @@ type scanOut struct {
 	Host             *struct{ Building, Unit, Room string }
 }
 
-func newWorld(t *testing.T, e *env) *world {
+func newWorld(t testing.TB, e *env) *world {
 	t.Helper()
 	w := &world{env: e, A: e.community("翠竹苑"), B: e.community("东门花园"), visitorIDNum: validID(100)}
 	e.mustUser("mgr", gatehouse.RoleManager, []int64{w.A}, 0)

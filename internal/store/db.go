@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/libtnb/sqlite"
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
@@ -51,7 +51,9 @@ func Open(ctx context.Context, driver, dsn string, k *keys.Keys) (*DB, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // errors are returned and logged by the caller
 		SkipDefaultTransaction: true,           // single statements need no wrapping transaction
-		PrepareStmt:            false,
+		PrepareStmt:            true,           // statements are prepared once per connection and reused
+		PrepareStmtMaxSize:     512,
+		PrepareStmtTTL:         time.Hour,
 	}
 	switch driver {
 	case SQLite:
