@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gatehouse/api"
 	"gatehouse/internal/gatehouse"
 )
 
@@ -29,6 +30,7 @@ func (s *Server) routes() *gin.Engine {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(200, "application/yaml", api.OpenAPI) })
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", s.login)
@@ -105,3 +107,6 @@ func (s *Server) routes() *gin.Engine {
 	})
 	return r
 }
+
+// Routes lists every route of the API (the OpenAPI test compares them).
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
