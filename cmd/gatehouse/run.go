@@ -35,6 +35,7 @@ commands:
   keys        code-signing keys: keys list | rotate | remove KID
   verify-log  check the entry log's hash chains: verify-log [COMMUNITY_ID]
   retention   erase personal data past the retention period: retention run
+  backup      copy the SQLite database and the key directory, online: backup DIR
   bench-data  fill an empty database with synthetic data (1,200 communities, 10 million entries)
   help        show this text
 
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verifyLog(ctx, rest, getenv, stdout, stderr)
 	case "retention":
 		return retentionCmd(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, getenv, stdout, stderr)
 	case "bench-data":
 		return benchData(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
