@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
 )
@@ -16,7 +18,6 @@ import (
 // Store is what the engine needs of storage.
 type Store interface {
 	gatehouse.ScanStore
-	Community(ctx context.Context, id int64) (*gatehouse.Community, error)
 	SigningKeys(ctx context.Context) ([]passcode.Key, error)
 }
 
@@ -35,6 +36,26 @@ type Engine struct {
 
 	reloadMu   sync.Mutex
 	lastReload time.Time
+
+	// Caches of the scan path. Community settings and watchlists are kept
+	// with the community's settings epoch, which every scan reads with the
+	// chain head it locks: a change made by any process is seen by the next
+	// scan. Verified codes are kept with the keyring's generation.
+	states sync.Map // community id -> *communityState
+	codes  *lru.Cache[string, verified]
+}
+
+// communityState is what a scan needs of its community, as of an epoch.
+type communityState struct {
+	epoch     int64
+	community *gatehouse.Community
+	watchlist map[string]bool
+}
+
+// verified is a code whose signature was checked under a keyring generation.
+type verified struct {
+	gen  uint64
+	code *passcode.Code
 }
 
 // New returns an engine over store that verifies with keys.
@@ -42,7 +63,27 @@ func New(store Store, keys *passcode.Keyring, now func() time.Time) *Engine {
 	if now == nil {
 		now = time.Now
 	}
-	return &Engine{store: store, keys: keys, now: now}
+	codes, _ := lru.New[string, verified](20000)
+	return &Engine{store: store, keys: keys, now: now, codes: codes}
+}
+
+// state returns the community's settings and watchlist as of the scan's
+// epoch, reading them in the transaction when the cached copy is older.
+func (e *Engine) state(tx gatehouse.ScanTx, communityID int64) (*communityState, error) {
+	if v, ok := e.states.Load(communityID); ok && v.(*communityState).epoch == tx.Epoch() {
+		return v.(*communityState), nil
+	}
+	c, err := tx.Community()
+	if err != nil {
+		return nil, err
+	}
+	w, err := tx.Watchlist()
+	if err != nil {
+		return nil, err
+	}
+	st := &communityState{epoch: tx.Epoch(), community: c, watchlist: w}
+	e.states.Store(communityID, st)
+	return st, nil
 }
 
 // NotifyTo sets who hears of committed decisions (the live event hub).
@@ -79,8 +120,13 @@ func (e *Engine) ReloadKeys(ctx context.Context) error {
 // verify parses a code; a code signed by a key this process has not loaded
 // yet triggers one reload (at most once a second) and a second try.
 func (e *Engine) verify(ctx context.Context, s string) (*passcode.Code, error) {
+	gen := e.keys.Generation()
+	if v, ok := e.codes.Get(s); ok && v.gen == gen {
+		return v.code, nil
+	}
 	c, err := passcode.Parse(s, e.keys)
 	if err == nil {
+		e.codes.Add(s, verified{gen: gen, code: c})
 		return c, nil
 	}
 	kid, ok := passcode.KeyIDOf(s)
@@ -109,7 +155,17 @@ type ScanRequest struct {
 	Code        string
 	Direction   gatehouse.Direction
 	GuardID     int64 // a guard scanning at the console; 0 for a device
+
+	// A gate device authenticated from a cache: its key is re-checked in
+	// the scan's transaction unless the community's epoch is still GateEpoch.
+	CheckGate   bool
+	GateEpoch   int64
+	GateKeyHash string
 }
+
+// ErrGateKeyRevoked answers a scan by a device key that was rotated or
+// whose gate was disabled since it was cached.
+var ErrGateKeyRevoked = gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "unknown or disabled device key")
 
 // Outcome is a decision with what a guard needs on screen.
 type Outcome struct {
@@ -117,6 +173,7 @@ type Outcome struct {
 	Pass     *gatehouse.Pass     // the pass scanned, if it exists in this community
 	Resident *gatehouse.Resident // the resident whose own code was scanned
 	Host     *gatehouse.Resident // whom a visitor without a pass visits (an override)
+	Epoch    int64               // the community's settings epoch the decision was made under
 }
 
 // Scan decides one scan and logs it; the answer is a decision, never an
@@ -128,21 +185,29 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	community, err := e.store.Community(ctx, req.CommunityID)
-	if err != nil {
-		return nil, err
-	}
 	now := e.now().UTC().Truncate(time.Microsecond)
 	code, verr := e.verify(ctx, req.Code)
 	if verr != nil && !errors.Is(verr, passcode.ErrInvalid) {
 		return nil, verr
 	}
 	out := &Outcome{}
-	err = e.store.InScanTx(ctx, req.CommunityID, func(tx gatehouse.ScanTx) error {
-		*out = Outcome{}
+	err := e.store.InScanTx(ctx, req.CommunityID, func(tx gatehouse.ScanTx) error {
+		*out = Outcome{Epoch: tx.Epoch()}
+		if req.CheckGate && tx.Epoch() != req.GateEpoch {
+			g, hash, err := tx.Gate(req.GateID)
+			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && (g.DisabledAt != nil || hash != req.GateKeyHash || g.CommunityID != req.CommunityID)) {
+				return ErrGateKeyRevoked
+			} else if err != nil {
+				return err
+			}
+		}
+		st, err := e.state(tx, req.CommunityID)
+		if err != nil {
+			return err
+		}
 		entry := &gatehouse.Entry{CommunityID: req.CommunityID, GateID: req.GateID, Direction: req.Direction,
 			Method: gatehouse.MethodQR, GuardID: req.GuardID, OccurredAt: now}
-		reason, subject, err := e.decide(tx, community, req, code, now, entry, out)
+		reason, subject, err := e.decide(tx, st, req, code, now, entry, out)
 		if err != nil {
 			return err
 		}
@@ -169,8 +234,9 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 
 // decide gathers the facts of one scan inside its transaction, fills the
 // entry's person fields and returns the reason.
-func (e *Engine) decide(tx gatehouse.ScanTx, community *gatehouse.Community, req ScanRequest, code *passcode.Code, now time.Time,
+func (e *Engine) decide(tx gatehouse.ScanTx, st *communityState, req ScanRequest, code *passcode.Code, now time.Time,
 	entry *gatehouse.Entry, out *Outcome) (gatehouse.Reason, gatehouse.Subject, error) {
+	community := st.community
 	if code == nil {
 		return gatehouse.InvalidCode, "", nil
 	}
@@ -198,9 +264,7 @@ func (e *Engine) decide(tx gatehouse.ScanTx, community *gatehouse.Community, req
 		entry.PassID, entry.VisitorID, entry.HostResidentID = p.ID, p.VisitorID, p.HostResidentID
 		if v := p.Visitor; v != nil {
 			entry.PersonName, entry.IDHash, entry.Plate = v.Name, v.IDHash, v.Plate
-			if facts.Watchlisted, err = tx.Watchlisted(req.CommunityID, v.IDHash); err != nil {
-				return "", "", err
-			}
+			facts.Watchlisted = v.IDHash != "" && st.watchlist[v.IDHash]
 		}
 	case passcode.KindResident:
 		r, err := tx.Resident(code.ID)
@@ -216,11 +280,13 @@ func (e *Engine) decide(tx gatehouse.ScanTx, community *gatehouse.Community, req
 	default:
 		return gatehouse.InvalidCode, "", nil
 	}
-	inside, err := tx.Inside(req.CommunityID, subject)
-	if err != nil {
-		return "", "", err
+	if community.AntiPassback { // only anti-passback needs to know who is inside
+		inside, err := tx.Inside(subject)
+		if err != nil {
+			return "", "", err
+		}
+		facts.Inside = inside
 	}
-	facts.Inside = inside
 	return gatehouse.Decide(facts), subject, nil
 }
 

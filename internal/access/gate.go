@@ -170,10 +170,6 @@ const MaxOfflineBatch = 1000
 // the time it happened; a use granted offline counts against the pass.
 func (e *Engine) Offline(ctx context.Context, communityID, gateID int64, events []gatehouse.OfflineEvent) (*OfflineResult, error) {
 	res := &OfflineResult{Recorded: []string{}, Duplicates: []string{}, Rejected: []Rejection{}}
-	community, err := e.store.Community(ctx, communityID)
-	if err != nil {
-		return nil, err
-	}
 	now := e.now()
 	seen := map[string]bool{}
 	for i := range events {
@@ -191,7 +187,7 @@ func (e *Engine) Offline(ctx context.Context, communityID, gateID int64, events 
 		if verr != nil && !isInvalid(verr) {
 			return nil, verr
 		}
-		dup, out, err := e.offlineOne(ctx, community, gateID, ev, code)
+		dup, out, err := e.offlineOne(ctx, communityID, gateID, ev, code)
 		if err != nil {
 			return nil, err
 		}
@@ -210,12 +206,16 @@ func isInvalid(err error) bool { return errors.Is(err, passcode.ErrInvalid) }
 // isDuplicateEvent reports the store's answer to an event id logged twice.
 func isDuplicateEvent(err error) bool { return gatehouse.ErrorCode(err) == gatehouse.ECONFLICT }
 
-func (e *Engine) offlineOne(ctx context.Context, community *gatehouse.Community, gateID int64, ev *gatehouse.OfflineEvent, code *passcode.Code) (bool, *Outcome, error) {
+func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *gatehouse.OfflineEvent, code *passcode.Code) (bool, *Outcome, error) {
 	dup := false
 	out := &Outcome{}
 	at := ev.OccurredAt.UTC().Truncate(time.Microsecond)
-	err := e.store.InScanTx(ctx, community.ID, func(tx gatehouse.ScanTx) error {
-		*out, dup = Outcome{}, false
+	err := e.store.InScanTx(ctx, communityID, func(tx gatehouse.ScanTx) error {
+		*out, dup = Outcome{Epoch: tx.Epoch()}, false
+		st, err := e.state(tx, communityID)
+		if err != nil {
+			return err
+		}
 		recorded, err := tx.EventRecorded(gateID, ev.EventID)
 		if err != nil {
 			return err
@@ -224,10 +224,10 @@ func (e *Engine) offlineOne(ctx context.Context, community *gatehouse.Community,
 			dup = true
 			return nil
 		}
-		entry := &gatehouse.Entry{CommunityID: community.ID, GateID: gateID, Direction: ev.Direction, Method: gatehouse.MethodOffline,
+		entry := &gatehouse.Entry{CommunityID: communityID, GateID: gateID, Direction: ev.Direction, Method: gatehouse.MethodOffline,
 			EventID: ev.EventID, OccurredAt: at}
-		req := ScanRequest{CommunityID: community.ID, GateID: gateID, Direction: ev.Direction}
-		reason, subject, err := e.decide(tx, community, req, code, at, entry, out)
+		req := ScanRequest{CommunityID: communityID, GateID: gateID, Direction: ev.Direction}
+		reason, subject, err := e.decide(tx, st, req, code, at, entry, out)
 		if err != nil {
 			return err
 		}

@@ -37,8 +37,37 @@ type Webhooks struct {
 	// before the second try, doubling after each failure.
 	Attempts int
 	Backoff  time.Duration
+	// SettingsTTL is how long a community's webhook settings are cached: a
+	// changed webhook URL takes effect within it.
+	SettingsTTL time.Duration
 
-	wg sync.WaitGroup
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	settings map[int64]webhookSettings
+}
+
+type webhookSettings struct {
+	url, secret string
+	read        time.Time
+}
+
+// target returns a community's webhook URL and secret, cached.
+func (w *Webhooks) target(ctx context.Context, communityID int64) (string, string, error) {
+	w.mu.Lock()
+	s, ok := w.settings[communityID]
+	w.mu.Unlock()
+	if ok && time.Since(s.read) < w.SettingsTTL {
+		return s.url, s.secret, nil
+	}
+	c, err := w.store.Community(ctx, communityID)
+	if err != nil {
+		return "", "", err
+	}
+	s = webhookSettings{url: c.WebhookURL, secret: c.WebhookSecret, read: time.Now()}
+	w.mu.Lock()
+	w.settings[communityID] = s
+	w.mu.Unlock()
+	return s.url, s.secret, nil
 }
 
 type delivery struct {
@@ -51,7 +80,8 @@ type delivery struct {
 // NewWebhooks returns a dispatcher; Run delivers.
 func NewWebhooks(store CommunityReader, log *slog.Logger) *Webhooks {
 	return &Webhooks{store: store, log: log, client: &http.Client{Timeout: 5 * time.Second},
-		queue: make(chan delivery, 4096), Attempts: 6, Backoff: time.Second}
+		queue: make(chan delivery, 4096), Attempts: 6, Backoff: time.Second, SettingsTTL: 5 * time.Second,
+		settings: map[int64]webhookSettings{}}
 }
 
 // WebhookEvent is the body of a webhook delivery.
@@ -79,9 +109,16 @@ type Dwelling struct {
 }
 
 // Enqueue schedules a decision for its community's webhook, dropping it
-// (with a log line) if the queue is full.
+// (with a log line) if the queue is full. A community known to have no
+// webhook costs nothing.
 func (w *Webhooks) Enqueue(ev *gatehouse.DecisionEvent) {
 	e := ev.Entry
+	w.mu.Lock()
+	s, known := w.settings[e.CommunityID]
+	w.mu.Unlock()
+	if known && s.url == "" && time.Since(s.read) < w.SettingsTTL {
+		return
+	}
 	body := WebhookEvent{Event: "decision", EntryID: e.ID, CommunityID: e.CommunityID, GateID: e.GateID, PassID: e.PassID,
 		Direction: e.Direction, Decision: e.Decision, Reason: e.Reason, Method: e.Method, OccurredAt: e.OccurredAt,
 		RemainingEntries: ev.RemainingEntries}
@@ -120,11 +157,11 @@ func (w *Webhooks) Run(ctx context.Context, n int) {
 }
 
 func (w *Webhooks) attempt(ctx context.Context, d delivery) {
-	c, err := w.store.Community(ctx, d.communityID)
-	if err != nil || c.WebhookURL == "" {
+	url, secret, err := w.target(ctx, d.communityID)
+	if err != nil || url == "" {
 		return
 	}
-	err = w.send(ctx, c, d)
+	err = w.send(ctx, url, secret, d)
 	if err == nil {
 		return
 	}
@@ -149,8 +186,8 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-func (w *Webhooks) send(ctx context.Context, c *gatehouse.Community, d delivery) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", c.WebhookURL, bytes.NewReader(d.body))
+func (w *Webhooks) send(ctx context.Context, url, secret string, d delivery) error {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(d.body))
 	if err != nil {
 		return err
 	}
@@ -158,7 +195,7 @@ func (w *Webhooks) send(ctx context.Context, c *gatehouse.Community, d delivery)
 	req.Header.Set("User-Agent", "Gatehouse-Webhook/1")
 	req.Header.Set("X-Gatehouse-Event", "decision")
 	req.Header.Set("X-Gatehouse-Delivery", strconv.FormatInt(d.entryID, 10))
-	req.Header.Set("X-Gatehouse-Signature", Sign(c.WebhookSecret, d.body))
+	req.Header.Set("X-Gatehouse-Signature", Sign(secret, d.body))
 	res, err := w.client.Do(req)
 	if err != nil {
 		return err

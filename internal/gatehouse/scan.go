@@ -15,24 +15,32 @@ func VisitorSubject(id int64) Subject { return Subject("v" + strconv.FormatInt(i
 // ResidentSubject is the presence subject of a resident.
 func ResidentSubject(id int64) Subject { return Subject("r" + strconv.FormatInt(id, 10)) }
 
-// ScanTx is what one decision reads and writes, inside one atomic step:
-// whatever it reads cannot change until the step commits, so two gates (or
-// two server processes) scanning one single-use pass give one grant.
+// ScanTx is what one decision reads and writes, inside one atomic step
+// bound to one community: whatever it reads cannot change until the step
+// commits, so two gates (or two server processes) scanning one single-use
+// pass give one grant.
 type ScanTx interface {
+	// Epoch is the community's settings epoch, read with its chain head: it
+	// moves whenever the community's settings, gates or watchlist change.
+	Epoch() int64
+	// Community reads the community's settings.
+	Community() (*Community, error)
+	// Watchlist returns the keyed ID hashes on the community's watchlist.
+	Watchlist() (map[string]bool, error)
+	// Gate reads a gate with the hash of its device key, or ENOTFOUND.
+	Gate(id int64) (*Gate, string, error)
 	// Pass returns a pass with its visitor and host, or ENOTFOUND.
 	Pass(id int64) (*Pass, error)
 	// Resident returns a resident (present or moved out), or ENOTFOUND.
 	Resident(id int64) (*Resident, error)
-	// Watchlisted reports whether a person is on the community's watchlist.
-	Watchlisted(communityID int64, idHash string) (bool, error)
 	// Inside reports whether the subject's last granted passage was "in".
-	Inside(communityID int64, s Subject) (bool, error)
+	Inside(s Subject) (bool, error)
 	// ConsumeUse counts one entry against a pass. Offline uses (force) count
 	// even past max_entries: they happened.
 	ConsumeUse(p *Pass, force bool) error
 	// EventRecorded reports whether a gate's offline event is already logged.
 	EventRecorded(gateID int64, eventID string) (bool, error)
-	// Append adds e to its community's chain and sets its ID, Seq and hashes;
+	// Append adds e to the community's chain and sets its ID, Seq and hashes;
 	// a granted passage also updates the person's presence, unless a later
 	// passage is already recorded (offline events arrive late).
 	Append(e *Entry, s Subject) error

@@ -444,3 +444,41 @@ func TestWebhooksAreRetriedAndNeverSlowAScan(t *testing.T) {
 		}
 	})
 }
+
+func TestCachedScanPathSeesChangesAtOnceOnEveryProcess(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorld(t, e)
+		other := newOtherProcess(t, e)
+		p := w.invite(map[string]any{"max_entries": 20})
+		// Both processes have cached the gate's key and the community.
+		w.scan(w.gate.DeviceKey, p.Code, "in")
+		other.scan(w.gate.DeviceKey, p.Code)
+		// The watchlist, changed through this process, is seen by the other at once.
+		e.expect("POST", "/api/v1/watchlist", w.mgr, map[string]any{"community_id": w.A, "id_number": w.visitorIDNum, "reason": "test"}, 201, nil)
+		if r := other.scanReason(w.gate.DeviceKey, p.Code); r != "watchlisted" {
+			t.Fatalf("the other process after a watchlist change: %s", r)
+		}
+		// A disabled gate's key stops at once on both.
+		e.expect("PATCH", fmt.Sprintf("/api/v1/gates/%d", w.gate.ID), w.mgr, map[string]any{"disabled": true}, 200, nil)
+		if res := e.do("POST", "/api/v1/scan", w.gate.DeviceKey, map[string]any{"code": p.Code, "direction": "in"}); res.Status != 401 {
+			t.Fatalf("a disabled gate scans here: %d", res.Status)
+		}
+		if st := other.scanStatus(w.gate.DeviceKey, p.Code); st != 401 {
+			t.Fatalf("a disabled gate scans on the other process: %d", st)
+		}
+		// A rotated key: the old one stops, the new one works, on both.
+		var rot struct {
+			DeviceKey string `json:"device_key"`
+		}
+		e.expect("PATCH", fmt.Sprintf("/api/v1/gates/%d", w.gate2.ID), w.mgr, map[string]any{"name": "北门2"}, 200, nil)
+		w.scan(w.gate2.DeviceKey, p.Code, "out")
+		other.scan(w.gate2.DeviceKey, p.Code)
+		e.expect("POST", fmt.Sprintf("/api/v1/gates/%d/rotate-key", w.gate2.ID), w.mgr, nil, 200, &rot)
+		if st := other.scanStatus(w.gate2.DeviceKey, p.Code); st != 401 {
+			t.Fatalf("the old key after rotation, other process: %d", st)
+		}
+		if st := other.scanStatus(rot.DeviceKey, p.Code); st != 200 {
+			t.Fatalf("the new key, other process: %d", st)
+		}
+	})
+}

@@ -247,3 +247,25 @@ func (o *otherProcess) scan(key, code string) int64 {
 	}
 	return out.EntryID
 }
+
+func (o *otherProcess) post(key, code string) (int, string) {
+	req := httptest.NewRequest("POST", "/api/v1/scan", strings.NewReader(`{"code":"`+code+`","direction":"in"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	w := httptest.NewRecorder()
+	o.api.ServeHTTP(w, req)
+	var out struct {
+		Reason string `json:"reason"`
+	}
+	json.Unmarshal(w.Body.Bytes(), &out)
+	return w.Code, out.Reason
+}
+
+func (o *otherProcess) scanReason(key, code string) string {
+	_, r := o.post(key, code)
+	return r
+}
+
+func (o *otherProcess) scanStatus(key, code string) int {
+	st, _ := o.post(key, code)
+	return st
+}

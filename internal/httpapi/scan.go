@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/base64"
+	"errors"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -93,6 +94,7 @@ func (s *Server) scan(c *gin.Context) {
 			return
 		}
 		sr.GateID, sr.CommunityID = p.GateID, p.CommunityID
+		sr.CheckGate, sr.GateEpoch, sr.GateKeyHash = true, c.GetInt64(ctxGateEpoch), c.GetString(ctxToken)
 	} else {
 		if req.GateID == 0 {
 			s.fail(c, gatehouse.FieldError("gate_id", "is required: which gate is this console at?"))
@@ -115,8 +117,15 @@ func (s *Server) scan(c *gin.Context) {
 	}
 	out, err := s.Engine.Scan(c.Request.Context(), sr)
 	if err != nil {
+		if errors.Is(err, access.ErrGateKeyRevoked) {
+			s.gates.Remove(sr.GateKeyHash)
+		}
 		s.fail(c, err)
 		return
+	}
+	if sr.CheckGate && out.Epoch != sr.GateEpoch {
+		// The key was re-checked at this epoch: no need to again until it moves.
+		s.gates.Add(sr.GateKeyHash, gateAuth{gateID: sr.GateID, communityID: sr.CommunityID, epoch: out.Epoch})
 	}
 	c.JSON(200, scanBody(out))
 }

@@ -28,6 +28,7 @@ func BenchmarkScan(b *testing.B) {
 				codes = append(codes, p.Code)
 			}
 			var n atomic.Int64
+			b.SetParallelism(32) // 64 clients at once, as a district's gates are
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"gatehouse/internal/access"
 	"gatehouse/internal/events"
@@ -61,6 +62,7 @@ type Store interface {
 	CreateGate(ctx context.Context, g *gatehouse.Gate, keyHash string) error
 	Gate(ctx context.Context, id int64) (*gatehouse.Gate, error)
 	GateByKeyHash(ctx context.Context, h string) (*gatehouse.Gate, error)
+	GateAuth(ctx context.Context, h string) (*gatehouse.Gate, int64, error)
 	Gates(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.Gate, int64, error)
 	UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (*gatehouse.Gate, error)
 
@@ -146,6 +148,14 @@ var errNoUI = gatehouse.Errorf(gatehouse.ENOTFOUND, "this server has no web UI")
 type Server struct {
 	Config
 	engine *gin.Engine
+	// gates caches device keys for the scan path; every scan re-checks a
+	// cached key in its transaction when its community's epoch has moved.
+	gates *lru.Cache[string, gateAuth]
+}
+
+// gateAuth is a cached device key: its gate and the epoch it was read at.
+type gateAuth struct {
+	gateID, communityID, epoch int64
 }
 
 // New builds the HTTP handler. Zero settings take sensible defaults.
@@ -181,6 +191,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{Config: cfg}
+	s.gates, _ = lru.New[string, gateAuth](20000)
 	s.engine = s.routes()
 	return s
 }
@@ -384,7 +395,11 @@ const (
 	ctxRequestID = "gatehouse.request_id"
 	ctxPrincipal = "gatehouse.principal"
 	ctxToken     = "gatehouse.token_hash"
+	ctxGateEpoch = "gatehouse.gate_epoch"
 )
+
+// scanRoute is the one route whose device keys are cached.
+const scanRoute = "/api/v1/scan"
 
 // requestIDs gives every request an id (a sane incoming X-Request-ID is kept)
 // and echoes it in the response.

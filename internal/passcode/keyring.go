@@ -28,6 +28,7 @@ func (k Key) Sign(msg []byte) []byte { return ed25519.Sign(k.Private, msg) }
 // whole ring at once.
 type Keyring struct {
 	ring atomic.Pointer[ring]
+	gen  atomic.Uint64
 }
 
 type ring struct {
@@ -59,7 +60,12 @@ func (k *Keyring) Set(keys []Key) {
 		}
 	}
 	k.ring.Store(r)
+	k.gen.Add(1)
 }
+
+// Generation moves on every Set: what was verified under an older
+// generation must be verified again.
+func (k *Keyring) Generation() uint64 { return k.gen.Load() }
 
 // PublicKey makes Keyring a KeyLookup.
 func (k *Keyring) PublicKey(kid uint32) (ed25519.PublicKey, bool) {

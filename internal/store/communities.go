@@ -107,16 +107,22 @@ func (db *DB) Communities(ctx context.Context, ids []int64, page gatehouse.Page)
 // UpdateCommunity stores changed settings of a validated community.
 func (db *DB) UpdateCommunity(ctx context.Context, c *gatehouse.Community) error {
 	now := db.now()
-	res := db.w.WithContext(ctx).Model(&communityRow{}).Where("id = ?", c.ID).Updates(map[string]any{
-		"name": c.Name, "address": c.Address, "anti_passback": c.AntiPassback, "time_zone": c.TimeZone,
-		"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "updated_at": now,
-		"webhook_url": c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&communityRow{}).Where("id = ?", c.ID).Updates(map[string]any{
+			"name": c.Name, "address": c.Address, "anti_passback": c.AntiPassback, "time_zone": c.TimeZone,
+			"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "updated_at": now,
+			"webhook_url": c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gatehouse.NotFound("community")
+		}
+		return bumpEpoch(tx, c.ID)
 	})
-	if res.Error != nil {
-		return internal("update community", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return gatehouse.NotFound("community")
+	if err != nil {
+		return internal("update community", err)
 	}
 	c.UpdatedAt = fromMicros(now)
 	return nil
@@ -141,4 +147,10 @@ func cut[T any](items []T, limit int, id func(T) int64) ([]T, int64) {
 	}
 	items = items[:limit]
 	return items, id(items[len(items)-1])
+}
+
+// bumpEpoch moves a community's settings epoch: every process's caches of
+// its settings, gates and watchlist are stale from the next scan on.
+func bumpEpoch(tx *gorm.DB, communityID int64) error {
+	return tx.Model(&chainHeadRow{}).Where("community_id = ?", communityID).Update("epoch", gorm.Expr("epoch + 1")).Error
 }

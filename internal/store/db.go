@@ -39,6 +39,7 @@ type DB struct {
 	w       *gorm.DB // writes; on SQLite the single writer connection
 	r       *gorm.DB // reads; on SQLite a pool of read-only connections
 	keys    *keys.Keys
+	commit  *committer // SQLite's group-commit writer of scans
 
 	// Now is the clock; tests replace it to move time without sleeping.
 	Now func() time.Time
@@ -48,6 +49,9 @@ type DB struct {
 // the schema: call Migrate or CheckSchema next.
 func Open(ctx context.Context, driver, dsn string, k *keys.Keys) (*DB, error) {
 	db := &DB{dialect: driver, keys: k, Now: time.Now}
+	if driver == SQLite {
+		db.commit = &committer{db: db, jobs: make(chan *scanJob, 4*maxBatch), quit: make(chan struct{}), exited: make(chan struct{})}
+	}
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // errors are returned and logged by the caller
 		SkipDefaultTransaction: true,           // single statements need no wrapping transaction
@@ -139,6 +143,9 @@ func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
 	if _, ok := mc.Params["charset"]; !ok {
 		mc.Params["charset"] = "utf8mb4"
 	}
+	// Arguments are put into the query text by the driver: one round trip a
+	// query instead of prepare, execute and close (utf8mb4 makes it safe).
+	mc.InterpolateParams = true
 	mc.Timeout = orDefault(mc.Timeout, 5*time.Second)
 	g, err := gorm.Open(mysql.New(mysql.Config{DSNConfig: mc}), cfg)
 	if err != nil {
@@ -188,8 +195,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every connection.
+// Close stops the scan writer and closes every connection.
 func (db *DB) Close() error {
+	if db.commit != nil {
+		db.commit.stop()
+	}
 	var errs []error
 	seen := map[*sql.DB]bool{}
 	for _, g := range []*gorm.DB{db.r, db.w} {

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -17,6 +16,7 @@ type chainHeadRow struct {
 	CommunityID int64 `gorm:"primaryKey;autoIncrement:false"`
 	Seq         int64
 	Hash        string
+	Epoch       int64 // moves when the community's settings, gates or watchlist change
 }
 
 func (chainHeadRow) TableName() string { return "chain_heads" }
@@ -104,166 +104,6 @@ type watchlistRow struct {
 }
 
 func (watchlistRow) TableName() string { return "watchlist" }
-
-// scanTx implements gatehouse.ScanTx on one database transaction holding
-// the lock on its community's chain head.
-type scanTx struct {
-	db   *DB
-	tx   *gorm.DB
-	head chainHeadRow
-}
-
-var _ gatehouse.ScanTx = (*scanTx)(nil)
-var _ gatehouse.ScanStore = (*DB)(nil)
-
-// InScanTx runs fn in one transaction that first locks the community's chain
-// head: every scan of a community is serialized there, on every process and
-// every Galera node (a conflicting commit is retried from the start).
-func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gatehouse.ScanTx) error) error {
-	err := db.transact(ctx, func(tx *gorm.DB) error {
-		st := &scanTx{db: db, tx: tx}
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("community_id = ?", communityID).Take(&st.head).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return gatehouse.NotFound("community")
-		} else if err != nil {
-			return err
-		}
-		return fn(st)
-	})
-	return internal("scan", err)
-}
-
-func (t *scanTx) Pass(id int64) (*gatehouse.Pass, error) {
-	var row passRow
-	err := t.tx.Take(&row, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, gatehouse.NotFound("pass")
-	} else if err != nil {
-		return nil, err
-	}
-	p := row.domain()
-	var v visitorRow
-	if err := t.tx.Take(&v, row.VisitorID).Error; err != nil {
-		return nil, err
-	}
-	p.Visitor = row.passVisitor(t.db.visitorDomain(&v))
-	h, err := t.Resident(row.HostResidentID)
-	if err != nil {
-		return nil, err
-	}
-	p.Host = h
-	return p, nil
-}
-
-func (t *scanTx) Resident(id int64) (*gatehouse.Resident, error) {
-	var row residentRow
-	err := t.tx.Take(&row, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, gatehouse.NotFound("resident")
-	} else if err != nil {
-		return nil, err
-	}
-	return t.db.residentDomain(&row)
-}
-
-func (t *scanTx) Watchlisted(communityID int64, idHash string) (bool, error) {
-	if idHash == "" {
-		return false, nil
-	}
-	var n int64
-	err := t.tx.Model(&watchlistRow{}).Where("community_id = ? AND id_hash = ?", communityID, idHash).Count(&n).Error
-	return n > 0, err
-}
-
-func (t *scanTx) Inside(communityID int64, s gatehouse.Subject) (bool, error) {
-	var row presenceRow
-	err := t.tx.Where("community_id = ? AND subject = ?", communityID, string(s)).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return false, nil
-	}
-	return row.Inside, err
-}
-
-func (t *scanTx) ConsumeUse(p *gatehouse.Pass, force bool) error {
-	q := t.tx.Model(&passRow{}).Where("id = ?", p.ID)
-	if !force {
-		q = q.Where("uses < max_entries")
-	}
-	res := q.Updates(map[string]any{"uses": gorm.Expr("uses + 1"), "updated_at": t.db.now()})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		// The chain-head lock makes this impossible; refuse rather than over-grant.
-		return fmt.Errorf("pass %d has no use left to consume", p.ID)
-	}
-	p.Uses++
-	if p.Uses == p.MaxEntries {
-		return t.tx.Create(&codeChangeRow{CommunityID: p.CommunityID, SubjectID: p.ID, Kind: gatehouse.PassExhausted, At: t.db.now()}).Error
-	}
-	return nil
-}
-
-func (t *scanTx) EventRecorded(gateID int64, eventID string) (bool, error) {
-	var n int64
-	err := t.tx.Model(&entryRow{}).Where("gate_id = ? AND event_id = ?", gateID, eventID).Count(&n).Error
-	return n > 0, err
-}
-
-func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
-	if e.CommunityID != t.head.CommunityID {
-		return fmt.Errorf("entry of community %d appended in the chain of %d", e.CommunityID, t.head.CommunityID)
-	}
-	e.Seq = t.head.Seq + 1
-	e.PrevHash = t.head.Hash
-	if e.PrevHash == "" {
-		e.PrevHash = gatehouse.GenesisHash(e.CommunityID)
-	}
-	if e.RecordedAt.IsZero() {
-		e.RecordedAt = fromMicros(t.db.now())
-	}
-	e.OccurredAt = fromMicros(micros(e.OccurredAt))
-	e.PersonalDigest = e.ComputePersonalDigest()
-	e.Hash = e.ComputeHash()
-	row := entryRowOf(e)
-	if err := t.tx.Create(&row).Error; err != nil {
-		if isDuplicate(err) && e.EventID != "" {
-			return gatehouse.Errorf(gatehouse.ECONFLICT, "event %s of gate %d is already recorded", e.EventID, e.GateID)
-		}
-		return err
-	}
-	e.ID = row.ID
-	res := t.tx.Model(&chainHeadRow{}).Where("community_id = ? AND seq = ?", e.CommunityID, t.head.Seq).
-		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected != 1 {
-		return fmt.Errorf("chain head of community %d moved during the scan", e.CommunityID)
-	}
-	t.head.Seq, t.head.Hash = e.Seq, e.Hash
-	if e.Decision == gatehouse.Grant && s != "" {
-		return t.setPresence(presenceRow{CommunityID: e.CommunityID, Subject: string(s), Inside: e.Direction == gatehouse.In,
-			PassID: e.PassID, EntryID: e.ID, Since: micros(e.OccurredAt)})
-	}
-	return nil
-}
-
-// setPresence records a passage unless a later one is already recorded.
-func (t *scanTx) setPresence(p presenceRow) error {
-	var cur presenceRow
-	err := t.tx.Where("community_id = ? AND subject = ?", p.CommunityID, p.Subject).Take(&cur).Error
-	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		return t.tx.Create(&p).Error
-	case err != nil:
-		return err
-	case cur.Since > p.Since:
-		return nil
-	}
-	return t.tx.Model(&presenceRow{}).Where("community_id = ? AND subject = ?", p.CommunityID, p.Subject).
-		Updates(map[string]any{"inside": p.Inside, "pass_id": p.PassID, "entry_id": p.EntryID, "since": p.Since}).Error
-}
 
 // Entries lists entries, newest first.
 func (db *DB) Entries(ctx context.Context, f gatehouse.EntryFilter, page gatehouse.Page) ([]*gatehouse.Entry, int64, error) {

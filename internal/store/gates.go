@@ -109,15 +109,37 @@ func (db *DB) UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (
 	if p.KeyHash != nil {
 		set["key_hash"], set["key_prefix"] = *p.KeyHash, *p.KeyPrefix
 	}
-	res := db.w.WithContext(ctx).Model(&gateRow{}).Where("id = ?", id).Updates(set)
-	if res.Error != nil {
-		return nil, internal("update gate", res.Error)
-	} else if res.RowsAffected == 0 {
-		return nil, gatehouse.NotFound("gate")
-	}
 	var row gateRow
-	if err := db.w.WithContext(ctx).Take(&row, id).Error; err != nil {
-		return nil, internal("read gate", err)
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&gateRow{}).Where("id = ?", id).Updates(set)
+		if res.Error != nil {
+			return res.Error
+		} else if res.RowsAffected == 0 {
+			return gatehouse.NotFound("gate")
+		}
+		if err := tx.Take(&row, id).Error; err != nil {
+			return err
+		}
+		// A disabled gate or a rotated key stops working at once, everywhere.
+		return bumpEpoch(tx, row.CommunityID)
+	})
+	if err != nil {
+		return nil, internal("update gate", err)
 	}
 	return row.domain(), nil
+}
+
+// GateAuth returns the enabled gate whose device key hashes to h and its
+// community's settings epoch (with which a cached key is re-checked in every
+// scan), or EUNAUTHORIZED.
+func (db *DB) GateAuth(ctx context.Context, h string) (*gatehouse.Gate, int64, error) {
+	g, err := db.GateByKeyHash(ctx, h)
+	if err != nil {
+		return nil, 0, err
+	}
+	var head chainHeadRow
+	if err := db.r.WithContext(ctx).Where("community_id = ?", g.CommunityID).Take(&head).Error; err != nil {
+		return nil, 0, internal("read settings epoch", err)
+	}
+	return g, head.Epoch, nil
 }

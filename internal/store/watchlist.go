@@ -18,7 +18,12 @@ func (r *watchlistRow) domain() *gatehouse.WatchlistEntry {
 func (db *DB) AddToWatchlist(ctx context.Context, w *gatehouse.WatchlistEntry, idNumber string) error {
 	row := watchlistRow{CommunityID: w.CommunityID, IDHash: db.keys.LookupHash(idNumber), IDMasked: gatehouse.MaskIDNumber(idNumber),
 		Name: w.Name, Reason: w.Reason, CreatedBy: w.CreatedBy, CreatedAt: db.now()}
-	err := db.w.WithContext(ctx).Create(&row).Error
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return bumpEpoch(tx, row.CommunityID)
+	})
 	if isDuplicate(err) {
 		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "this person is already on the watchlist", Fields: map[string]string{"id_number": "already on this community's watchlist"}}
 	} else if err != nil {
@@ -67,12 +72,17 @@ func (db *DB) WatchlistEntry(ctx context.Context, id int64) (*gatehouse.Watchlis
 
 // RemoveFromWatchlist deletes a watchlist entry.
 func (db *DB) RemoveFromWatchlist(ctx context.Context, id int64) error {
-	res := db.w.WithContext(ctx).Delete(&watchlistRow{}, id)
-	if res.Error != nil {
-		return internal("remove from watchlist", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return gatehouse.NotFound("watchlist entry")
-	}
-	return nil
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		var row watchlistRow
+		if err := tx.Take(&row, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return gatehouse.NotFound("watchlist entry")
+		} else if err != nil {
+			return err
+		}
+		if err := tx.Delete(&watchlistRow{}, id).Error; err != nil {
+			return err
+		}
+		return bumpEpoch(tx, row.CommunityID)
+	})
+	return internal("remove from watchlist", err)
 }

@@ -1,0 +1,526 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// The scan path is the one hot path: plain SQL on database/sql (no ORM),
+// six statements for a granted scan, one transaction that first locks the
+// community's chain head. On SQLite, scans are group-committed: one writer
+// runs many scans in one transaction, each under its own savepoint, and
+// answers every caller only after the commit, so each still waits until its
+// own entry is durable.
+
+var _ gatehouse.ScanTx = (*scanTx)(nil)
+var _ gatehouse.ScanStore = (*DB)(nil)
+
+// maxBatch bounds the scans one SQLite transaction commits together.
+const maxBatch = 128
+
+// scanJob is one scan waiting for the SQLite writer.
+type scanJob struct {
+	ctx         context.Context
+	communityID int64
+	fn          func(gatehouse.ScanTx) error
+	done        chan error
+}
+
+// committer is SQLite's group-commit writer.
+type committer struct {
+	db       *DB
+	jobs     chan *scanJob
+	once     sync.Once
+	stopOnce sync.Once
+	quit     chan struct{} // closed to stop the writer
+	exited   chan struct{} // closed when the writer has stopped
+
+	// failNext makes the next batch fail at commit (tests prove that every
+	// caller of a failed batch gets an error and no grant).
+	failNext func() error
+}
+
+func (c *committer) start() {
+	c.once.Do(func() { go c.loop() })
+}
+
+// stop ends the writer after the batch under way; queued scans are refused.
+func (c *committer) stop() {
+	c.stopOnce.Do(func() {
+		c.start() // a running writer is what closes exited
+		close(c.quit)
+		<-c.exited
+	})
+}
+
+var errClosing = errors.New("store: the database is closing")
+
+func (c *committer) loop() {
+	defer close(c.exited)
+	for {
+		var first *scanJob
+		select {
+		case first = <-c.jobs:
+		case <-c.quit:
+			// Answer whatever is still queued: nothing of it was written.
+			for {
+				select {
+				case j := <-c.jobs:
+					j.done <- errClosing
+				default:
+					return
+				}
+			}
+		}
+		batch := []*scanJob{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-c.jobs:
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		c.run(batch)
+	}
+}
+
+// run executes a batch in one transaction. A scan refused for a domain
+// reason (it has written nothing then) gets its error and the others go on;
+// any other failure, or a failed commit, rolls the whole batch back and
+// every scan of it gets the error: none was stored, none was granted.
+func (c *committer) run(batch []*scanJob) {
+	errs := make([]error, len(batch))
+	err := func() error {
+		ctx := context.Background()
+		sdb, err := c.db.w.DB()
+		if err != nil {
+			return err
+		}
+		tx, err := sdb.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock): the writer lock for the batch
+		if err != nil {
+			return err
+		}
+		q := &querier{tx: tx, dialect: SQLite, stmts: map[string]*sql.Stmt{}}
+		for i, j := range batch {
+			if err := j.ctx.Err(); err != nil {
+				errs[i] = err // its caller is gone: nothing is decided for it
+				continue
+			}
+			q.wrote = false
+			errs[i] = c.db.scanOnce(q, j.communityID, j.fn)
+			var domain *gatehouse.Error
+			if errs[i] != nil && (q.wrote || !errors.As(errs[i], &domain)) {
+				q.close()
+				tx.Rollback()
+				return errs[i]
+			}
+		}
+		q.close()
+		if c.failNext != nil {
+			if err := c.failNext(); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		return tx.Commit()
+	}()
+	for i, j := range batch {
+		if err != nil {
+			j.done <- err
+		} else {
+			j.done <- errs[i]
+		}
+	}
+}
+
+// InScanTx runs fn in one atomic step bound to a community, after locking
+// its chain head: every scan of a community is serialized there, on every
+// process and every Galera node. On MySQL a deadlock or a Galera
+// certification conflict retries the step from the start.
+func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gatehouse.ScanTx) error) error {
+	if db.dialect == SQLite {
+		db.commit.start()
+		j := &scanJob{ctx: ctx, communityID: communityID, fn: fn, done: make(chan error, 1)}
+		select {
+		case db.commit.jobs <- j:
+		case <-db.commit.quit:
+			return errClosing
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		// Once queued the scan may be decided and stored: wait for the
+		// answer whatever the caller's context does, so that what the
+		// caller is told is what the log holds.
+		select {
+		case err := <-j.done:
+			return internal("scan", err)
+		case <-db.commit.exited:
+			select {
+			case err := <-j.done:
+				return internal("scan", err)
+			default:
+				return errClosing // queued after the writer stopped: never run
+			}
+		}
+	}
+	sdb, err := db.w.DB()
+	if err != nil {
+		return err
+	}
+	var lastErr error
+	for attempt := 0; attempt < 8; attempt++ {
+		lastErr = func() error {
+			tx, err := sdb.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			q := &querier{tx: tx, dialect: MySQL}
+			if err := db.scanOnce(q, communityID, fn); err != nil {
+				tx.Rollback()
+				return err
+			}
+			return tx.Commit()
+		}()
+		if !isRetryable(lastErr) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(1+attempt*attempt) * 2 * time.Millisecond):
+		}
+	}
+	return internal("scan", lastErr)
+}
+
+// scanOnce locks the chain head and runs fn.
+func (db *DB) scanOnce(q *querier, communityID int64, fn func(gatehouse.ScanTx) error) error {
+	t := &scanTx{db: db, q: q, communityID: communityID}
+	lock := ""
+	if q.dialect == MySQL {
+		lock = " FOR UPDATE"
+	}
+	err := q.row("SELECT seq, hash, epoch FROM chain_heads WHERE community_id = ?"+lock, communityID).Scan(&t.seq, &t.hash, &t.epoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return gatehouse.NotFound("community")
+	} else if err != nil {
+		return err
+	}
+	return fn(t)
+}
+
+// querier runs statements in one transaction; on SQLite it keeps them
+// prepared for the batch.
+type querier struct {
+	tx      *sql.Tx
+	dialect string
+	stmts   map[string]*sql.Stmt
+	wrote   bool // a statement that changes rows ran
+}
+
+func (q *querier) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := q.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := q.tx.Prepare(query)
+	if err != nil {
+		return nil, err
+	}
+	q.stmts[query] = s
+	return s, nil
+}
+
+func (q *querier) exec(query string, args ...any) (sql.Result, error) {
+	q.wrote = true
+	if q.stmts == nil {
+		return q.tx.Exec(query, args...)
+	}
+	s, err := q.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.Exec(args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type scanner interface{ Scan(...any) error }
+
+func (q *querier) row(query string, args ...any) scanner {
+	if q.stmts == nil {
+		return q.tx.QueryRow(query, args...)
+	}
+	s, err := q.stmt(query)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRow(args...)
+}
+
+func (q *querier) rows(query string, args ...any) (*sql.Rows, error) {
+	if q.stmts == nil {
+		return q.tx.Query(query, args...)
+	}
+	s, err := q.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.Query(args...)
+}
+
+func (q *querier) close() {
+	for _, s := range q.stmts {
+		s.Close()
+	}
+	if q.stmts != nil {
+		q.stmts = map[string]*sql.Stmt{}
+	}
+}
+
+// scanTx implements gatehouse.ScanTx for one community inside one
+// transaction, having read (and on MySQL locked) its chain head.
+type scanTx struct {
+	db          *DB
+	q           *querier
+	communityID int64
+	seq         int64
+	hash        string
+	epoch       int64
+}
+
+func (t *scanTx) Epoch() int64 { return t.epoch }
+
+func (t *scanTx) Community() (*gatehouse.Community, error) {
+	c := &gatehouse.Community{}
+	err := t.q.row("SELECT id, name, anti_passback, time_zone, max_pass_days, onsite_threshold_hours FROM communities WHERE id = ?", t.communityID).
+		Scan(&c.ID, &c.Name, &c.AntiPassback, &c.TimeZone, &c.MaxPassDays, &c.OnsiteThresholdHours)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("community")
+	}
+	return c, err
+}
+
+func (t *scanTx) Watchlist() (map[string]bool, error) {
+	rows, err := t.q.rows("SELECT id_hash FROM watchlist WHERE community_id = ?", t.communityID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out[h] = true
+	}
+	return out, rows.Err()
+}
+
+func (t *scanTx) Gate(id int64) (*gatehouse.Gate, string, error) {
+	g := &gatehouse.Gate{}
+	var hash string
+	var disabled sql.NullInt64
+	err := t.q.row("SELECT id, community_id, name, key_hash, disabled_at FROM gates WHERE id = ?", id).Scan(&g.ID, &g.CommunityID, &g.Name, &hash, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", gatehouse.NotFound("gate")
+	} else if err != nil {
+		return nil, "", err
+	}
+	if disabled.Valid {
+		g.DisabledAt = fromMicrosPtr(&disabled.Int64)
+	}
+	return g, hash, nil
+}
+
+const passQuery = `SELECT p.id, p.community_id, p.host_resident_id, p.visitor_id, p.visitor_name, p.visitor_phone, p.visitor_plate,
+	p.kind, p.purpose, p.valid_from, p.valid_until, p.max_entries, p.uses, p.gate_ids, p.schedule_days, p.schedule_start,
+	p.schedule_end, p.key_id, p.revoked_at, v.id_type, v.id_hash, v.id_masked,
+	r.community_id, r.name, r.building, r.unit, r.room, r.moved_out_at
+	FROM passes p JOIN visitors v ON v.id = p.visitor_id JOIN residents r ON r.id = p.host_resident_id WHERE p.id = ?`
+
+func (t *scanTx) Pass(id int64) (*gatehouse.Pass, error) {
+	p := &gatehouse.Pass{Visitor: &gatehouse.Visitor{}, Host: &gatehouse.Resident{}}
+	var kind, gates, idType string
+	var from, until int64
+	var revoked, movedOut sql.NullInt64
+	err := t.q.row(passQuery, id).Scan(&p.ID, &p.CommunityID, &p.HostResidentID, &p.VisitorID, &p.Visitor.Name, &p.Visitor.Phone, &p.Visitor.Plate,
+		&kind, &p.Purpose, &from, &until, &p.MaxEntries, &p.Uses, &gates, &p.Schedule.Days, &p.Schedule.StartMinute,
+		&p.Schedule.EndMinute, &p.KeyID, &revoked, &idType, &p.Visitor.IDHash, &p.Visitor.IDMasked,
+		&p.Host.CommunityID, &p.Host.Name, &p.Host.Building, &p.Host.Unit, &p.Host.Room, &movedOut)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("pass")
+	} else if err != nil {
+		return nil, err
+	}
+	p.Kind, p.GateIDs, p.ValidFrom, p.ValidUntil = gatehouse.PassKind(kind), parseIDs(gates), fromMicros(from), fromMicros(until)
+	p.Visitor.ID, p.Visitor.IDType = p.VisitorID, gatehouse.IDType(idType)
+	p.Host.ID = p.HostResidentID
+	if revoked.Valid {
+		p.RevokedAt = fromMicrosPtr(&revoked.Int64)
+	}
+	if movedOut.Valid {
+		p.Host.MovedOutAt = fromMicrosPtr(&movedOut.Int64)
+	}
+	return p, nil
+}
+
+func (t *scanTx) Resident(id int64) (*gatehouse.Resident, error) {
+	r := &gatehouse.Resident{}
+	var movedOut sql.NullInt64
+	err := t.q.row("SELECT id, community_id, name, id_hash, id_masked, building, unit, room, moved_out_at FROM residents WHERE id = ?", id).
+		Scan(&r.ID, &r.CommunityID, &r.Name, &r.IDHash, &r.IDMasked, &r.Building, &r.Unit, &r.Room, &movedOut)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("resident")
+	} else if err != nil {
+		return nil, err
+	}
+	if movedOut.Valid {
+		r.MovedOutAt = fromMicrosPtr(&movedOut.Int64)
+	}
+	return r, nil
+}
+
+func (t *scanTx) Inside(s gatehouse.Subject) (bool, error) {
+	var inside bool
+	err := t.q.row("SELECT inside FROM presence WHERE community_id = ? AND subject = ?", t.communityID, string(s)).Scan(&inside)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return inside, err
+}
+
+func (t *scanTx) ConsumeUse(p *gatehouse.Pass, force bool) error {
+	query := "UPDATE passes SET uses = uses + 1, updated_at = ? WHERE id = ? AND uses < max_entries"
+	if force {
+		query = "UPDATE passes SET uses = uses + 1, updated_at = ? WHERE id = ?"
+	}
+	res, err := t.q.exec(query, t.db.now(), p.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		// The chain-head lock makes this impossible; refuse rather than over-grant.
+		return fmt.Errorf("pass %d has no use left to consume", p.ID)
+	}
+	p.Uses++
+	if p.Uses == p.MaxEntries {
+		_, err := t.q.exec("INSERT INTO code_changes (community_id, subject_id, kind, at) VALUES (?, ?, ?, ?)",
+			p.CommunityID, p.ID, gatehouse.PassExhausted, t.db.now())
+		return err
+	}
+	return nil
+}
+
+func (t *scanTx) EventRecorded(gateID int64, eventID string) (bool, error) {
+	var n int64
+	err := t.q.row("SELECT COUNT(*) FROM entries WHERE gate_id = ? AND event_id = ?", gateID, eventID).Scan(&n)
+	return n > 0, err
+}
+
+var entryColumns = []string{"community_id", "seq", "gate_id", "pass_id", "resident_id", "visitor_id", "host_resident_id", "direction",
+	"decision", "reason", "server_decision", "method", "guard_id", "event_id", "occurred_at", "recorded_at", "person_name", "id_hash",
+	"plate", "note", "personal_digest", "prev_hash", "hash"}
+
+var insertEntry = "INSERT INTO entries (" + strings.Join(entryColumns, ", ") + ") VALUES (" +
+	strings.TrimSuffix(strings.Repeat("?, ", len(entryColumns)), ", ") + ")"
+
+func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
+	if e.CommunityID != t.communityID {
+		return fmt.Errorf("entry of community %d appended in the chain of %d", e.CommunityID, t.communityID)
+	}
+	e.Seq = t.seq + 1
+	e.PrevHash = t.hash
+	if e.PrevHash == "" {
+		e.PrevHash = gatehouse.GenesisHash(e.CommunityID)
+	}
+	if e.RecordedAt.IsZero() {
+		e.RecordedAt = fromMicros(t.db.now())
+	}
+	e.OccurredAt = fromMicros(micros(e.OccurredAt))
+	e.PersonalDigest = e.ComputePersonalDigest()
+	e.Hash = e.ComputeHash()
+	var eventID any
+	if e.EventID != "" {
+		eventID = e.EventID
+	}
+	res, err := t.q.exec(insertEntry, e.CommunityID, e.Seq, e.GateID, e.PassID, e.ResidentID, e.VisitorID, e.HostResidentID,
+		string(e.Direction), string(e.Decision), string(e.Reason), string(e.ServerDecision), string(e.Method), e.GuardID, eventID,
+		micros(e.OccurredAt), micros(e.RecordedAt), e.PersonName, e.IDHash, e.Plate, e.Note, e.PersonalDigest, e.PrevHash, e.Hash)
+	if err != nil {
+		if isDuplicate(err) && e.EventID != "" {
+			return gatehouse.Errorf(gatehouse.ECONFLICT, "event %s of gate %d is already recorded", e.EventID, e.GateID)
+		}
+		return err
+	}
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	res, err = t.q.exec("UPDATE chain_heads SET seq = ?, hash = ? WHERE community_id = ? AND seq = ?", e.Seq, e.Hash, e.CommunityID, t.seq)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("chain head of community %d moved during the scan", e.CommunityID)
+	}
+	t.seq, t.hash = e.Seq, e.Hash
+	if e.Decision != gatehouse.Grant || s == "" {
+		return nil
+	}
+	return t.setPresence(e, s)
+}
+
+// setPresence records a granted passage, unless a later passage of the
+// person is already recorded (an offline event that arrives late).
+func (t *scanTx) setPresence(e *gatehouse.Entry, s gatehouse.Subject) error {
+	since := micros(e.OccurredAt)
+	if e.Method == gatehouse.MethodOffline {
+		var cur int64
+		err := t.q.row("SELECT since FROM presence WHERE community_id = ? AND subject = ?", e.CommunityID, string(s)).Scan(&cur)
+		if err == nil && cur > since {
+			return nil
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	upsert := "INSERT INTO presence (community_id, subject, inside, pass_id, entry_id, since) VALUES (?, ?, ?, ?, ?, ?) " +
+		"ON CONFLICT (community_id, subject) DO UPDATE SET inside = excluded.inside, pass_id = excluded.pass_id, entry_id = excluded.entry_id, since = excluded.since"
+	if t.q.dialect == MySQL {
+		upsert = "INSERT INTO presence (community_id, subject, inside, pass_id, entry_id, since) VALUES (?, ?, ?, ?, ?, ?) " +
+			"ON DUPLICATE KEY UPDATE inside = VALUES(inside), pass_id = VALUES(pass_id), entry_id = VALUES(entry_id), since = VALUES(since)"
+	}
+	_, err := t.q.exec(upsert, e.CommunityID, string(s), e.Direction == gatehouse.In, e.PassID, e.ID, since)
+	return err
+}
+
+// FailNextCommitForTest makes the next group commit fail with err (SQLite),
+// as a full disk or an I/O error would. Tests only.
+func (db *DB) FailNextCommitForTest(err error) {
+	if db.commit == nil {
+		return
+	}
+	var once sync.Once
+	db.commit.failNext = func() error {
+		fail := false
+		once.Do(func() { fail = true })
+		if fail {
+			return err
+		}
+		return nil
+	}
+}
