@@ -67,6 +67,15 @@ func benchData(ctx context.Context, gatehouseBin string, ds *dataSet, rounds int
 	for k, v := range ds.env {
 		env[k] = v
 	}
+	// A data set made by an older build is brought to this build's schema.
+	mig := exec.CommandContext(ctx, gatehouseBin, "migrate")
+	mig.Env = []string{"PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		mig.Env = append(mig.Env, k+"="+v)
+	}
+	if out, err := mig.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("gatehouse migrate on the %s data set: %v\n%s", ds.name, err, out)
+	}
 	p, err := start(ctx, gatehouseBin, []string{"serve"}, env)
 	if err != nil {
 		return nil, err
