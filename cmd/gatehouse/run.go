@@ -20,6 +20,7 @@ import (
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/httpapi"
 	"gatehouse/internal/keys"
+	"gatehouse/internal/metrics"
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
 	"gatehouse/internal/store"
@@ -173,13 +174,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go refreshKeys(ctx, engine, log)
 	webhooks := events.NewWebhooks(db, log)
 	hub := events.NewHub(db, webhooks, log)
-	engine.NotifyTo(hub)
+	m := metrics.New()
+	wpool, rpool := db.Pools()
+	m.WatchDB("writer", wpool)
+	if rpool != wpool {
+		m.WatchDB("reader", rpool)
+	}
+	engine.NotifyTo(access.Notifiers{hub, m})
 	go webhooks.Run(ctx, 2)
 	go hub.Run(ctx)
 	go retentionLoop(ctx, db, cfg.RetentionDays, log)
 
 	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone,
-		TrustedProxies: cfg.Proxies(), UI: static.FS()})
+		TrustedProxies: cfg.Proxies(), UI: static.FS(), Metrics: m})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever

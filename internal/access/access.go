@@ -26,6 +26,16 @@ type Notifier interface {
 	Publish(ev *gatehouse.DecisionEvent)
 }
 
+// Notifiers tells several notifiers.
+type Notifiers []Notifier
+
+// Publish tells each notifier.
+func (ns Notifiers) Publish(ev *gatehouse.DecisionEvent) {
+	for _, n := range ns {
+		n.Publish(ev)
+	}
+}
+
 // Engine decides scans. It is safe for concurrent use.
 type Engine struct {
 	store  Store

@@ -20,6 +20,7 @@ import (
 	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/httpapi"
+	"gatehouse/internal/metrics"
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
 	"gatehouse/internal/store"
@@ -43,7 +44,26 @@ type env struct {
 	api    *httpapi.Server
 	clock  *clock
 	engine *access.Engine
-	admin  string // the admin's token
+	logs   *syncBuffer // everything the server logged
+	admin  string      // the admin's token
+}
+
+// syncBuffer is a buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // newEnv builds an API on db with an admin account, logged in.
@@ -57,12 +77,14 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	}
 	engine := access.New(db, passcode.NewKeyring([]passcode.Key{key}), clk.Now)
 	engine.UseHasher(storetest.Keys(t))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	webhooks := events.NewWebhooks(db, log)
 	webhooks.Backoff = 20 * time.Millisecond
 	hub := events.NewHub(db, webhooks, log)
 	hub.PollEvery = 50 * time.Millisecond
-	engine.NotifyTo(hub)
+	m := metrics.New()
+	engine.NotifyTo(access.Notifiers{hub, m})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	go webhooks.Run(ctx, 2)
@@ -71,11 +93,13 @@ func newEnv(t testing.TB, db *store.DB) *env {
 		Store:     db,
 		Engine:    engine,
 		Hub:       hub,
+		Metrics:   m,
+		Logger:    log,
 		Lookup:    storetest.Keys(t),
 		Passwords: password.Hasher{Cost: bcrypt.MinCost},
 		Now:       clk.Now,
 	})
-	e := &env{t: t, db: db, api: api, clock: clk, engine: engine}
+	e := &env{t: t, db: db, api: api, clock: clk, engine: engine, logs: logs}
 	e.mustUser("admin", gatehouse.RoleAdmin, nil, 0)
 	e.admin = e.login("admin")
 	return e

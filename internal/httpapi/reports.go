@@ -18,8 +18,12 @@ import (
 // audit records who read or exported what; a caller shows nothing if it fails.
 func (s *Server) audit(c *gin.Context, action string, communityID int64, caseRef, target, detail string) error {
 	p := principal(c)
-	return s.Store.Audit(c.Request.Context(), &gatehouse.AuditEvent{ActorID: p.UserID, ActorName: p.Username, ActorRole: p.Role,
+	err := s.Store.Audit(c.Request.Context(), &gatehouse.AuditEvent{ActorID: p.UserID, ActorName: p.Username, ActorRole: p.Role,
 		Action: action, CommunityID: communityID, CaseRef: caseRef, Target: target, Detail: detail})
+	if err == nil {
+		s.Metrics.Audited(action)
+	}
+	return err
 }
 
 // auditIDs records a read of unmasked ID numbers, when the caller saw any.
@@ -258,6 +262,7 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.Metrics.Audited(ev.Action)
 	items, err := s.entryBodies(c, entries)
 	if err != nil {
 		s.fail(c, err)

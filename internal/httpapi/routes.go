@@ -30,6 +30,7 @@ func (s *Server) routes() *gin.Engine {
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(200, "application/yaml", api.OpenAPI) })
 
 	v1 := r.Group("/api/v1")

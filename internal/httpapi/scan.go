@@ -81,6 +81,8 @@ func scanBody(o *access.Outcome) scanResponse {
 // guard names the gate of the console. The answer is a decision (200) even
 // for a bad code; only a malformed request is an error.
 func (s *Server) scan(c *gin.Context) {
+	start := time.Now()
+	defer func() { s.Metrics.ScanTook(time.Since(start)) }()
 	var req scanRequest
 	if err := decode(c, &req); err != nil {
 		s.fail(c, err)

@@ -24,6 +24,7 @@ import (
 	"gatehouse/internal/access"
 	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/metrics"
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
 	"gatehouse/internal/report"
@@ -140,6 +141,7 @@ type Config struct {
 	MaxBodyBytes    int64         // larger request bodies answer 413
 	TrustedProxies  []string      // reverse proxies whose X-Forwarded-For is believed
 	UI              fs.FS         // the web UI's files; nil serves none
+	Metrics         *metrics.Metrics
 }
 
 var errNoUI = gatehouse.Errorf(gatehouse.ENOTFOUND, "this server has no web UI")
@@ -165,6 +167,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.New()
 	}
 	if cfg.QR == nil {
 		cfg.QR = passcode.NewQRCache(4096)
@@ -424,6 +429,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
+	s.Metrics.Request(route, c.Request.Method, c.Writer.Status(), time.Since(start))
 	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", requestID(c)),
 		slog.String("method", c.Request.Method),

@@ -174,6 +174,14 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
+// Pools returns the writer's and the reader's connection pools (the same on
+// MySQL), for their statistics.
+func (db *DB) Pools() (writer, reader *sql.DB) {
+	w, _ := db.w.DB()
+	r, _ := db.r.DB()
+	return w, r
+}
+
 // UseKeys sets the keys that seal and hash ID numbers (when they are loaded
 // after the database is reached).
 func (db *DB) UseKeys(k *keys.Keys) { db.keys = k }
