@@ -241,11 +241,14 @@ func newEngine(ctx context.Context, db *store.DB, log *slog.Logger) (*access.Eng
 	return access.New(db, passcode.NewKeyring(ks), nil), nil
 }
 
+// keyRefresh is how often a server reloads the signing keys.
+const keyRefresh = 5 * time.Second
+
 // refreshKeys reloads the signing keys now and then, so that a rotation made
 // elsewhere starts signing here too (verification reloads on its own when it
 // meets a key it does not know).
 func refreshKeys(ctx context.Context, e *access.Engine, log *slog.Logger) {
-	t := time.NewTicker(30 * time.Second)
+	t := time.NewTicker(keyRefresh)
 	defer t.Stop()
 	for {
 		select {

@@ -41,7 +41,7 @@ func openForTool(ctx context.Context, name string, args []string, getenv func(st
 const keysUsage = "usage: gatehouse keys list | rotate | remove KID  [serve flags]"
 
 // keysCmd lists, rotates and removes the code-signing keys. Running servers
-// pick a rotation up within 30 seconds (and at once when they meet a code
+// pick a rotation up within 5 seconds (and at once when they meet a code
 // signed with the new key).
 func keysCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
