@@ -6,12 +6,17 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	mysqldriver "github.com/go-sql-driver/mysql"
@@ -370,25 +375,44 @@ func internal(op string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if isUnreachable(err) {
+		return gatehouse.Errorf(gatehouse.EUNAVAILABLE, "the database is not reachable; nothing was done, try again")
+	}
 	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// isUnreachable reports a lost or refused database connection (a node of a
+// cluster went down): the caller is told 503, not 500.
+func isUnreachable(err error) bool {
+	var ne *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysqldriver.ErrInvalidConn) || errors.As(err, &ne) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // transact runs fn in a write transaction, retrying it when MySQL (or a
 // Galera cluster) reports a deadlock or certification conflict.
 func (db *DB) transact(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	var err error
-	for attempt := 0; attempt < 8; attempt++ {
-		err = db.w.WithContext(ctx).Transaction(fn)
-		if !isRetryable(err) {
+	return retry(ctx, func() error { return db.w.WithContext(ctx).Transaction(fn) })
+}
+
+// retry runs attempt again while it fails with a deadlock, a lock wait
+// timeout or a Galera certification conflict: with randomized, growing
+// waits, for up to 10 seconds (many scans of one community on three Galera
+// nodes conflict often, and each conflict is harmless: nothing committed).
+func retry(ctx context.Context, attempt func() error) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for n := 0; ; n++ {
+		err := attempt()
+		if !isRetryable(err) || time.Now().After(deadline) {
 			return err
 		}
+		wait := time.Duration(1+rand.IntN(1+min(n, 10)*3)) * time.Millisecond
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(1+attempt*attempt) * 2 * time.Millisecond):
+		case <-time.After(wait):
 		}
 	}
-	return err
 }
 
 // MigrateDownTo rolls the schema back to version (for operators undoing a

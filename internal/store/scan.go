@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -176,30 +175,19 @@ func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gateho
 	if err != nil {
 		return err
 	}
-	var lastErr error
-	for attempt := 0; attempt < 8; attempt++ {
-		lastErr = func() error {
-			tx, err := sdb.BeginTx(ctx, nil)
-			if err != nil {
-				return err
-			}
-			q := &querier{tx: tx, dialect: MySQL}
-			if err := db.scanOnce(q, communityID, fn); err != nil {
-				tx.Rollback()
-				return err
-			}
-			return tx.Commit()
-		}()
-		if !isRetryable(lastErr) {
-			break
+	err = retry(ctx, func() error {
+		tx, err := sdb.BeginTx(ctx, nil)
+		if err != nil {
+			return err
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(1+attempt*attempt) * 2 * time.Millisecond):
+		q := &querier{tx: tx, dialect: MySQL}
+		if err := db.scanOnce(q, communityID, fn); err != nil {
+			tx.Rollback()
+			return err
 		}
-	}
-	return internal("scan", lastErr)
+		return tx.Commit()
+	})
+	return internal("scan", err)
 }
 
 // scanOnce locks the chain head and runs fn.
