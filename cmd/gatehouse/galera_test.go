@@ -181,7 +181,11 @@ func TestGaleraSingleUsePassChainsAndOfflineBatchesOnThreeNodes(t *testing.T) {
 	if recorded["b-1"] != 1 || recorded["b-2"] != 1 {
 		t.Fatalf("events recorded %v (answers %+v), want each once", recorded, results)
 	}
-	var offline struct{ Items []struct{ EventID string `json:"event_id"` } }
+	var offline struct {
+		Items []struct {
+			EventID string `json:"event_id"`
+		}
+	}
 	cs[1].must("GET", fmt.Sprintf("/api/v1/entries?community_id=%d&limit=5", s.Community), s.Manager, nil, 200, &offline)
 	n := 0
 	for _, it := range offline.Items {
