@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.work, "work", "bench/work", "working directory: binaries, databases and the data sets kept between runs")
 	fs.StringVar(&o.out, "out", "bench/results.md", "where to write the results table (Markdown)")
-	fs.StringVar(&o.sections, "only", "scan,qr,data", "sections to run: scan, qr, data")
+	fs.StringVar(&o.sections, "only", "scan,galera,qr,data", "sections to run: scan, galera, qr, data")
 	fs.Int64Var(&o.entries, "entries", 10_000_000, "entries of the search and report data set")
 	fs.IntVar(&o.communities, "communities", 1200, "communities of the data set")
 	fs.IntVar(&o.rounds, "rounds", 40, "searches and reports timed per database")
@@ -68,6 +68,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if want["scan"] {
 		r, err := benchScans(ctx, o, work, bin, my, stderr)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if want["galera"] {
+		r, err := benchGalera(ctx, o, work, bin, stderr)
 		if err != nil {
 			return err
 		}
