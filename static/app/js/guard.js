@@ -74,6 +74,9 @@ function gateBar(ctx, onChange) {
 let overlay = null;
 let overlayTimer = 0;
 
+// Esc closes the decision screen on every tab.
+document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && overlay) closeResult(); });
+
 function closeResult() {
   clearTimeout(overlayTimer);
   if (overlay) { overlay.remove(); overlay = null; }
@@ -197,7 +200,7 @@ function scanPage(ctx) {
 
   // A scanner types wherever the focus is: send stray keys to the scan field.
   const onKey = (e) => {
-    if (e.key === 'Escape' && overlay) { closeResult(); return; }
+    if (e.key === 'Escape') return;
     const a = document.activeElement;
     const editable = a && (a.matches('input, textarea, select, [contenteditable]'));
     if (!editable && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) code.focus();
