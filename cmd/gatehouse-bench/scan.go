@@ -50,7 +50,7 @@ func setupScans(ctx context.Context, url string) (*scanSetup, error) {
 		return nil, err
 	}
 	s := &scanSetup{mix: &mix{}, admin: admin, client: c}
-	const communities, gatesEach, multiEach, singleEach = 10, 10, 50, 200
+	const communities, gatesEach, multiEach, singleEach = 50, 4, 20, 40 // 200 gates
 	type job struct {
 		community, host int64
 		gates           []string

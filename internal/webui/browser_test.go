@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
@@ -58,10 +59,15 @@ type browser struct {
 	out  string // screenshot folder
 	step int
 
-	mu       sync.Mutex
-	foreign  []string
-	problems []string
-	requests int
+	mu         sync.Mutex
+	foreign    []string
+	problems   []string
+	httpErrors []string
+	requests   int
+
+	// allowHTTPErrors: the flow provokes API errors (to see them shown by
+	// their fields), so "Failed to load resource" lines are expected.
+	allowHTTPErrors bool
 }
 
 func newBrowser(t *testing.T, serverHost string, vp viewport, out string) *browser {
@@ -145,9 +151,17 @@ func (b *browser) watch() {
 			if err != nil {
 				return
 			}
-			if ev.Entry.Level == log.EntryLevelError {
-				b.problem(fmt.Sprintf("console (%s) %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
+			if ev.Entry.Level != log.EntryLevelError {
+				continue
 			}
+			text := fmt.Sprintf("console (%s) %s %s", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL)
+			if ev.Entry.Source == log.EntrySourceNetwork {
+				b.mu.Lock()
+				b.httpErrors = append(b.httpErrors, text)
+				b.mu.Unlock()
+				continue
+			}
+			b.problem(text)
 		}
 	}()
 	go func() {
@@ -205,6 +219,9 @@ func (b *browser) check() {
 	}
 	if len(b.problems) > 0 {
 		b.t.Errorf("the page reported errors:\n  %s", strings.Join(b.problems, "\n  "))
+	}
+	if len(b.httpErrors) > 0 && !b.allowHTTPErrors {
+		b.t.Errorf("the page had failed requests:\n  %s", strings.Join(b.httpErrors, "\n  "))
 	}
 	if b.requests == 0 {
 		b.t.Error("no request was seen: the network watch does not work")
@@ -284,6 +301,16 @@ func (b *browser) save(name string, png []byte) string {
 	}
 	b.t.Logf("screenshot: %s", path)
 	return path
+}
+
+// allowDownloads saves the page's downloads (a[download] of a blob) in dir.
+func (b *browser) allowDownloads(dir string) {
+	b.t.Helper()
+	_, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir})
+	if err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // printMedia switches CSS to @media print (on) or back to the screen.

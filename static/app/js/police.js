@@ -30,8 +30,12 @@ async function exportCSV(q, out) {
 }
 
 function queryPage(ctx) {
-  const now = new Date();
-  const monthAgo = new Date(now.getTime() - 30 * 24 * 3600 * 1000);
+  // From 30 days ago to the end of today, in whole days.
+  const endOfDay = new Date();
+  endOfDay.setHours(23, 59, 0, 0);
+  const monthAgo = new Date(endOfDay);
+  monthAgo.setDate(monthAgo.getDate() - 30);
+  monthAgo.setHours(0, 0, 0, 0);
   const names = Object.fromEntries(ctx.communities.map((c) => [c.id, c.name]));
   const results = h('div', { id: 'police-results' });
   const form = h('form', { id: 'police-form', class: 'card' },
@@ -39,11 +43,11 @@ function queryPage(ctx) {
     h('p', { class: 'small muted', text: t('police.hint') }),
     h('div', { class: 'fields cols' },
       field({ name: 'case_ref', required: true }),
-      field({ name: 'purpose', type: 'textarea', required: true, rows: 2 }),
+      field({ name: 'purpose', label: t('police.purpose'), type: 'textarea', required: true, rows: 2 }),
       checksField('community_ids', ctx.communities.map((c) => [c.id, c.name]), ctx.communities.length === 1 ? [ctx.communities[0].id] : []),
       h('div'),
       field({ name: 'from', type: 'datetime-local', required: true, value: toLocalInput(monthAgo) }),
-      field({ name: 'to', type: 'datetime-local', required: true, value: toLocalInput(now) }),
+      field({ name: 'to', type: 'datetime-local', required: true, value: toLocalInput(endOfDay) }),
       field({ name: 'id_number', attrs: { autocapitalize: 'characters', spellcheck: 'false' } }),
       field({ name: 'name' }),
       field({ name: 'plate', attrs: { autocapitalize: 'characters' } })),
@@ -62,7 +66,7 @@ function queryPage(ctx) {
       q.truncated ? h('p', { class: 'form-error', text: t('police.truncated') }) : null,
       note,
       table([t('common.time'), t('entries.person'), t('field.id_number'), t('field.plate'), t('entries.host'), t('common.community'), t('field.direction'), t('common.status')],
-        q.items.map((e) => h('tr', null,
+        (q.items || []).map((e) => h('tr', null,
           h('td', { text: fmtTime(e.occurred_at) }),
           h('td', { text: e.person_name || '—' }),
           h('td', { class: 'mono', text: e.id_number || '' }),
@@ -83,7 +87,7 @@ async function historyPage(ctx) {
   const note = h('div');
   fill(ctx.el, h('section', { class: 'card' }, h('h1', { text: t('police.tab.history') }), note,
     h('div', { class: 'table-wrap' }, h('table', null,
-      h('thead', null, h('tr', null, [t('common.time'), t('field.case_ref'), t('field.purpose'), t('field.from'), t('field.to'), t('report.count'), t('common.actions')].map((x) => h('th', { text: x })))),
+      h('thead', null, h('tr', null, [t('common.time'), t('field.case_ref'), t('police.purpose'), t('field.from'), t('field.to'), t('report.count'), t('common.actions')].map((x) => h('th', { text: x })))),
       tbody)), holder));
   const next = pager((cursor) => get('/police/queries', { limit: 50, cursor }), (items, first) => {
     if (first && !items.length) tbody.append(h('tr', null, h('td', { colspan: 7, class: 'empty', text: t('police.history.empty') })));
