@@ -6,6 +6,7 @@ package access
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -166,6 +167,12 @@ type ScanRequest struct {
 	Direction   gatehouse.Direction
 	GuardID     int64 // a guard scanning at the console; 0 for a device
 
+	// EventID (optional) makes the scan idempotent: a scan sent again with
+	// the same id (a controller that timed out and retries, or uploads its
+	// offline decision later) gets the decision already logged, and nothing
+	// is logged twice.
+	EventID string
+
 	// A gate device authenticated from a cache: its key is re-checked in
 	// the scan's transaction unless the community's epoch is still GateEpoch.
 	CheckGate   bool
@@ -184,6 +191,7 @@ type Outcome struct {
 	Resident *gatehouse.Resident // the resident whose own code was scanned
 	Host     *gatehouse.Resident // whom a visitor without a pass visits (an override)
 	Epoch    int64               // the community's settings epoch the decision was made under
+	Replayed bool                // the scan's event id was logged before: this is that decision
 }
 
 // Scan decides one scan and logs it; the answer is a decision, never an
@@ -192,6 +200,12 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 	var p gatehouse.Problems
 	p.Check(req.Direction.Valid(), "direction", `must be "in" or "out"`)
 	p.Check(req.Code != "", "code", "is required")
+	if req.EventID != "" {
+		ev := gatehouse.OfflineEvent{EventID: req.EventID, Code: req.Code, Direction: req.Direction, Decision: gatehouse.Grant, OccurredAt: e.now()}
+		if msg := gatehouse.ValidateOfflineEvent(&ev, e.now()); strings.HasPrefix(msg, "event_id") {
+			p.Add("event_id", strings.TrimPrefix(msg, "event_id: "))
+		}
+	}
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
@@ -211,12 +225,25 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 				return err
 			}
 		}
+		if req.EventID != "" {
+			if prev, err := tx.EventEntry(req.GateID, req.EventID); err == nil {
+				out.Entry, out.Replayed = prev, true
+				if prev.PassID != 0 {
+					if out.Pass, err = tx.Pass(prev.PassID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+						return err
+					}
+				}
+				return nil
+			} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+				return err
+			}
+		}
 		st, err := e.state(tx, req.CommunityID)
 		if err != nil {
 			return err
 		}
 		entry := &gatehouse.Entry{CommunityID: req.CommunityID, GateID: req.GateID, Direction: req.Direction,
-			Method: gatehouse.MethodQR, GuardID: req.GuardID, OccurredAt: now}
+			Method: gatehouse.MethodQR, GuardID: req.GuardID, OccurredAt: now, EventID: req.EventID}
 		reason, subject, err := e.decide(tx, st, req, code, now, entry, out)
 		if err != nil {
 			return err
@@ -238,7 +265,9 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.published(out)
+	if !out.Replayed {
+		e.published(out)
+	}
 	return out, nil
 }
 

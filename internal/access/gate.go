@@ -216,13 +216,11 @@ func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *
 		if err != nil {
 			return err
 		}
-		recorded, err := tx.EventRecorded(gateID, ev.EventID)
-		if err != nil {
-			return err
-		}
-		if recorded {
+		if _, err := tx.EventEntry(gateID, ev.EventID); err == nil {
 			dup = true
 			return nil
+		} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+			return err
 		}
 		entry := &gatehouse.Entry{CommunityID: communityID, GateID: gateID, Direction: ev.Direction, Method: gatehouse.MethodOffline,
 			EventID: ev.EventID, OccurredAt: at}

@@ -38,8 +38,9 @@ type ScanTx interface {
 	// ConsumeUse counts one entry against a pass. Offline uses (force) count
 	// even past max_entries: they happened.
 	ConsumeUse(p *Pass, force bool) error
-	// EventRecorded reports whether a gate's offline event is already logged.
-	EventRecorded(gateID int64, eventID string) (bool, error)
+	// EventEntry returns the entry a gate logged under an event id (an
+	// offline event, or a scan sent with one), or ENOTFOUND.
+	EventEntry(gateID int64, eventID string) (*Entry, error)
 	// Append adds e to the community's chain and sets its ID, Seq and hashes;
 	// a granted passage also updates the person's presence, unless a later
 	// passage is already recorded (offline events arrive late).

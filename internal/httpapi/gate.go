@@ -204,6 +204,9 @@ func (s *Server) deviceGate(c *gin.Context) (*gatehouse.Principal, error) {
 }
 
 type syncResponse struct {
+	CommunityID       int64         `json:"community_id"`
+	TimeZone          string        `json:"time_zone"`
+	AntiPassback      string        `json:"anti_passback"`
 	Cursor            string        `json:"cursor"`
 	More              bool          `json:"more"`
 	Revoked           []int64       `json:"revoked"`
@@ -237,7 +240,13 @@ func (s *Server) syncGate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := syncResponse{Cursor: strconv.FormatInt(after, 10), Revoked: []int64{}, Exhausted: []int64{}, MovedOutResidents: []int64{},
+	com, err := s.Store.Community(c.Request.Context(), pr.CommunityID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := syncResponse{CommunityID: com.ID, TimeZone: com.TimeZone, AntiPassback: communityBody(com).AntiPassback,
+		Cursor: strconv.FormatInt(after, 10), Revoked: []int64{}, Exhausted: []int64{}, MovedOutResidents: []int64{},
 		More: len(changes) == syncPage, ServerTime: s.Now().UTC()}
 	for _, ch := range changes {
 		switch ch.Kind {

@@ -482,3 +482,41 @@ func TestCachedScanPathSeesChangesAtOnceOnEveryProcess(t *testing.T) {
 		}
 	})
 }
+
+func TestAScanWithAnEventIDIsLoggedOnceHoweverOftenItIsSent(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorld(t, e)
+		p := w.invite(map[string]any{"max_entries": 2})
+		send := func() (out struct {
+			EntryID  int64 `json:"entry_id"`
+			Reason   string
+			Replayed bool
+		}) {
+			e.expect("POST", "/api/v1/scan", w.gate.DeviceKey, map[string]any{"code": p.Code, "direction": "in", "event_id": "g1-00042"}, 200, &out)
+			return out
+		}
+		first, again := send(), send()
+		if first.Reason != "granted" || first.Replayed || again.EntryID != first.EntryID || !again.Replayed || again.Reason != "granted" {
+			t.Fatalf("first %+v, again %+v", first, again)
+		}
+		// The controller that timed out uploads the same decision as offline: a duplicate.
+		var up eventsOut
+		e.expect("POST", fmt.Sprintf("/api/v1/gates/%d/events", w.gate.ID), w.gate.DeviceKey, map[string]any{"events": []map[string]any{
+			{"event_id": "g1-00042", "code": p.Code, "direction": "in", "occurred_at": e.clock.Now().Format(time.RFC3339), "decision": "grant"}}}, 200, &up)
+		if len(up.Duplicates) != 1 || len(up.Recorded) != 0 {
+			t.Fatalf("upload after the online scan: %+v", up)
+		}
+		// One use was consumed, one entry logged.
+		var pass passOut
+		e.expect("GET", fmt.Sprintf("/api/v1/passes/%d", p.ID), w.mgr, nil, 200, &pass)
+		var entries struct{ Items []any }
+		e.expect("GET", "/api/v1/entries", w.mgr, nil, 200, &entries)
+		if pass.RemainingEntries != 1 || len(entries.Items) != 1 {
+			t.Fatalf("remaining %d, entries %d; want 1 and 1", pass.RemainingEntries, len(entries.Items))
+		}
+		res := e.do("POST", "/api/v1/scan", w.gate.DeviceKey, map[string]any{"code": p.Code, "direction": "in", "event_id": "no spaces allowed"})
+		if _, _, f := res.Err(); res.Status != 422 || f["event_id"] == "" {
+			t.Fatalf("a bad event id: %d %s", res.Status, res.Body)
+		}
+	})
+}

@@ -15,6 +15,7 @@ type scanRequest struct {
 	Code      string              `json:"code"`
 	Direction gatehouse.Direction `json:"direction"`
 	GateID    int64               `json:"gate_id"`
+	EventID   string              `json:"event_id"` // optional: makes the scan idempotent
 }
 
 type personResponse struct {
@@ -36,6 +37,8 @@ type scanResponse struct {
 	Resident         *hostResponse       `json:"resident,omitempty"`
 	RemainingEntries *int                `json:"remaining_entries,omitempty"`
 	ValidUntil       *time.Time          `json:"valid_until,omitempty"`
+	EventID          string              `json:"event_id,omitempty"`
+	Replayed         bool                `json:"replayed,omitempty"` // the event id was seen before: this is its decision
 }
 
 // reasonText says a reason in plain words for device logs; the UI shows its
@@ -60,7 +63,7 @@ var reasonText = map[gatehouse.Reason]string{
 func scanBody(o *access.Outcome) scanResponse {
 	e := o.Entry
 	b := scanResponse{Decision: e.Decision, Reason: e.Reason, Message: reasonText[e.Reason], EntryID: e.ID, Direction: e.Direction,
-		GateID: e.GateID, OccurredAt: e.OccurredAt, PassID: e.PassID}
+		GateID: e.GateID, OccurredAt: e.OccurredAt, PassID: e.PassID, EventID: e.EventID, Replayed: o.Replayed}
 	if p := o.Pass; p != nil {
 		if p.Visitor != nil {
 			b.Visitor = &personResponse{Name: p.Visitor.Name, Plate: p.Visitor.Plate}
@@ -89,7 +92,7 @@ func (s *Server) scan(c *gin.Context) {
 		return
 	}
 	p := principal(c)
-	sr := access.ScanRequest{Code: req.Code, Direction: req.Direction}
+	sr := access.ScanRequest{Code: req.Code, Direction: req.Direction, EventID: req.EventID}
 	if p.IsGate() {
 		if req.GateID != 0 && req.GateID != p.GateID {
 			s.fail(c, gatehouse.FieldError("gate_id", "a gate device scans at its own gate; leave gate_id out"))

@@ -413,10 +413,22 @@ func (t *scanTx) ConsumeUse(p *gatehouse.Pass, force bool) error {
 	return nil
 }
 
-func (t *scanTx) EventRecorded(gateID int64, eventID string) (bool, error) {
-	var n int64
-	err := t.q.row("SELECT COUNT(*) FROM entries WHERE gate_id = ? AND event_id = ?", gateID, eventID).Scan(&n)
-	return n > 0, err
+func (t *scanTx) EventEntry(gateID int64, eventID string) (*gatehouse.Entry, error) {
+	e := &gatehouse.Entry{GateID: gateID, EventID: eventID}
+	var dir, dec, reason, sdec, method string
+	var at int64
+	err := t.q.row(`SELECT id, community_id, seq, pass_id, resident_id, visitor_id, host_resident_id, direction, decision, reason,
+		server_decision, method, occurred_at, person_name, plate FROM entries WHERE gate_id = ? AND event_id = ?`, gateID, eventID).
+		Scan(&e.ID, &e.CommunityID, &e.Seq, &e.PassID, &e.ResidentID, &e.VisitorID, &e.HostResidentID, &dir, &dec, &reason, &sdec, &method,
+			&at, &e.PersonName, &e.Plate)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, gatehouse.NotFound("event")
+	} else if err != nil {
+		return nil, err
+	}
+	e.Direction, e.Decision, e.Reason = gatehouse.Direction(dir), gatehouse.Decision(dec), gatehouse.Reason(reason)
+	e.ServerDecision, e.Method, e.OccurredAt = gatehouse.Decision(sdec), gatehouse.Method(method), fromMicros(at)
+	return e, nil
 }
 
 var entryColumns = []string{"community_id", "seq", "gate_id", "pass_id", "resident_id", "visitor_id", "host_resident_id", "direction",
