@@ -93,12 +93,9 @@ func entryFilter(c *gin.Context) (gatehouse.EntryFilter, error) {
 	pr := principal(c)
 	var f gatehouse.EntryFilter
 	var probs gatehouse.Problems
-	cid, err := queryID(c, "community_id")
+	cid, err := communityQuery(c)
 	if err != nil {
 		return f, err
-	}
-	if cid != 0 && !pr.InCommunity(cid) {
-		return f, gatehouse.NotFound("community")
 	}
 	f.CommunityIDs = pr.ScopeCommunities(cid)
 	if pr.Role == gatehouse.RoleResident {

@@ -140,13 +140,9 @@ type onsiteItem struct {
 // the guard's roll-call for an evacuation.
 func (s *Server) onsite(c *gin.Context) {
 	pr := principal(c)
-	cid, err := queryID(c, "community_id")
+	cid, err := communityQuery(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if cid != 0 && !pr.InCommunity(cid) {
-		s.fail(c, gatehouse.NotFound("community"))
 		return
 	}
 	scope := pr.ScopeCommunities(cid)

@@ -116,13 +116,9 @@ func (s *Server) listGates(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cid, err := queryID(c, "community_id")
+	cid, err := communityQuery(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if cid != 0 && !p.InCommunity(cid) {
-		s.fail(c, gatehouse.NotFound("community"))
 		return
 	}
 	items, next, err := s.Store.Gates(c.Request.Context(), p.ScopeCommunities(cid), pg)

@@ -340,13 +340,9 @@ func (s *Server) listPasses(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cid, err := queryID(c, "community_id")
+	cid, err := communityQuery(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if cid != 0 && !pr.InCommunity(cid) {
-		s.fail(c, gatehouse.NotFound("community"))
 		return
 	}
 	f := gatehouse.PassFilter{CommunityIDs: pr.ScopeCommunities(cid), Status: c.Query("status")}

@@ -163,13 +163,9 @@ func (s *Server) listResidents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cid, err := queryID(c, "community_id")
+	cid, err := communityQuery(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if cid != 0 && !p.InCommunity(cid) {
-		s.fail(c, gatehouse.NotFound("community"))
 		return
 	}
 	f := gatehouse.ResidentFilter{CommunityIDs: p.ScopeCommunities(cid), Building: c.Query("building"), Query: c.Query("q"),

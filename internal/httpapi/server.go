@@ -346,6 +346,19 @@ func queryID(c *gin.Context, name string) (int64, error) {
 	return id, nil
 }
 
+// communityQuery reads an optional community_id; a community outside the
+// caller's scope is not found.
+func communityQuery(c *gin.Context) (int64, error) {
+	cid, err := queryID(c, "community_id")
+	if err != nil {
+		return 0, err
+	}
+	if cid != 0 && !principal(c).InCommunity(cid) {
+		return 0, gatehouse.NotFound("community")
+	}
+	return cid, nil
+}
+
 // page reads cursor and limit.
 func page(c *gin.Context) (gatehouse.Page, error) {
 	var p gatehouse.Page

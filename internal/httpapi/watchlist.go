@@ -79,13 +79,9 @@ func (s *Server) listWatchlist(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	cid, err := queryID(c, "community_id")
+	cid, err := communityQuery(c)
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	if cid != 0 && !pr.InCommunity(cid) {
-		s.fail(c, gatehouse.NotFound("community"))
 		return
 	}
 	items, next, err := s.Store.Watchlist(c.Request.Context(), pr.ScopeCommunities(cid), pg)

@@ -233,6 +233,7 @@ const zh = {
   'residents.include_moved_out': '包括已迁出',
   'gates.title': '门岗',
   'gates.new': '添加门岗',
+  'gates.name': '门岗名称',
   'gates.key_once': '设备密钥只显示这一次，请立即复制并配置到门禁设备中：',
   'gates.rotate': '更换密钥',
   'gates.rotate_confirm': '更换后旧密钥立即失效，门禁设备需要重新配置。确定更换 {name} 的密钥？',
@@ -544,6 +545,7 @@ const en = {
   'residents.include_moved_out': 'Include moved out',
   'gates.title': 'Gates',
   'gates.new': 'Add a gate',
+  'gates.name': 'Gate name',
   'gates.key_once': 'The device key is shown only this once. Copy it now into the door controller:',
   'gates.rotate': 'New key',
   'gates.rotate_confirm': 'The old key stops working at once and the controller must be set up again. Issue a new key for {name}?',
@@ -644,7 +646,6 @@ const problemsZh = {
   'must be at most 64 characters': '最多 64 个字符',
   'must be at most 200 characters': '最多 200 个字符',
   'list at least one community': '请至少选择一个小区',
-  'the same ID number is on line': '证件号码与其他行重复',
   'already a present resident of this community': '已是本小区的在住住户',
   'this column is missing': '缺少此列',
   'is not valid CSV (check its quotes)': '不是有效的 CSV（请检查引号）',
@@ -664,6 +665,25 @@ const problemsZh = {
   'you cannot disable your own account': '不能停用自己的账号',
   'must be one of resident_id, passport, hk_macao_permit, taiwan_permit, other': '证件类型无效',
   'wrong username or password': '用户名或密码错误',
+  'a resident ID number has 18 characters': '居民身份证号码为 18 位',
+  'the first 17 characters of a resident ID number are digits': '身份证号码前 17 位应为数字',
+  'the last character of a resident ID number is a digit or X': '身份证号码最后一位应为数字或 X',
+  'a resident ID number does not start with 0': '身份证号码不以 0 开头',
+  'characters 7 to 14 are not a valid date of birth': '第 7 至 14 位不是有效的出生日期',
+  'the check digit does not match (GB 11643); please re-check the number': '校验位不符（GB 11643），请核对号码',
+  'a passport number has 5 to 17 letters or digits': '护照号码为 5 至 17 位字母或数字',
+  'a Hong Kong/Macao permit number is H or M followed by 8 or 10 digits': '港澳通行证号码为 H 或 M 加 8 或 10 位数字',
+  'a Taiwan permit number has 8 or 10 digits': '台胞证号码为 8 或 10 位数字',
+  'must contain only printable characters': '只能包含可打印字符',
+  'must be a phone number: digits, optionally a leading + (e.g. 13800138000)': '请填写电话号码，如 13800138000',
+  'must have 6 to 15 digits': '应为 6 至 15 位数字',
+  'a mainland mobile number starts with 13 to 19': '内地手机号以 13 至 19 开头',
+  'must be a licence plate such as 粤B12345 (5 to 10 characters)': '请填写车牌号，如 粤B12345',
+  'must be 3 to 64 characters': '应为 3 至 64 个字符',
+  'may contain only letters, digits and . _ - @': '只能包含字母、数字和 . _ - @',
+  'must be at least 8 characters': '至少 8 个字符',
+  'must be at most 72 bytes': '最多 72 个字节',
+  'already taken': '已被占用',
   'this account is disabled; ask your property manager': '此账号已停用，请联系物业',
 };
 
@@ -697,12 +717,23 @@ export function reasonText(reason) {
   return has('reason.' + reason) ? t('reason.' + reason) : reason;
 }
 
+// Problems with numbers in them.
+const patternsZh = [
+  [/^the same ID number is on line (\d+)$/, (m) => `与第 ${m[1]} 行的证件号码重复`],
+  [/^a pass of this community lasts at most (\d+) days$/, (m) => `本小区通行证最长 ${m[1]} 天`],
+  [/^must be (?:a whole number )?from (\d+) to (\d+)$/, (m) => `应在 ${m[1]} 到 ${m[2]} 之间`],
+  [/^an import holds at most (\d+) residents; split the file$/, (m) => `一次最多导入 ${m[1]} 位住户，请拆分文件`],
+  [/^gate (\d+) is not a gate of this community$/, (m) => `门岗 ${m[1]} 不属于本小区`],
+  [/^is required: (.*)$/, (m) => `必填（${m[1]}）`],
+];
+
 /** The server's English problem text, in Chinese where known. */
 export function problemText(msg) {
   if (lang === 'en' || !msg) return msg;
   if (problemsZh[msg]) return problemsZh[msg];
-  for (const [en, zhText] of Object.entries(problemsZh)) {
-    if (msg.startsWith(en)) return zhText + msg.slice(en.length).replace(/^(\s*\d+)/, '（第$1行）');
+  for (const [re, fn] of patternsZh) {
+    const m = re.exec(msg);
+    if (m) return fn(m);
   }
   return msg;
 }

@@ -205,7 +205,7 @@ async function gatesPage(ctx) {
   const tbody = h('tbody');
   const form = h('form', { id: 'gate-form', class: 'card' },
     h('h2', { text: t('gates.new') }),
-    h('div', { class: 'fields' }, field({ name: 'name', required: true, placeholder: '南门' })),
+    h('div', { class: 'fields' }, field({ name: 'name', label: t('gates.name'), required: true, placeholder: '南门' })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', text: t('common.create') })));
   onSubmit(form, async (v) => {
     const g = await post('/gates', { community_id: ctx.communityID, name: v.name });
@@ -215,7 +215,7 @@ async function gatesPage(ctx) {
   });
   fill(ctx.el, keySlot, h('div', { class: 'grid grid-main' },
     h('section', { class: 'card' }, h('h1', { text: t('gates.title') }), h('div', { class: 'table-wrap' }, h('table', null,
-      h('thead', null, h('tr', null, [t('field.name'), t('gates.key_prefix'), t('common.status'), t('common.actions')].map((x) => h('th', { text: x })))), tbody))),
+      h('thead', null, h('tr', null, [t('gates.name'), t('gates.key_prefix'), t('common.status'), t('common.actions')].map((x) => h('th', { text: x })))), tbody))),
     form));
   const row = (g) => {
     const rotate = h('button', { type: 'button', class: 'btn secondary small', text: t('gates.rotate') });
