@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -200,6 +201,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return &config.Error{Setting: "GATEHOUSE_ADDR", Problem: oneLine(err.Error())}
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "db", cfg.DBDriver)
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(ctx, cfg.DebugAddr, log); err != nil {
+			return &config.Error{Setting: "GATEHOUSE_DEBUG_ADDR", Problem: oneLine(err.Error())}
+		}
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -369,4 +375,22 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	enabled := false
 	return db.UpdateUser(ctx, u.ID, gatehouse.UserPatch{PasswordHash: &hash, Disabled: &enabled})
+}
+
+// serveDebug serves Go's pprof profiles on their own listener.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); srv.Close() }()
+	go srv.Serve(ln)
+	log.Info("debug listening", "addr", ln.Addr().String())
+	return nil
 }

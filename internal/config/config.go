@@ -30,7 +30,10 @@ type Config struct {
 	// CIDRs) may set X-Forwarded-For: behind them, login limits count the
 	// real client's address, not the load balancer's.
 	TrustedProxies string
-	ShutdownGrace  time.Duration
+	// DebugAddr (GATEHOUSE_DEBUG_ADDR), when set, serves Go's pprof profiles
+	// there: keep it on a loopback or private address.
+	DebugAddr     string
+	ShutdownGrace time.Duration
 }
 
 // Default returns the settings used when nothing is set: SQLite under ./data.
@@ -76,6 +79,7 @@ func Load(name string, getenv func(string) string, args []string, stderr io.Writ
 		{env: "GATEHOUSE_TZ", flag: "tz", usage: "default time zone of communities", str: &c.TimeZone},
 		{env: "GATEHOUSE_RETENTION_DAYS", flag: "retention-days", usage: "days personal data of entries and visitors is kept", num: &c.RetentionDays},
 		{env: "GATEHOUSE_LOG_LEVEL", flag: "log-level", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{env: "GATEHOUSE_DEBUG_ADDR", flag: "debug-addr", usage: "address of the pprof profiles (off when empty)", str: &c.DebugAddr},
 		{env: "GATEHOUSE_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated addresses or CIDRs of reverse proxies", str: &c.TrustedProxies},
 		{env: "GATEHOUSE_SHUTDOWN_GRACE", flag: "shutdown-grace", usage: "how long SIGTERM waits for in-flight requests", dur: &c.ShutdownGrace},
 	}
@@ -170,6 +174,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownGrace < 0 || c.ShutdownGrace > 10*time.Minute {
 		return &Error{"GATEHOUSE_SHUTDOWN_GRACE", "must be between 0s and 10m"}
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return &Error{"GATEHOUSE_DEBUG_ADDR", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:6060)", c.DebugAddr)}
+		}
 	}
 	for _, p := range c.Proxies() {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
