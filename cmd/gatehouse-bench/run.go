@@ -156,7 +156,12 @@ func render(rows []row, started time.Time) string {
 		time.Since(started).Round(time.Second))
 	b.WriteString("| section | what | req/s | p50 ms | p99 ms | max ms | vs bare gin | server CPU | peak RSS | target | verdict | note |\n")
 	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |\n")
+	var profiles []string
 	for _, r := range rows {
+		if r.Section == "profile" {
+			profiles = append(profiles, r.Name)
+			continue
+		}
 		rps := ""
 		if r.RPS > 0 {
 			rps = fmt.Sprintf("%.0f", r.RPS)
@@ -174,5 +179,20 @@ func render(rows []row, started time.Time) string {
 			r.Ratio, r.CPU, r.PeakRSS, r.Target, r.Verdict, r.Note)
 	}
 	fmt.Fprintf(&b, "\nMariaDB ran with %s.\n", strings.Join(mariadbSettings, " "))
+	for _, p := range profiles {
+		top, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(string(top), "\n")
+		for i, l := range lines { // from the table of functions on
+			if strings.Contains(l, "flat%") {
+				lines = lines[i:]
+				break
+			}
+		}
+		fmt.Fprintf(&b, "\nServer CPU profile during the 64-connection run (%s), `go tool pprof -top`:\n\n```\n%s\n```\n",
+			strings.TrimSuffix(filepath.Base(p), ".top.txt"), strings.TrimSpace(strings.Join(lines, "\n")))
+	}
 	return b.String()
 }

@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -209,14 +211,60 @@ func scanRow(section, name string, r *result, cpu time.Duration, rss int64, ceil
 // MariaDB, closed-loop at 16 and 64 connections and open-loop at the target
 // rate, then two processes on one MariaDB; correctness is checked after each.
 func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, stderr io.Writer) ([]row, error) {
+	rows, profiles, err := benchScanRuns(ctx, o, work, bin, my, stderr)
+	for _, p := range profiles {
+		if p != "" {
+			rows = append(rows, row{Section: "profile", Name: p})
+		}
+	}
+	return rows, err
+}
+
+// profile fetches a CPU profile of the server for d, while a load runs, and
+// sends the path of a text summary (pprof -top) when done ("" if none).
+func profile(ctx context.Context, p *process, d time.Duration, path string) <-chan string {
+	out := make(chan string, 1)
+	addr := p.debugAddr()
+	if addr == "" {
+		out <- ""
+		return out
+	}
+	go func() {
+		c := newClient("http://"+addr, 1)
+		req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", c.url, int(d.Seconds())), nil)
+		res, err := c.hc.Do(req)
+		if err != nil {
+			out <- ""
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if os.WriteFile(path, b, 0o644) != nil {
+			out <- ""
+			return
+		}
+		top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=25", path).Output()
+		if err != nil {
+			out <- ""
+			return
+		}
+		txt := strings.TrimSuffix(path, ".pprof") + ".top.txt"
+		os.WriteFile(txt, top, 0o644)
+		out <- txt
+	}()
+	return out
+}
+
+func benchScanRuns(ctx context.Context, o options, work, bin string, my *mariadb, stderr io.Writer) ([]row, []string, error) {
+	var profiles []string
 	self, err := os.Executable()
 	if err != nil {
-		return nil, err
+		return nil, profiles, err
 	}
 	fmt.Fprintln(stderr, "scan: the bare gin ceiling")
 	bare, err := start(ctx, self, []string{"bare-gin"}, nil)
 	if err != nil {
-		return nil, err
+		return nil, profiles, err
 	}
 	ceilingMix := &mix{multi: []request{{body: []byte(`{"code":"x","direction":"in"}`)}}}
 	ceilingMix.single, ceilingMix.bad = ceilingMix.multi, ceilingMix.multi
@@ -226,7 +274,7 @@ func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, s
 	})
 	bare.stop()
 	if err != nil {
-		return nil, err
+		return nil, profiles, err
 	}
 	ceiling = r.rps()
 	rows := []row{scanRow("scan", "bare gin handler, 64 connections (the ceiling)", r, cpu, rss, 0)}
@@ -252,20 +300,20 @@ func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, s
 	for _, db := range runs {
 		fmt.Fprintf(stderr, "scan: %s\n", db.name)
 		if err := db.fresh(); err != nil {
-			return nil, err
+			return nil, profiles, err
 		}
-		env := map[string]string{"GATEHOUSE_ADDR": "127.0.0.1:0", "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}
+		env := map[string]string{"GATEHOUSE_ADDR": "127.0.0.1:0", "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword, "GATEHOUSE_DEBUG_ADDR": "127.0.0.1:0"}
 		for k, v := range db.env {
 			env[k] = v
 		}
 		p, err := start(ctx, bin, []string{"serve"}, env)
 		if err != nil {
-			return nil, err
+			return nil, profiles, err
 		}
 		s, err := setupScans(ctx, p.URL)
 		if err != nil {
 			p.stop()
-			return nil, err
+			return nil, profiles, err
 		}
 		url := p.URL + "/api/v1/scan"
 		t := &total{grants: map[int64]int64{}}
@@ -274,13 +322,18 @@ func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, s
 			f    func() *result
 		}{
 			{"closed loop, 16 connections", func() *result { return closedLoop(ctx, []string{url}, s.mix, 16, o.duration) }},
-			{"closed loop, 64 connections", func() *result { return closedLoop(ctx, []string{url}, s.mix, 64, o.duration) }},
+			{"closed loop, 64 connections", func() *result {
+				prof := profile(ctx, p, o.duration-time.Second, filepath.Join(work, "profile-"+strings.ToLower(db.name)+".pprof"))
+				r := closedLoop(ctx, []string{url}, s.mix, 64, o.duration)
+				profiles = append(profiles, <-prof)
+				return r
+			}},
 			{fmt.Sprintf("open loop, %d/s", db.target), func() *result { return openLoop(ctx, url, s.mix, db.target, o.duration) }},
 		} {
 			r, cpu, rss, err := measured(p, run.f)
 			if err != nil {
 				p.stop()
-				return nil, err
+				return nil, profiles, err
 			}
 			t.add(r)
 			row := scanRow("scan", db.name+", "+run.name, r, cpu, rss, ceiling)
@@ -300,7 +353,7 @@ func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, s
 		if err := t.check(ctx, s, 0); err != nil {
 			rows = append(rows, row{Section: "check", Name: db.name + ": one grant per single-use pass, no entry lost, chain verifies", Verdict: "FAILED", Note: err.Error()})
 			p.stop()
-			return rows, nil
+			return rows, profiles, nil
 		}
 		rows = append(rows, row{Section: "check", Name: db.name + ": one grant per single-use pass, no entry lost, chain verifies", Verdict: "passed",
 			Note: fmt.Sprintf("%d scans answered, %d single-use passes granted", t.ok, len(t.grants))})
@@ -309,13 +362,13 @@ func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, s
 			q, err := start(ctx, bin, []string{"serve"}, env)
 			if err != nil {
 				p.stop()
-				return nil, err
+				return nil, profiles, err
 			}
 			fresh, err := setupScans(ctx, p.URL)
 			if err != nil {
 				p.stop()
 				q.stop()
-				return nil, err
+				return nil, profiles, err
 			}
 			onlySingle := &mix{multi: fresh.mix.single, single: fresh.mix.single, bad: fresh.mix.single}
 			r := closedLoop(ctx, []string{p.URL + "/api/v1/scan", q.URL + "/api/v1/scan"}, onlySingle, 32, o.duration/2)
@@ -338,5 +391,5 @@ func benchScans(ctx context.Context, o options, work, bin string, my *mariadb, s
 		}
 		p.stop()
 	}
-	return rows, nil
+	return rows, profiles, nil
 }

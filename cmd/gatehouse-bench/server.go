@@ -191,3 +191,14 @@ func (c *client) login(ctx context.Context, user, pw string) (string, error) {
 	err := c.call(ctx, "POST", "/api/v1/auth/login", "", map[string]string{"username": user, "password": pw}, 200, &out)
 	return out.Token, err
 }
+
+// debugAddr is the address of the server's pprof listener, if it logged one.
+func (p *process) debugAddr() string {
+	for _, line := range strings.Split(p.log(), "\n") {
+		var l struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "debug listening" {
+			return l.Addr
+		}
+	}
+	return ""
+}
