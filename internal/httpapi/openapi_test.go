@@ -692,7 +692,10 @@ func TestOpenAPIBodiesAreTheServersBodies(t *testing.T) {
 		if res, _ := c.call("GET", fmt.Sprintf("/api/v1/passes/%d/qr.png", passID), resTok, nil, 200); !bytes.HasPrefix(res.Body, []byte("\x89PNG")) {
 			t.Fatal("qr.png is not a PNG")
 		}
-		c.call("POST", "/api/v1/scan", key, map[string]any{"code": code, "direction": "in"}, 200)
+		c.call("POST", "/api/v1/scan", key, map[string]any{"code": code, "direction": "in", "event_id": "scan-1"}, 200)
+		if _, again := c.call("POST", "/api/v1/scan", key, map[string]any{"code": code, "direction": "in", "event_id": "scan-1"}, 200); again["replayed"] != true {
+			t.Fatalf("a scan sent again with its event_id: %v", again)
+		}
 		c.call("POST", "/api/v1/scan", guard, map[string]any{"code": code, "direction": "out", "gate_id": gateID}, 200)
 		c.call("POST", "/api/v1/scan", key, map[string]any{"code": "GH1nonsense", "direction": "in"}, 200)
 		_, resCode := c.call("GET", fmt.Sprintf("/api/v1/residents/%d/code", hostID), resTok, nil, 200)
