@@ -245,8 +245,10 @@ func (b *browser) poll(what, expr string) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 35*time.Second)
 	defer cancel()
-	// An element or an object is "there": the answer is true, not the object.
-	wrapped := `(() => { const v = (` + expr + `); return v && typeof v === 'object' ? true : v; })()`
+	// An element or an object is "there": the answer is true, not the
+	// object. An expression that throws (its element is not drawn yet) is
+	// not true yet.
+	wrapped := `(() => { try { const v = (` + expr + `); return v && typeof v === 'object' ? true : v; } catch (e) { return false; } })()`
 	v, err := chromedp.Run(ctx, chromedp.Poll[any](wrapped, chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(30*time.Second)))
 	if err != nil {
 		b.shot("failed-" + slug(what))
