@@ -80,9 +80,11 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}()
 
 	start := time.Now()
-	db, err := openStore(ctx, cfg, nil)
+	// Read-only: the backup can never change the live database, and closing
+	// it does not checkpoint the WAL under the serving process's feet.
+	db, err := store.Open(ctx, store.SQLite, readOnlyDSN(cfg.DBDSN), nil)
 	if err != nil {
-		return err
+		return &config.Error{Setting: "GATEHOUSE_DB_DSN", Problem: oneLine(err.Error())}
 	}
 	defer db.Close()
 	schema, err := db.Schema(ctx)
@@ -112,6 +114,19 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 		schema.Current, fi.Size(), len(copied), dir, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "keep %s/%s with the database: without it the ID numbers in the copy cannot be read\n", dir, backupKeyDir)
 	return nil
+}
+
+// readOnlyDSN turns a SQLite path (or file: URI) into a read-only URI.
+func readOnlyDSN(dsn string) string {
+	path, query, hasQuery := strings.Cut(dsn, "?")
+	if !strings.HasPrefix(path, "file:") {
+		// A URI's path escapes what would end it early.
+		path = "file:" + strings.NewReplacer("%", "%25", "#", "%23").Replace(path)
+	}
+	if hasQuery && query != "" {
+		return path + "?" + query + "&mode=ro"
+	}
+	return path + "?mode=ro"
 }
 
 // emptyDir makes dir (mode 0700) or checks that it is an empty directory, so

@@ -197,6 +197,21 @@ func TestBackupNeedsADirectoryAndAnExistingDatabase(t *testing.T) {
 	}
 }
 
+func TestBackupOpensTheDatabaseReadOnly(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"data/gatehouse.db":               "file:data/gatehouse.db?mode=ro",
+		"/var/lib/gatehouse/gatehouse.db": "file:/var/lib/gatehouse/gatehouse.db?mode=ro",
+		"/srv/100%#1/g.db":                "file:/srv/100%25%231/g.db?mode=ro",
+		"g.db?_pragma=busy_timeout(5000)": "file:g.db?_pragma=busy_timeout(5000)&mode=ro",
+		"file:/data/g.db":                 "file:/data/g.db?mode=ro",
+		"file:/data/g.db?cache=shared":    "file:/data/g.db?cache=shared&mode=ro",
+	} {
+		if got := readOnlyDSN(dsn); got != want {
+			t.Errorf("readOnlyDSN(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}
+
 // checkBackupSums checks SHA256SUMS as `sha256sum -c` would.
 func checkBackupSums(t *testing.T, dir string) {
 	t.Helper()
