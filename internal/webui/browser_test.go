@@ -70,7 +70,7 @@ type browser struct {
 	allowHTTPErrors bool
 }
 
-func newBrowser(t *testing.T, serverHost string, vp viewport, out string) *browser {
+func newBrowser(t *testing.T, serverHost string, vp viewport, out string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	exe := chromiumPath(t)
 	profile := t.TempDir()
@@ -97,6 +97,7 @@ func newBrowser(t *testing.T, serverHost string, vp viewport, out string) *brows
 		chromedp.Flag("mute-audio", true),
 		chromedp.Env("TZ=Asia/Shanghai", "LANG=zh_CN.UTF-8"), // as at a gate house in Shenzhen
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })

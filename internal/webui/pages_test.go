@@ -36,8 +36,14 @@ func TestEveryRolesPagesWorkAndShowErrorsByTheirFields(t *testing.T) {
 	// Resident: a rejected invitation keeps what was typed and marks the field.
 	b.login(residentAccount)
 	b.poll("the invite form", `document.querySelector('#invite-form')`)
-	b.do("fill an invitation with a bad ID number",
+	// What was typed survives a switch of language.
+	b.do("type a name, then switch to English",
 		chromedp.SendKeys(chromedp.CSS(`#invite-form [name="visitor.name"]`), "李四"),
+		chromedp.Click(chromedp.CSS("#lang")))
+	b.poll("the English form with the name kept", `document.querySelector('#invite-submit').textContent === 'Make the pass' && document.querySelector('#invite-form [name="visitor.name"]').value === '李四'`)
+	b.do("back to Chinese", chromedp.Click(chromedp.CSS("#lang")))
+	b.poll("the Chinese form with the name kept", `document.querySelector('#invite-submit').textContent === '生成通行码' && document.querySelector('#invite-form [name="visitor.name"]').value === '李四'`)
+	b.do("fill an invitation with a bad ID number",
 		chromedp.SendKeys(chromedp.CSS(`#invite-form [name="visitor.id_number"]`), "440524188001010015"),
 		chromedp.Click(chromedp.CSS("#invite-submit")))
 	problem := b.poll("the ID number's error under its field", `(() => {

@@ -73,7 +73,7 @@ function renderHeader() {
   }
   const pick = document.getElementById('community-pick');
   pick.replaceChildren();
-  if (state.me && ['manager', 'admin'].includes(state.me.role) && state.communities.length > 1) {
+  if (state.me && state.me.role === 'manager' && state.communities.length > 1) {
     const sel = h('select', { 'aria-label': t('common.community'), id: 'community-select' },
       state.communities.map((c) => h('option', { value: String(c.id), text: c.name })));
     sel.value = String(currentCommunity());
