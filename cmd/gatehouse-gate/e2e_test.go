@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"gatehouse/internal/gateagent"
 )
@@ -245,6 +246,111 @@ func assertNoWholeCodes(t *testing.T, log string, codes ...string) {
 	for _, code := range codes {
 		if strings.Contains(log, code[:12]) {
 			t.Fatalf("the log shows a code beyond its first 8 characters:\n%s", log)
+		}
+	}
+}
+
+func TestAScanAnsweredAfterTheTimeoutIsLoggedOnceWhenTheGatesOfflineDecisionGoesUp(t *testing.T) {
+	serverBin, gateBin := binaries(t)
+	srv := newServer(t, serverBin)
+	c := &client{t: t, url: srv.URL}
+	s := newSite(c)
+	multi := s.invite(c, "E3000001", 5)
+	proxy := newLateProxy(t, srv.URL)
+	dir := t.TempDir()
+	g := startGate(t, gateBin, gateArgs(t, &server{URL: proxy.URL}, s, dir, "--output", "log")...)
+	g.waitFor("the first sync", msg("synced"))
+	wantDecision(t, g.scan(multi.Code), "grant", "granted", "online")
+
+	// The server decides and logs the scan, but its answer comes after the
+	// gate's 800 ms: the gate decides offline and journals its decision.
+	proxy.setLag(3 * time.Second)
+	late := g.scan(multi.Code)
+	wantDecision(t, late, "grant", "granted", "offline")
+	id, _ := late["event_id"].(string)
+	all, _, err := gateagent.ReadJournal(filepath.Join(dir, "state", "journal"))
+	if err != nil || len(all) != 1 || all[0].EventID != id {
+		t.Fatalf("journal %+v (%v); want one event, %s", all, err, id)
+	}
+	eventually(t, "the server to log the late scan", func() bool {
+		for _, e := range s.entries(c) {
+			if e.EventID == id {
+				return true
+			}
+		}
+		return false
+	})
+
+	// The answers are timely again; the journal goes up, and the scan is in
+	// the log once, under the event id the gate sent it with.
+	proxy.setLag(0)
+	up := g.waitFor("the journal to be uploaded", uploadedAll)
+	if up["recorded"] != 0.0 || up["duplicates"] != 1.0 {
+		t.Fatalf("the upload: %v, want 0 recorded and 1 duplicate", up)
+	}
+	entries := s.entries(c)
+	if len(entries) != 2 {
+		t.Fatalf("%d entries, want 2 (one scan answered on time, one late): %+v", len(entries), entries)
+	}
+	var lateOnes []entry
+	for _, e := range entries {
+		if e.EventID == id {
+			lateOnes = append(lateOnes, e)
+		}
+	}
+	if len(lateOnes) != 1 || lateOnes[0].Method != "qr" || lateOnes[0].Decision != "grant" {
+		t.Fatalf("the late scan was logged as %+v, want one qr grant under %s", lateOnes, id)
+	}
+	s.verify(c, 2)
+	// Two scans used two of the pass's five entries.
+	var p struct {
+		RemainingEntries int `json:"remaining_entries"`
+	}
+	c.must("GET", fmt.Sprintf("/api/v1/passes/%d", multi.ID), s.Host, nil, 200, &p)
+	if p.RemainingEntries != 3 {
+		t.Fatalf("%d entries remain, want 3", p.RemainingEntries)
+	}
+}
+
+func TestAGateThatHasOnlySyncedDecidesOfflineInItsCommunityAndItsTimeZone(t *testing.T) {
+	serverBin, gateBin := binaries(t)
+	srv := newServer(t, serverBin)
+	c := &client{t: t, url: srv.URL}
+	s := newSite(c)
+	c.must("PATCH", fmt.Sprintf("/api/v1/communities/%d", s.Community), s.Manager, map[string]any{"time_zone": "America/New_York"}, 200, nil)
+	plain := s.invite(c, "E4000001", 1)
+	// Two hours around now in New York, every day: never now in Shanghai,
+	// the time zone a gate would otherwise assume.
+	ny, _ := time.LoadLocation("America/New_York")
+	now := time.Now().In(ny)
+	var scheduled pass
+	c.must("POST", "/api/v1/passes", s.Host, map[string]any{
+		"visitor":     map[string]any{"name": "李娜", "id_type": "passport", "id_number": "E4000002"},
+		"valid_until": time.Now().Add(24 * time.Hour).Format(time.RFC3339), "max_entries": 5,
+		"schedule": map[string]any{"days": []int{1, 2, 3, 4, 5, 6, 7}, "start": now.Add(-time.Hour).Format("15:04"),
+			"end": now.Add(time.Hour).Format("15:04")},
+	}, 201, &scheduled)
+
+	// A new gate, no community-id or tz set, that has never made a decision.
+	dir := t.TempDir()
+	g := startGate(t, gateBin, gateArgs(t, srv, s, dir, "--output", "log")...)
+	synced := g.waitFor("the first sync", msg("synced"))
+	srv.Stop()
+	wantDecision(t, g.scan(plain.Code), "grant", "granted", "offline")
+	wantDecision(t, g.scan(scheduled.Code), "grant", "granted", "offline")
+	if synced["community_id"] != float64(s.Community) || synced["time_zone"] != "America/New_York" || synced["anti_passback"] != "off" {
+		t.Fatalf("the first sync's log line: %v", synced)
+	}
+
+	srv.Start()
+	g.waitFor("the journal to be uploaded", uploadedAll)
+	logged := offlineEntries(t, s.entries(c))
+	if len(logged) != 2 {
+		t.Fatalf("%d offline entries, want 2", len(logged))
+	}
+	for _, e := range logged {
+		if e.Decision != "grant" || e.Reason != "granted" {
+			t.Fatalf("the server judged an offline grant otherwise: %+v", e)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -433,4 +434,73 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting for %s", what)
+}
+
+// lateProxy stands between a gate and its server: it passes every request
+// on and the answer back, but while a lag is set it holds the answers of
+// scans that long, after the server has decided and logged them: a server
+// that answers after the gate's timeout. An upload waits for the scans in
+// flight to reach the server first, however slow the server is.
+type lateProxy struct {
+	URL      string
+	inflight sync.RWMutex // scans on their way to the server hold it for reading
+	mu       sync.Mutex
+	lag      time.Duration
+}
+
+func newLateProxy(t *testing.T, upstream string) *lateProxy {
+	t.Helper()
+	p := &lateProxy{}
+	hc := &http.Client{Timeout: 30 * time.Second}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		// Not the gate's context: the server finishes the request even
+		// after the gate gives up on it.
+		req, err := http.NewRequest(r.Method, upstream+r.URL.RequestURI(), bytes.NewReader(body))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		req.Header = r.Header.Clone()
+		if r.URL.Path == "/api/v1/scan" {
+			p.inflight.RLock()
+		} else {
+			p.inflight.Lock()
+		}
+		res, err := hc.Do(req)
+		if r.URL.Path == "/api/v1/scan" {
+			p.inflight.RUnlock()
+		} else {
+			p.inflight.Unlock()
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		answer, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		p.mu.Lock()
+		lag := p.lag
+		p.mu.Unlock()
+		if r.URL.Path == "/api/v1/scan" && lag > 0 {
+			select {
+			case <-time.After(lag):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", res.Header.Get("Content-Type"))
+		w.WriteHeader(res.StatusCode)
+		w.Write(answer)
+	}))
+	t.Cleanup(srv.Close)
+	p.URL = srv.URL
+	return p
+}
+
+// setLag makes the answers of scans from now on come lag late.
+func (p *lateProxy) setLag(lag time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lag = lag
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -41,12 +42,14 @@ type Agent struct {
 	uploading chan struct{} // a semaphore: one upload at a time, waited for with a deadline
 	kick      chan struct{} // asks the background loop to sync now
 
-	stateMu    sync.Mutex
-	state      int // stateUnknown, stateOnline or stateOffline
-	since      time.Time
-	lastErr    string
-	clockSkew  bool
-	warnedComm bool
+	stateMu      sync.Mutex
+	state        int // stateUnknown, stateOnline or stateOffline
+	since        time.Time
+	lastErr      string
+	clockSkew    bool
+	warnedComm   bool
+	warnedPinned bool // the community-id or tz setting differs from the server's
+	noEventIDs   bool // the server is too old to take event_id on a scan
 }
 
 const (
@@ -116,7 +119,7 @@ type Result struct {
 	Online   bool   // decided by the server
 	PassID   int64  // the visitor pass, when known
 	EntryID  int64  // the server's entry (online)
-	EventID  string // the journaled event (offline)
+	EventID  string // the scan's event id: the server's entry's (online) or the journaled event's (offline)
 	Err      error  // the server refused the request, or the journal failed: the door stays shut
 }
 
@@ -140,20 +143,31 @@ func (r Result) String() string {
 // a grant. The server decides when it answers within the timeout; otherwise
 // the agent decides, journals the decision (before the door opens) and
 // uploads it later.
+//
+// Every scan has one event id, made before the server is asked and sent
+// with the scan; an offline decision is journaled under that same id. So a
+// scan the server logged but answered too late is uploaded as a duplicate
+// of its own entry, and logged once. The id needs no journal record of its
+// own before it is sent: a kill -9 after sending and before journaling
+// leaves nothing on this side that could be uploaded (the server has the
+// scan once, or not at all, and the door stayed shut); after journaling,
+// the event goes up under the id the server may already have, whatever
+// happens next.
 func (a *Agent) Handle(ctx context.Context, code string) Result {
 	start := a.now()
-	res, err := a.askServer(ctx, code)
+	eventID := newEventID(start)
+	res, sentID, err := a.askServer(ctx, code, eventID)
 	var r Result
 	switch {
 	case err == nil:
 		a.setOnline(true, nil)
-		r = Result{Decision: res.Decision, Reason: res.Reason, Online: true, PassID: res.PassID, EntryID: res.EntryID}
+		r = Result{Decision: res.Decision, Reason: res.Reason, Online: true, PassID: res.PassID, EntryID: res.EntryID, EventID: sentID}
 		a.learnCommunity(code, res)
 	case errors.Is(err, ErrUnreachable):
 		if ctx.Err() == nil {
 			a.setOnline(false, err)
 		}
-		r = a.decideOffline(code, start)
+		r = a.decideOffline(code, eventID, start)
 	default:
 		// The server answered and refused (a disabled gate, a rotated device
 		// key): deciding offline would get round that.
@@ -181,36 +195,60 @@ func (a *Agent) Handle(ctx context.Context, code string) Result {
 
 // askServer uploads offline decisions still pending (the server must count
 // an offline use before it judges the same pass again), then asks for the
-// decision, all within the scan timeout.
-func (a *Agent) askServer(ctx context.Context, code string) (*ScanResult, error) {
+// decision under eventID, all within the scan timeout. It returns the event
+// id the server logged the scan under: "" from a server too old to take one.
+func (a *Agent) askServer(ctx context.Context, code, eventID string) (*ScanResult, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.Timeout)
 	defer cancel()
 	if a.journal.PendingCount() > 0 {
 		if err := a.upload(ctx); errors.Is(err, ErrUnreachable) {
-			return nil, err
+			return nil, "", err
 		} else if err != nil {
 			a.logOnce("uploading offline decisions failed", err)
 		}
 	}
-	return a.client.Scan(ctx, code, a.cfg.Direction)
+	a.stateMu.Lock()
+	if a.noEventIDs {
+		eventID = ""
+	}
+	a.stateMu.Unlock()
+	res, err := a.client.Scan(ctx, code, a.cfg.Direction, eventID)
+	if eventID != "" && unknownField(err, "event_id") {
+		// The server is older than event ids and refused the scan without
+		// logging it: ask again without one, and from now on.
+		a.stateMu.Lock()
+		a.noEventIDs = true
+		a.stateMu.Unlock()
+		a.log.Warn("the server does not take event ids on scans (upgrade it): a scan answered after the timeout is logged twice, online and offline")
+		eventID = ""
+		res, err = a.client.Scan(ctx, code, a.cfg.Direction, "")
+	}
+	return res, eventID, err
 }
 
-// decideOffline judges a code with the cache and journals the decision; a
-// decision that cannot be journaled is a deny, since it could never be
-// accounted for.
-func (a *Agent) decideOffline(code string, now time.Time) Result {
+// unknownField reports whether err is the server refusing a request for
+// an unknown field name.
+func unknownField(err error, name string) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusBadRequest && ae.Fields[name] == "unknown field"
+}
+
+// decideOffline judges a code with the cache and journals the decision
+// under the scan's event id; a decision that cannot be journaled is a deny,
+// since it could never be accounted for.
+func (a *Agent) decideOffline(code, eventID string, now time.Time) Result {
 	v := DecideOffline(OfflineScan{Code: code, Direction: a.cfg.Direction, GateID: a.cfg.GateID, Now: now,
-		TimeZone: a.cfg.TimeZone, Uses: a.journal.Uses}, a.cache)
+		TimeZone: a.timeZone(), Uses: a.journal.Uses}, a.cache)
 	if v.UnknownCommunity {
 		a.stateMu.Lock()
 		warn := !a.warnedComm
 		a.warnedComm = true
 		a.stateMu.Unlock()
 		if warn {
-			a.log.Warn("offline, and this gate does not know its community yet: refusing every code; set community-id, or let it make one decision online")
+			a.log.Warn("offline, and this gate does not know its community yet: refusing every code; set community-id, or let it sync with the server once")
 		}
 	}
-	ev := Event{EventID: newEventID(now), Code: code, Direction: a.cfg.Direction, OccurredAt: now.UTC(),
+	ev := Event{EventID: eventID, Code: code, Direction: a.cfg.Direction, OccurredAt: now.UTC(),
 		Decision: v.Decision, Reason: v.Reason}
 	if v.Code != nil && v.Code.Kind == passcode.KindPass {
 		ev.PassID, ev.PassUntil = v.Code.ID, v.Code.ValidUntil
@@ -222,9 +260,22 @@ func (a *Agent) decideOffline(code string, now time.Time) Result {
 	return r
 }
 
+// timeZone is the one pass schedules are judged in offline: the tz setting,
+// else the community's from the last sync, else the server's default.
+func (a *Agent) timeZone() string {
+	if a.cfg.TimeZone != "" {
+		return a.cfg.TimeZone
+	}
+	if tz := a.cache.TimeZone(); tz != "" {
+		return tz
+	}
+	return DefaultTimeZone
+}
+
 // learnCommunity remembers the gate's community from the first decision of
-// the server that names it: every reason but invalid_code and
-// wrong_community means the code is of this gate's community.
+// the server that names it, for a server too old to send it in sync: every
+// reason but invalid_code and wrong_community means the code is of this
+// gate's community.
 func (a *Agent) learnCommunity(code string, res *ScanResult) {
 	if res.Reason == gatehouse.InvalidCode || res.Reason == gatehouse.WrongCommunity || a.cache.LearnedCommunityID() != 0 {
 		return
@@ -233,13 +284,11 @@ func (a *Agent) learnCommunity(code string, res *ScanResult) {
 	if err != nil {
 		return // keys not synced yet: learn from a later scan
 	}
-	if pinned := a.cfg.CommunityID; pinned != 0 && pinned != c.CommunityID {
-		a.log.Error("the community-id setting is wrong: the server judges this gate in another community", "setting", pinned, "server", c.CommunityID)
-	}
 	if news, err := a.cache.LearnCommunity(c.CommunityID); err != nil {
 		a.log.Error("saving the cache failed", "err", err.Error())
 	} else if news {
 		a.log.Info("learned this gate's community from the server", "community_id", c.CommunityID)
+		a.checkSettings()
 	}
 }
 
@@ -383,7 +432,7 @@ func (a *Agent) upload(ctx context.Context) error {
 func (a *Agent) sync(ctx context.Context) error {
 	cursor := a.cache.Cursor()
 	first := a.cache.SyncedAt().IsZero()
-	news, keysChanged := 0, false
+	news, keysChanged, settings, badTZ := 0, false, false, ""
 	var sum SyncSummary
 	for {
 		p, err := a.client.Sync(ctx, cursor)
@@ -395,17 +444,57 @@ func (a *Agent) sync(ctx context.Context) error {
 		}
 		news += sum.New
 		keysChanged = keysChanged || sum.KeysChanged
+		settings = settings || sum.SettingsChanged
+		if sum.BadTimeZone != "" {
+			badTZ = sum.BadTimeZone
+		}
 		a.checkClock(p.ServerTime)
 		if !p.More || p.Cursor == cursor {
 			break
 		}
 		cursor = p.Cursor
 	}
-	if first || news > 0 || keysChanged {
-		a.log.Info("synced", "new", news, "revoked", sum.Revoked, "exhausted", sum.Exhausted,
-			"moved_out", sum.MovedOut, "keys", sum.Keys, "cursor", a.cache.Cursor())
+	if first || news > 0 || keysChanged || settings {
+		attrs := []any{"new", news, "revoked", sum.Revoked, "exhausted", sum.Exhausted,
+			"moved_out", sum.MovedOut, "keys", sum.Keys, "cursor", a.cache.Cursor()}
+		if id := a.cache.LearnedCommunityID(); id != 0 {
+			attrs = append(attrs, "community_id", id)
+		}
+		if tz := a.cache.TimeZone(); tz != "" {
+			attrs = append(attrs, "time_zone", tz)
+		}
+		if ap := a.cache.AntiPassback(); ap != "" {
+			attrs = append(attrs, "anti_passback", ap)
+		}
+		a.log.Info("synced", attrs...)
 	}
+	if badTZ != "" {
+		a.logOnce("the server sent a time zone this controller does not know; schedules are judged in "+a.timeZone(),
+			fmt.Errorf("time zone %q", badTZ))
+	}
+	a.checkSettings()
 	return nil
+}
+
+// checkSettings logs, once, a community-id or tz setting that differs from
+// what the server says: the setting wins, but is probably a mistake.
+func (a *Agent) checkSettings() {
+	learned, tz := a.cache.LearnedCommunityID(), a.cache.TimeZone()
+	badComm := a.cfg.CommunityID != 0 && learned != 0 && a.cfg.CommunityID != learned
+	badTZ := a.cfg.TimeZone != "" && tz != "" && a.cfg.TimeZone != tz
+	a.stateMu.Lock()
+	warn := (badComm || badTZ) && !a.warnedPinned
+	a.warnedPinned = a.warnedPinned || warn
+	a.stateMu.Unlock()
+	if !warn {
+		return
+	}
+	if badComm {
+		a.log.Error("the community-id setting is wrong: the server has this gate in another community", "setting", a.cfg.CommunityID, "server", learned)
+	}
+	if badTZ {
+		a.log.Warn("the tz setting differs from the community's time zone on the server; offline schedules follow the setting", "setting", a.cfg.TimeZone, "server", tz)
+	}
 }
 
 // checkClock warns when this controller's clock is far from the server's:
@@ -478,7 +567,7 @@ func (a *Agent) background(ctx context.Context) {
 func (a *Agent) Run(ctx context.Context, lines <-chan string) error {
 	a.log.Info("gatehouse-gate started", "server", a.cfg.Server, "gate_id", a.cfg.GateID, "direction", string(a.cfg.Direction),
 		"output", a.cfg.Output, "input", a.cfg.Input, "journal", a.cfg.Journal, "pending", a.journal.PendingCount(),
-		"cached_keys", a.cache.KeyCount(), "community_id", a.cache.CommunityID())
+		"cached_keys", a.cache.KeyCount(), "community_id", a.cache.CommunityID(), "time_zone", a.timeZone())
 	if a.cache.KeyCount() == 0 {
 		a.log.Warn("no cached keys yet: until the first sync, codes can only be decided online")
 	}

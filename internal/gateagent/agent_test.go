@@ -19,7 +19,7 @@ import (
 )
 
 // fakeServer plays the three routes a controller uses, with the server's
-// idempotency by event id.
+// idempotency by event id, for scans and uploads alike.
 type fakeServer struct {
 	t   *testing.T
 	key passcode.Key
@@ -27,17 +27,22 @@ type fakeServer struct {
 
 	mu         sync.Mutex
 	down       bool          // answer 503, as a proxy in front of a stopped server
-	delay      time.Duration // before answering anything
+	delay      time.Duration // before answering anything (a scan given up on is not logged)
+	scanLag    time.Duration // log a scan at once, then wait this long before answering it
 	scanStatus int           // 0: 200 with a decision
+	old        bool          // a server before event ids on scans and the community's settings in sync
+	timeZone   string        // the community's, sent in sync
 	revoked    []int64
-	loseAnswer bool // record uploaded events, then fail the answer
-	recorded   map[string]UploadEvent
-	calls      []string // route of each call, in order
+	loseAnswer bool                   // record uploaded events, then fail the answer
+	recorded   map[string]UploadEvent // uploaded events, by event id
+	scanned    map[string]string      // scans logged with an event id: their codes
+	scansNoID  int                    // scans logged without one
+	calls      []string               // route of each call, in order
 	grant      func(code string) gatehouse.Reason
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
-	f := &fakeServer{t: t, key: newSigner(t, 3), recorded: map[string]UploadEvent{}}
+	f := &fakeServer{t: t, key: newSigner(t, 3), timeZone: "Asia/Shanghai", recorded: map[string]UploadEvent{}, scanned: map[string]string{}}
 	f.grant = func(code string) gatehouse.Reason {
 		if _, err := passcode.Parse(code, passcode.NewKeyring([]passcode.Key{f.key})); err != nil {
 			return gatehouse.InvalidCode
@@ -58,7 +63,7 @@ func (f *fakeServer) set(fn func(f *fakeServer)) {
 func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
-	down, delay, status, lose := f.down, f.delay, f.scanStatus, f.loseAnswer
+	down, delay, status, lose, old, lag := f.down, f.delay, f.scanStatus, f.loseAnswer, f.old, f.scanLag
 	f.mu.Unlock()
 	if down {
 		http.Error(w, "bad gateway", http.StatusBadGateway)
@@ -76,30 +81,56 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.URL.Path == "/api/v1/scan":
-		var req struct{ Code, Direction string }
+		var req struct {
+			Code, Direction string
+			EventID         *string `json:"event_id"`
+		}
 		json.NewDecoder(r.Body).Decode(&req)
 		if status != 0 {
 			w.WriteHeader(status)
 			json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": "conflict", "message": "this gate is disabled"}})
 			return
 		}
+		if old && req.EventID != nil {
+			w.WriteHeader(400)
+			json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": "bad_request", "message": "event_id: unknown field",
+				"fields": map[string]string{"event_id": "unknown field"}}})
+			return
+		}
 		reason := f.grant(req.Code)
+		f.mu.Lock()
+		if req.EventID != nil {
+			f.scanned[*req.EventID] = req.Code
+		} else {
+			f.scansNoID++
+		}
+		f.mu.Unlock()
+		select {
+		case <-time.After(lag): // logged, but the answer comes late
+		case <-r.Context().Done():
+			return
+		}
 		until := time.Now().Add(time.Hour)
 		json.NewEncoder(w).Encode(map[string]any{"decision": reason.Decision(), "reason": reason, "entry_id": 77, "pass_id": 10, "valid_until": until})
 	case r.URL.Path == "/api/v1/gates/5/sync":
 		f.mu.Lock()
 		revoked := append([]int64{}, f.revoked...)
-		f.mu.Unlock()
-		json.NewEncoder(w).Encode(SyncPage{Cursor: "9", Revoked: revoked, Exhausted: []int64{}, MovedOutResidents: []int64{},
+		page := SyncPage{Cursor: "9", Revoked: revoked, Exhausted: []int64{}, MovedOutResidents: []int64{},
 			Keys:       []SyncKey{{KeyID: f.key.ID, Algorithm: "Ed25519", PublicKey: base64.StdEncoding.EncodeToString(f.key.Public), Current: true}},
-			ServerTime: time.Now()})
+			ServerTime: time.Now()}
+		if !f.old {
+			page.CommunityID, page.TimeZone, page.AntiPassback = 1, f.timeZone, "off"
+		}
+		f.mu.Unlock()
+		json.NewEncoder(w).Encode(page)
 	case r.URL.Path == "/api/v1/gates/5/events":
 		var req struct{ Events []UploadEvent }
 		json.NewDecoder(r.Body).Decode(&req)
 		res := UploadResult{Recorded: []string{}, Duplicates: []string{}}
 		f.mu.Lock()
 		for _, e := range req.Events {
-			if _, dup := f.recorded[e.EventID]; dup {
+			_, scanned := f.scanned[e.EventID]
+			if _, dup := f.recorded[e.EventID]; dup || scanned {
 				res.Duplicates = append(res.Duplicates, e.EventID)
 				continue
 			}
@@ -121,6 +152,14 @@ func (f *fakeServer) recordedCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.recorded)
+}
+
+// loggedCount is how many entries the server logged: scans and uploaded
+// events.
+func (f *fakeServer) loggedCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.recorded) + len(f.scanned) + f.scansNoID
 }
 
 func (f *fakeServer) callLog() []string {
@@ -354,16 +393,163 @@ func TestWhatASyncTaughtSurvivesARestartDuringAnOutage(t *testing.T) {
 	}
 }
 
-func TestOfflineBeforeTheCommunityIsKnownEveryCodeIsRefused(t *testing.T) {
+func TestWithAnOldServerTheCommunityIsLearnedFromAnOnlineDecisionAndEveryCodeIsRefusedOfflineUntilThen(t *testing.T) {
 	f := newFakeServer(t)
+	f.old = true // its sync does not say the community
 	a := startAgent(t, testConfig(t, f))
-	a.SyncNow(context.Background(), time.Second)
+	ctx := context.Background()
+	a.SyncNow(ctx, time.Second)
 	f.set(func(f *fakeServer) { f.down = true })
-	if r := a.Handle(context.Background(), f.pass(10, 1)); r.Decision != gatehouse.Deny || a.door.count() != 0 {
+	if r := a.Handle(ctx, f.pass(10, 1)); r.Decision != gatehouse.Deny || a.door.count() != 0 {
 		t.Fatalf("got %+v", r)
 	}
 	if !strings.Contains(a.logs.String(), "does not know its community yet") {
 		t.Fatalf("no hint in the log:\n%s", a.logs)
+	}
+	f.set(func(f *fakeServer) { f.down = false })
+	if r := a.Handle(ctx, f.pass(11, 1)); !r.Online || r.Decision != gatehouse.Grant {
+		t.Fatalf("online: %+v", r)
+	}
+	f.set(func(f *fakeServer) { f.down = true })
+	if r := a.Handle(ctx, f.pass(12, 1)); r.Online || r.Decision != gatehouse.Grant {
+		t.Fatalf("offline after one online decision: %+v", r)
+	}
+}
+
+func TestAScanAnsweredAfterTheTimeoutIsJournaledUnderTheEventIDItWasSentWithAndLoggedOnce(t *testing.T) {
+	f := newFakeServer(t)
+	cfg := testConfig(t, f)
+	a := startAgent(t, cfg)
+	ctx := context.Background()
+	if err := a.SyncNow(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The server logs the scan at once, but its answer comes after the
+	// controller has given up on it and decided by itself.
+	f.set(func(f *fakeServer) { f.scanLag = time.Second })
+	code := f.pass(10, 1)
+	r := a.Handle(ctx, code)
+	if r.Online || r.Decision != gatehouse.Grant || r.EventID == "" || a.door.count() != 1 {
+		t.Fatalf("a late answer: %+v, door %d; want an offline grant", r, a.door.count())
+	}
+	f.mu.Lock()
+	sent, ok := f.scanned[r.EventID]
+	f.mu.Unlock()
+	if !ok || sent != code {
+		t.Fatalf("the server logged the scan under %v, not under the journaled event id %s", f.scanned, r.EventID)
+	}
+	if p := a.journal.Pending(10); len(p) != 1 || p[0].EventID != r.EventID {
+		t.Fatalf("journal pending %+v, want the event %s", p, r.EventID)
+	}
+
+	f.set(func(f *fakeServer) { f.scanLag = 0 })
+	if err := a.SyncNow(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.loggedCount(); n != 1 || a.journal.PendingCount() != 0 {
+		t.Fatalf("the server logged %d entries for one scan, %d pending; want 1 and 0", n, a.journal.PendingCount())
+	}
+	if !strings.Contains(a.logs.String(), `"recorded":0,"duplicates":1`) {
+		t.Fatalf("the upload was not answered with a duplicate:\n%s", a.logs)
+	}
+	// Online, the id goes with each scan too, and a new one each time.
+	r1, r2 := a.Handle(ctx, f.pass(11, 5)), a.Handle(ctx, f.pass(11, 5))
+	if !r1.Online || !r2.Online || r1.EventID == "" || r1.EventID == r2.EventID {
+		t.Fatalf("online: %+v and %+v; want two event ids", r1, r2)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.scanned[r1.EventID] == "" || f.scanned[r2.EventID] == "" || f.scansNoID != 0 {
+		t.Fatalf("scans logged %v and %d without an id", f.scanned, f.scansNoID)
+	}
+}
+
+func TestAServerOlderThanEventIDsIsAskedAgainWithoutOne(t *testing.T) {
+	f := newFakeServer(t)
+	f.old = true
+	a := startAgent(t, testConfig(t, f))
+	ctx := context.Background()
+	for i := range 2 {
+		if r := a.Handle(ctx, f.pass(10, 5)); !r.Online || r.Decision != gatehouse.Grant || r.EventID != "" {
+			t.Fatalf("scan %d: %+v", i, r)
+		}
+	}
+	// The first scan is refused with its event id and sent again; the
+	// second goes without one.
+	if calls := f.callLog(); len(calls) != 3 || f.loggedCount() != 2 {
+		t.Fatalf("calls %v, %d logged; want 3 calls and 2 entries", calls, f.loggedCount())
+	}
+	if n := strings.Count(a.logs.String(), "does not take event ids"); n != 1 {
+		t.Fatalf("%d warnings, want 1:\n%s", n, a.logs)
+	}
+}
+
+func TestAFreshGateLearnsItsCommunityAndTimeZoneFromItsFirstSync(t *testing.T) {
+	f := newFakeServer(t)
+	f.timeZone = "America/New_York"
+	cfg := testConfig(t, f)
+	cfg.TimeZone = "" // learned
+	a := startAgent(t, cfg)
+	ctx := context.Background()
+	if err := a.SyncNow(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// Two hours around now, New York time, every day: never now in Shanghai
+	// (12 or 13 hours ahead).
+	ny, _ := time.LoadLocation("America/New_York")
+	local := time.Now().In(ny)
+	minute := local.Hour()*60 + local.Minute()
+	scheduled := func(id int64) string {
+		return mustEncode(t, passcode.Code{Kind: passcode.KindPass, ID: id, CommunityID: 1, ValidFrom: time.Now().Add(-time.Hour).Unix(),
+			ValidUntil: time.Now().Add(time.Hour).Unix(), MaxEntries: 5,
+			Schedule: passcode.Schedule{Days: 0x7f, StartMinute: uint16((minute + 1440 - 60) % 1440), EndMinute: uint16((minute + 60) % 1440)}}, f.key)
+	}
+	other := mustEncode(t, passcode.Code{Kind: passcode.KindPass, ID: 30, CommunityID: 2, ValidFrom: time.Now().Unix() - 60,
+		ValidUntil: time.Now().Unix() + 60, MaxEntries: 1}, f.key)
+	f.set(func(f *fakeServer) { f.down = true })
+	check := func(b *testAgent, what string, id int64) {
+		t.Helper()
+		if r := b.Handle(ctx, f.pass(id, 1)); r.Online || r.Decision != gatehouse.Grant {
+			t.Fatalf("%s: a pass of the gate's community, offline: %+v", what, r)
+		}
+		if r := b.Handle(ctx, other); r.Reason != gatehouse.WrongCommunity {
+			t.Fatalf("%s: another community's pass, offline: %+v", what, r)
+		}
+		if r := b.Handle(ctx, scheduled(id+1)); r.Reason != gatehouse.Granted {
+			t.Fatalf("%s: a pass scheduled for now in New York, offline: %+v", what, r)
+		}
+	}
+	check(a, "after the first sync", 10)
+	logs := a.logs.String()
+	if !strings.Contains(logs, `"community_id":1,"time_zone":"America/New_York","anti_passback":"off"`) {
+		t.Fatalf("the sync's log line does not show the community's settings:\n%s", logs)
+	}
+	// What the sync taught survives a restart during the outage.
+	a.Close()
+	b := startAgent(t, cfg)
+	check(b, "after a restart", 20)
+	b.Close()
+
+	// The settings win over the server's, which the log points out.
+	pinned := cfg
+	pinned.TimeZone, pinned.CommunityID = "Asia/Shanghai", 2
+	f.set(func(f *fakeServer) { f.down = false })
+	c := startAgent(t, pinned)
+	if err := c.SyncNow(ctx, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	f.set(func(f *fakeServer) { f.down = true })
+	if r := c.Handle(ctx, scheduled(30)); r.Reason != gatehouse.WrongCommunity {
+		t.Fatalf("community-id pinned to 2: %+v", r)
+	}
+	logs = c.logs.String()
+	if !strings.Contains(logs, "the community-id setting is wrong") || !strings.Contains(logs, "the tz setting differs") {
+		t.Fatalf("no warning about the settings:\n%s", logs)
+	}
+	pinned.CommunityID = 0
+	c.Close()
+	if r := startAgent(t, pinned).Handle(ctx, scheduled(31)); r.Reason != gatehouse.OutsideSchedule {
+		t.Fatalf("tz pinned to Asia/Shanghai: %+v", r)
 	}
 }
 

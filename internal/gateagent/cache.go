@@ -29,13 +29,15 @@ type Cache struct {
 }
 
 type cacheState struct {
-	Cursor      string    `json:"cursor"`
-	CommunityID int64     `json:"community_id,omitempty"`
-	Keys        []SyncKey `json:"keys"`
-	Revoked     []int64   `json:"revoked"`
-	Exhausted   []int64   `json:"exhausted"`
-	MovedOut    []int64   `json:"moved_out_residents"`
-	SyncedAt    time.Time `json:"synced_at"`
+	Cursor       string    `json:"cursor"`
+	CommunityID  int64     `json:"community_id,omitempty"`
+	TimeZone     string    `json:"time_zone,omitempty"`     // the community's, from sync
+	AntiPassback string    `json:"anti_passback,omitempty"` // the community's, from sync: on or off
+	Keys         []SyncKey `json:"keys"`
+	Revoked      []int64   `json:"revoked"`
+	Exhausted    []int64   `json:"exhausted"`
+	MovedOut     []int64   `json:"moved_out_residents"`
+	SyncedAt     time.Time `json:"synced_at"`
 }
 
 // LoadCache reads the cache at path; a missing file is an empty cache.
@@ -96,6 +98,12 @@ type SyncSummary struct {
 	KeysChanged                        bool // the server's keys differ from those cached
 	New                                int  // revocations, used-up passes and move-outs new to this gate
 	Revoked, Exhausted, MovedOut, Keys int  // what the cache holds now
+	// SettingsChanged is set when the sync brought news of the community:
+	// its id, time zone or anti-passback setting.
+	SettingsChanged bool
+	// BadTimeZone is a time zone the server sent that this controller
+	// cannot load; the cache keeps the one it had.
+	BadTimeZone string
 }
 
 // Apply merges one sync page and saves the cache when anything changed.
@@ -127,7 +135,21 @@ func (c *Cache) Apply(p *SyncPage, now time.Time) (SyncSummary, error) {
 	if sum.KeysChanged {
 		next.Keys = slices.Clone(p.Keys)
 	}
-	sum.Changed = sum.New > 0 || sum.KeysChanged || next.Cursor != p.Cursor
+	// An older server sends no settings: keep what was learned.
+	if p.CommunityID > 0 && p.CommunityID != next.CommunityID {
+		next.CommunityID, sum.SettingsChanged = p.CommunityID, true
+	}
+	if false {
+		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
+			sum.BadTimeZone = p.TimeZone
+		} else {
+			next.TimeZone, sum.SettingsChanged = p.TimeZone, true
+		}
+	}
+	if (p.AntiPassback == "on" || p.AntiPassback == "off") && p.AntiPassback != next.AntiPassback {
+		next.AntiPassback, sum.SettingsChanged = p.AntiPassback, true
+	}
+	sum.Changed = sum.New > 0 || sum.KeysChanged || sum.SettingsChanged || next.Cursor != p.Cursor
 	next.Cursor = p.Cursor
 	next.SyncedAt = now.UTC()
 	if sum.Changed || c.st.SyncedAt.IsZero() {
@@ -173,7 +195,7 @@ func (c *Cache) save(next cacheState) error {
 }
 
 // LearnCommunity remembers the gate's community, learned from a decision
-// of the server. It reports whether that was news.
+// of a server too old to send it in sync. It reports whether that was news.
 func (c *Cache) LearnCommunity(id int64) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -206,7 +228,7 @@ func (c *Cache) PublicKey(kid uint32) (ed25519.PublicKey, bool) { return c.keys.
 func (c *Cache) KeyCount() int { return len(c.keys.Keys()) }
 
 // CommunityID is the gate's community: pinned in the config, else learned
-// online; 0 while unknown.
+// from the server (its sync, or a decision); 0 while unknown.
 func (c *Cache) CommunityID() int64 {
 	if c.pinned != 0 {
 		return c.pinned
@@ -216,11 +238,28 @@ func (c *Cache) CommunityID() int64 {
 	return c.st.CommunityID
 }
 
-// LearnedCommunityID is the community learned online, whatever is pinned.
+// LearnedCommunityID is the community learned from the server, whatever is
+// pinned.
 func (c *Cache) LearnedCommunityID() int64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.st.CommunityID
+}
+
+// TimeZone is the community's time zone as the last sync sent it; "" if
+// the server has not sent one.
+func (c *Cache) TimeZone() string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.st.TimeZone
+}
+
+// AntiPassback is the community's anti-passback setting as the last sync
+// sent it ("on" or "off"); "" if the server has not sent one.
+func (c *Cache) AntiPassback() string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.st.AntiPassback
 }
 
 // Revoked reports whether a pass was revoked.

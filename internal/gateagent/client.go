@@ -43,6 +43,7 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	Fields  map[string]string // what is wrong with which field, when the server says
 }
 
 func (e *APIError) Error() string {
@@ -82,10 +83,13 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	if res.StatusCode != http.StatusOK {
 		var e struct {
-			Error struct{ Code, Message string }
+			Error struct {
+				Code, Message string
+				Fields        map[string]string
+			}
 		}
 		_ = json.Unmarshal(b, &e)
-		return &APIError{Status: res.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+		return &APIError{Status: res.StatusCode, Code: e.Error.Code, Message: e.Error.Message, Fields: e.Error.Fields}
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return fmt.Errorf("%s %s: unexpected answer: %v", method, path, err)
@@ -102,10 +106,15 @@ type ScanResult struct {
 	ValidUntil *time.Time         `json:"valid_until"`
 }
 
-// Scan asks the server to decide a code at this gate.
-func (c *Client) Scan(ctx context.Context, code string, dir gatehouse.Direction) (*ScanResult, error) {
+// Scan asks the server to decide a code at this gate. A non-empty eventID
+// makes the scan idempotent: the server logs the entry under it, once.
+func (c *Client) Scan(ctx context.Context, code string, dir gatehouse.Direction, eventID string) (*ScanResult, error) {
 	var out ScanResult
-	err := c.do(ctx, "POST", "/api/v1/scan", map[string]string{"code": code, "direction": string(dir)}, &out)
+	body := map[string]string{"code": code, "direction": string(dir)}
+	if eventID != "" {
+		body["event_id"] = eventID
+	}
+	err := c.do(ctx, "POST", "/api/v1/scan", body, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +133,12 @@ type SyncKey struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// SyncPage is one answer of GET /gates/{id}/sync.
+// SyncPage is one answer of GET /gates/{id}/sync. The community's settings
+// are zero from a server older than them.
 type SyncPage struct {
+	CommunityID       int64     `json:"community_id"`
+	TimeZone          string    `json:"time_zone"`
+	AntiPassback      string    `json:"anti_passback"` // "on" or "off"
 	Cursor            string    `json:"cursor"`
 	More              bool      `json:"more"`
 	Revoked           []int64   `json:"revoked"`

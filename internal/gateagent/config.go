@@ -31,8 +31,8 @@ type Config struct {
 	OpenFor       time.Duration       // --open-for: how long a grant holds the door open
 	Input         string              // --input: "-" (standard input) or a scanner device
 	SyncInterval  time.Duration       // --sync-interval: how often to sync and upload
-	CommunityID   int64               // --community-id: pins the gate's community (else learned online)
-	TimeZone      string              // --tz: the community's time zone, for pass schedules offline
+	CommunityID   int64               // --community-id: pins the gate's community (else learned from the server)
+	TimeZone      string              // --tz: pins the community's time zone, for pass schedules offline ("": learned from sync)
 	LogFormat     string              // --log-format: text or json
 	Once          string              // --once: decide one code, print the decision and exit
 }
@@ -47,10 +47,13 @@ func Default() Config {
 		OpenFor:      3 * time.Second,
 		Input:        "-",
 		SyncInterval: 30 * time.Second,
-		TimeZone:     "Asia/Shanghai",
 		LogFormat:    "text",
 	}
 }
+
+// DefaultTimeZone judges pass schedules offline while neither --tz nor a
+// sync has said the community's time zone (the server's own default).
+const DefaultTimeZone = "Asia/Shanghai"
 
 // ConfigError is a bad setting; its message is one line that names it.
 type ConfigError struct {
@@ -121,8 +124,8 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{name: "open-for", usage: "how long a grant holds the door open", dur: &c.OpenFor},
 		{name: "input", usage: `where codes come from, one a line: "-" for standard input, or a scanner device such as /dev/ttyACM0`, str: &c.Input},
 		{name: "sync-interval", usage: "how often to fetch revocations and keys and upload offline decisions", dur: &c.SyncInterval},
-		{name: "community-id", usage: "this gate's community (default: learned from the server's first decision)", num: &c.CommunityID},
-		{name: "tz", usage: "the community's time zone, for pass schedules judged offline", str: &c.TimeZone},
+		{name: "community-id", usage: "this gate's community (default: learned from the server's first sync)", num: &c.CommunityID},
+		{name: "tz", usage: "the community's time zone, for pass schedules judged offline (default: learned from the server's first sync; " + DefaultTimeZone + " until then)", str: &c.TimeZone},
 		{name: "log-format", usage: "text or json", str: &c.LogFormat},
 	}
 	fs := flag.NewFlagSet("gatehouse-gate", flag.ContinueOnError)
@@ -227,7 +230,7 @@ func (c *Config) load() error {
 	if c.CommunityID < 0 {
 		return &ConfigError{"community-id", "must be positive"}
 	}
-	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+	if _, err := time.LoadLocation(c.TimeZone); c.TimeZone != "" && err != nil {
 		return &ConfigError{"tz", fmt.Sprintf("%q is not a time zone such as Asia/Shanghai", c.TimeZone)}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {

@@ -13,6 +13,7 @@ type entryResponse struct {
 	CommunityID    int64               `json:"community_id"`
 	Seq            int64               `json:"seq"`
 	GateID         int64               `json:"gate_id,omitempty"`
+	GateName       string              `json:"gate_name,omitempty"`
 	PassID         int64               `json:"pass_id,omitempty"`
 	ResidentID     int64               `json:"resident_id,omitempty"`
 	VisitorID      int64               `json:"visitor_id,omitempty"`
@@ -39,8 +40,11 @@ type entryResponse struct {
 // (masked unless the caller may see it whole) and each host's dwelling.
 func (s *Server) entryBodies(c *gin.Context, entries []*gatehouse.Entry) ([]entryResponse, error) {
 	ctx := c.Request.Context()
-	var vids, rids []int64
+	var vids, rids, gids []int64
 	for _, e := range entries {
+		if e.GateID != 0 {
+			gids = append(gids, e.GateID)
+		}
 		if e.VisitorID != 0 {
 			vids = append(vids, e.VisitorID)
 		}
@@ -59,11 +63,15 @@ func (s *Server) entryBodies(c *gin.Context, entries []*gatehouse.Entry) ([]entr
 	if err != nil {
 		return nil, err
 	}
+	gates, err := s.Store.GateNames(ctx, uniq(gids))
+	if err != nil {
+		return nil, err
+	}
 	pr := principal(c)
 	full := pr.Role.SeesFullIDs()
 	out := make([]entryResponse, len(entries))
 	for i, e := range entries {
-		b := entryResponse{ID: e.ID, CommunityID: e.CommunityID, Seq: e.Seq, GateID: e.GateID, PassID: e.PassID, ResidentID: e.ResidentID,
+		b := entryResponse{ID: e.ID, CommunityID: e.CommunityID, Seq: e.Seq, GateID: e.GateID, GateName: gates[e.GateID], PassID: e.PassID, ResidentID: e.ResidentID,
 			VisitorID: e.VisitorID, Direction: e.Direction, Decision: e.Decision, Reason: e.Reason, ServerDecision: e.ServerDecision,
 			Method: e.Method, GuardID: e.GuardID, EventID: e.EventID, Note: e.Note, PersonName: e.PersonName, Plate: e.Plate,
 			Erased: e.ErasedAt != nil, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt, Hash: e.Hash}

@@ -174,20 +174,25 @@ type policeQueryRequest struct {
 }
 
 type policeQueryResponse struct {
-	ID           int64           `json:"id"`
-	CaseRef      string          `json:"case_ref"`
-	Purpose      string          `json:"purpose"`
-	CommunityIDs []int64         `json:"community_ids"`
-	From         time.Time       `json:"from"`
-	To           time.Time       `json:"to"`
-	IDNumber     string          `json:"id_number,omitempty"`
-	Name         string          `json:"name,omitempty"`
-	Plate        string          `json:"plate,omitempty"`
-	ResultCount  int             `json:"result_count"`
-	Truncated    bool            `json:"truncated"`
-	ExportURL    string          `json:"export_url"`
-	CreatedAt    time.Time       `json:"created_at"`
-	Items        []entryResponse `json:"items,omitempty"`
+	ID           int64     `json:"id"`
+	CaseRef      string    `json:"case_ref"`
+	Purpose      string    `json:"purpose"`
+	CommunityIDs []int64   `json:"community_ids"`
+	From         time.Time `json:"from"`
+	To           time.Time `json:"to"`
+	IDNumber     string    `json:"id_number,omitempty"`
+	Name         string    `json:"name,omitempty"`
+	Plate        string    `json:"plate,omitempty"`
+	ResultCount  int       `json:"result_count"`
+	Truncated    bool      `json:"truncated"`
+	ExportURL    string    `json:"export_url"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// policeResultResponse is a query as it runs: the query and its entries.
+type policeResultResponse struct {
+	policeQueryResponse
+	Items []entryResponse `json:"items"`
 }
 
 // maxPoliceResults bounds the entries one police query returns.
@@ -268,12 +273,10 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body := policeBody(q)
-	body.Items = items
-	if body.Items == nil {
-		body.Items = []entryResponse{}
+	if items == nil {
+		items = []entryResponse{}
 	}
-	c.JSON(201, body)
+	c.JSON(201, policeResultResponse{policeQueryResponse: policeBody(q), Items: items})
 }
 
 // criteriaNames says which criteria a query used, without their values.

@@ -64,6 +64,7 @@ type Store interface {
 	Gate(ctx context.Context, id int64) (*gatehouse.Gate, error)
 	GateByKeyHash(ctx context.Context, h string) (*gatehouse.Gate, error)
 	GateAuth(ctx context.Context, h string) (*gatehouse.Gate, int64, error)
+	GateNames(ctx context.Context, ids []int64) (map[int64]string, error)
 	Gates(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.Gate, int64, error)
 	UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (*gatehouse.Gate, error)
 

@@ -151,6 +151,9 @@ func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
 	// Arguments are put into the query text by the driver: one round trip a
 	// query instead of prepare, execute and close (utf8mb4 makes it safe).
 	mc.InterpolateParams = true
+	// RowsAffected counts matched rows, as on SQLite: an update that changes
+	// nothing still finds its row (the store tells "not found" by it).
+	mc.ClientFoundRows = true
 	mc.Timeout = orDefault(mc.Timeout, 5*time.Second)
 	g, err := gorm.Open(mysql.New(mysql.Config{DSNConfig: mc}), cfg)
 	if err != nil {

@@ -143,3 +143,19 @@ func (db *DB) GateAuth(ctx context.Context, h string) (*gatehouse.Gate, int64, e
 	}
 	return g, head.Epoch, nil
 }
+
+// GateNames returns the names of the gates with the given ids.
+func (db *DB) GateNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []gateRow
+	if err := db.r.WithContext(ctx).Select("id, name").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, internal("read gate names", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
