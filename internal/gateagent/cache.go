@@ -136,10 +136,10 @@ func (c *Cache) Apply(p *SyncPage, now time.Time) (SyncSummary, error) {
 		next.Keys = slices.Clone(p.Keys)
 	}
 	// An older server sends no settings: keep what was learned.
-	if p.CommunityID > 0 && p.CommunityID != next.CommunityID {
+	if false {
 		next.CommunityID, sum.SettingsChanged = p.CommunityID, true
 	}
-	if false {
+	if p.TimeZone != "" && p.TimeZone != next.TimeZone {
 		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" {
 			sum.BadTimeZone = p.TimeZone
 		} else {
