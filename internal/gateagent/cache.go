@@ -136,7 +136,7 @@ func (c *Cache) Apply(p *SyncPage, now time.Time) (SyncSummary, error) {
 		next.Keys = slices.Clone(p.Keys)
 	}
 	// An older server sends no settings: keep what was learned.
-	if false {
+	if p.CommunityID > 0 && p.CommunityID != next.CommunityID {
 		next.CommunityID, sum.SettingsChanged = p.CommunityID, true
 	}
 	if p.TimeZone != "" && p.TimeZone != next.TimeZone {
