@@ -419,6 +419,7 @@ func TestWithAnOldServerTheCommunityIsLearnedFromAnOnlineDecisionAndEveryCodeIsR
 func TestAScanAnsweredAfterTheTimeoutIsJournaledUnderTheEventIDItWasSentWithAndLoggedOnce(t *testing.T) {
 	f := newFakeServer(t)
 	cfg := testConfig(t, f)
+	cfg.Timeout = time.Second // time enough for the scan to reach the server on a loaded machine
 	a := startAgent(t, cfg)
 	ctx := context.Background()
 	if err := a.SyncNow(ctx, time.Second); err != nil {
@@ -426,7 +427,7 @@ func TestAScanAnsweredAfterTheTimeoutIsJournaledUnderTheEventIDItWasSentWithAndL
 	}
 	// The server logs the scan at once, but its answer comes after the
 	// controller has given up on it and decided by itself.
-	f.set(func(f *fakeServer) { f.scanLag = time.Second })
+	f.set(func(f *fakeServer) { f.scanLag = 3 * time.Second })
 	code := f.pass(10, 1)
 	r := a.Handle(ctx, code)
 	if r.Online || r.Decision != gatehouse.Grant || r.EventID == "" || a.door.count() != 1 {
