@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata" // as in gatehouse-gate: the tests judge schedules in named time zones
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
