@@ -11,6 +11,7 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
@@ -54,6 +55,11 @@ type Engine struct {
 	// scan. Verified codes are kept with the keyring's generation.
 	states sync.Map // community id -> *communityState
 	codes  *lru.Cache[string, verified]
+	// passes keeps what never changes of a pass once issued (its visitor,
+	// host, window, gates, schedule); uses and revocation are read in every
+	// scan's transaction. Entries expire, so that retention's erasure of a
+	// long-ended pass is not outlived by a cached copy.
+	passes *expirable.LRU[int64, *gatehouse.Pass]
 }
 
 // communityState is what a scan needs of its community, as of an epoch.
@@ -75,7 +81,8 @@ func New(store Store, keys *passcode.Keyring, now func() time.Time) *Engine {
 		now = time.Now
 	}
 	codes, _ := lru.New[string, verified](20000)
-	return &Engine{store: store, keys: keys, now: now, codes: codes}
+	return &Engine{store: store, keys: keys, now: now, codes: codes,
+		passes: expirable.NewLRU[int64, *gatehouse.Pass](50000, nil, 10*time.Minute)}
 }
 
 // state returns the community's settings and watchlist as of the scan's
@@ -289,7 +296,7 @@ func (e *Engine) decide(tx gatehouse.ScanTx, st *communityState, req ScanRequest
 	switch code.Kind {
 	case passcode.KindPass:
 		facts.PassCode = true
-		p, err := tx.Pass(code.ID)
+		p, err := e.pass(tx, code.ID)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
 			return gatehouse.Decide(facts), "", nil
 		} else if err != nil {
@@ -327,6 +334,28 @@ func (e *Engine) decide(tx gatehouse.ScanTx, st *communityState, req ScanRequest
 		facts.Inside = inside
 	}
 	return gatehouse.Decide(facts), subject, nil
+}
+
+// pass returns a pass as it stands in the transaction: its unchanging part
+// from the cache when there, its uses and revocation always read afresh.
+func (e *Engine) pass(tx gatehouse.ScanTx, id int64) (*gatehouse.Pass, error) {
+	cached, ok := e.passes.Get(id)
+	if !ok {
+		p, err := tx.Pass(id)
+		if err != nil {
+			return nil, err
+		}
+		c := *p
+		e.passes.Add(id, &c)
+		return p, nil
+	}
+	uses, revoked, err := tx.PassState(id)
+	if err != nil {
+		return nil, err
+	}
+	p := *cached
+	p.Uses, p.RevokedAt = uses, revoked
+	return &p, nil
 }
 
 // PassCode returns the code of a pass, signed again with the key it was

@@ -31,6 +31,9 @@ type ScanTx interface {
 	Gate(id int64) (*Gate, string, error)
 	// Pass returns a pass with its visitor and host, or ENOTFOUND.
 	Pass(id int64) (*Pass, error)
+	// PassState returns what changes of a pass once issued: its uses and
+	// its revocation (the rest may be cached), or ENOTFOUND.
+	PassState(id int64) (uses int, revokedAt *time.Time, err error)
 	// Resident returns a resident (present or moved out), or ENOTFOUND.
 	Resident(id int64) (*Resident, error)
 	// Inside reports whether the subject's last granted passage was "in".

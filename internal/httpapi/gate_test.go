@@ -453,6 +453,17 @@ func TestCachedScanPathSeesChangesAtOnceOnEveryProcess(t *testing.T) {
 		// Both processes have cached the gate's key and the community.
 		w.scan(w.gate.DeviceKey, p.Code, "in")
 		other.scan(w.gate.DeviceKey, p.Code)
+		// A pass revoked here after both processes cached it is refused on both.
+		q := w.invite(map[string]any{"max_entries": 20, "visitor": map[string]any{"name": "李娜", "id_type": "passport", "id_number": "G7654321"}})
+		w.scan(w.gate.DeviceKey, q.Code, "in")
+		other.scanReason(w.gate.DeviceKey, q.Code)
+		e.expect("POST", fmt.Sprintf("/api/v1/passes/%d/revoke", q.ID), w.hostTok, nil, 200, nil)
+		if r := other.scanReason(w.gate.DeviceKey, q.Code); r != "revoked" {
+			t.Fatalf("the other process after a revocation: %s", r)
+		}
+		if s := w.scan(w.gate.DeviceKey, q.Code, "in"); s.Reason != "revoked" {
+			t.Fatalf("this process after a revocation: %s", s.Reason)
+		}
 		// The watchlist, changed through this process, is seen by the other at once.
 		e.expect("POST", "/api/v1/watchlist", w.mgr, map[string]any{"community_id": w.A, "id_number": w.visitorIDNum, "reason": "test"}, 201, nil)
 		if r := other.scanReason(w.gate.DeviceKey, p.Code); r != "watchlisted" {

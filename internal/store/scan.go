@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -362,6 +363,21 @@ func (t *scanTx) Pass(id int64) (*gatehouse.Pass, error) {
 		p.Host.MovedOutAt = fromMicrosPtr(&movedOut.Int64)
 	}
 	return p, nil
+}
+
+func (t *scanTx) PassState(id int64) (int, *time.Time, error) {
+	var uses int
+	var revoked sql.NullInt64
+	err := t.q.row("SELECT uses, revoked_at FROM passes WHERE id = ?", id).Scan(&uses, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, gatehouse.NotFound("pass")
+	} else if err != nil {
+		return 0, nil, err
+	}
+	if revoked.Valid {
+		return uses, fromMicrosPtr(&revoked.Int64), nil
+	}
+	return uses, nil, nil
 }
 
 func (t *scanTx) Resident(id int64) (*gatehouse.Resident, error) {
