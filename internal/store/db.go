@@ -40,11 +40,12 @@ const (
 // DB is the store. Its methods take a context first and return domain types
 // and domain errors.
 type DB struct {
-	dialect string
-	w       *gorm.DB // writes; on SQLite the single writer connection
-	r       *gorm.DB // reads; on SQLite a pool of read-only connections
-	keys    *keys.Keys
-	commit  *committer // SQLite's group-commit writer of scans
+	dialect     string
+	w           *gorm.DB // writes; on SQLite the single writer connection
+	r           *gorm.DB // reads; on SQLite a pool of read-only connections
+	keys        *keys.Keys
+	commit      *committer    // SQLite's group-commit writer of scans
+	checkpoints *checkpointer // SQLite's WAL checkpoints, off the writer
 
 	// Now is the clock; tests replace it to move time without sleeping.
 	Now func() time.Time
@@ -101,7 +102,14 @@ func openSQLite(db *DB, path string, cfg *gorm.Config) error {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	w, err := gorm.Open(sqlite.Open(path+sep+common.Encode()+"&_txlock=immediate"), cfg)
+	wq := url.Values{}
+	for _, p := range common["_pragma"] {
+		wq.Add("_pragma", p)
+	}
+	// The writer never checkpoints inside a commit: the checkpointer does it
+	// beside it, so that copying the WAL into the database is off the scan path.
+	wq.Add("_pragma", "wal_autocheckpoint(0)")
+	w, err := gorm.Open(sqlite.Open(path+sep+wq.Encode()+"&_txlock=immediate"), cfg)
 	if err != nil {
 		return fmt.Errorf("cannot open SQLite database %s: %w", path, err)
 	}
@@ -132,7 +140,46 @@ func openSQLite(db *DB, path string, cfg *gorm.Config) error {
 	rdb.SetMaxOpenConns(8)
 	rdb.SetMaxIdleConns(8)
 	db.w, db.r = w, r
+	// The checkpointer's own connection: it writes the database file, so it
+	// cannot be a read-only one, and it must not wait behind the writer.
+	cp, err := sql.Open(sqlite.DriverName, path+sep+common.Encode())
+	if err != nil {
+		return fmt.Errorf("cannot open SQLite database %s: %w", path, err)
+	}
+	cp.SetMaxOpenConns(1)
+	db.checkpoints = &checkpointer{db: cp, every: time.Second, quit: make(chan struct{}), done: make(chan struct{})}
+	go db.checkpoints.run()
 	return nil
+}
+
+// checkpointer copies committed WAL frames into the database file once a
+// second (PASSIVE: it never blocks the writer or the readers).
+type checkpointer struct {
+	db    *sql.DB
+	every time.Duration
+	quit  chan struct{}
+	done  chan struct{}
+	err   error // the last failure, if any
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-t.C:
+			_, c.err = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
+func (c *checkpointer) stop() error {
+	close(c.quit)
+	<-c.done
+	return c.db.Close()
 }
 
 func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
@@ -217,6 +264,10 @@ func (db *DB) Close() error {
 		db.commit.stop()
 	}
 	var errs []error
+	if db.checkpoints != nil {
+		errs = append(errs, db.checkpoints.stop())
+		db.checkpoints = nil
+	}
 	seen := map[*sql.DB]bool{}
 	for _, g := range []*gorm.DB{db.r, db.w} {
 		if g == nil {
