@@ -149,6 +149,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	db.UseKeys(k)
+	db.OnCheckpointError(func(err error) {
+		log.Warn("SQLite WAL checkpoint failed; the WAL grows until one succeeds", "err", err.Error())
+	})
 
 	schema, err := db.Schema(ctx)
 	if err != nil {
@@ -196,6 +199,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(api.Close)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return &config.Error{Setting: "GATEHOUSE_ADDR", Problem: oneLine(err.Error())}

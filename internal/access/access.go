@@ -11,7 +11,6 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
@@ -59,8 +58,18 @@ type Engine struct {
 	// host, window, gates, schedule); uses and revocation are read in every
 	// scan's transaction. Entries expire, so that retention's erasure of a
 	// long-ended pass is not outlived by a cached copy.
-	passes *expirable.LRU[int64, *gatehouse.Pass]
+	passes *lru.Cache[int64, cachedPass]
 }
+
+// cachedPass is a pass's unchanging part and when it was read.
+type cachedPass struct {
+	pass *gatehouse.Pass
+	read time.Time
+}
+
+// passTTL bounds how long a pass's unchanging part is kept: retention's
+// erasure of a long-ended pass is not outlived by a cached copy.
+const passTTL = 10 * time.Minute
 
 // communityState is what a scan needs of its community, as of an epoch.
 type communityState struct {
@@ -81,8 +90,8 @@ func New(store Store, keys *passcode.Keyring, now func() time.Time) *Engine {
 		now = time.Now
 	}
 	codes, _ := lru.New[string, verified](20000)
-	return &Engine{store: store, keys: keys, now: now, codes: codes,
-		passes: expirable.NewLRU[int64, *gatehouse.Pass](50000, nil, 10*time.Minute)}
+	passes, _ := lru.New[int64, cachedPass](50000)
+	return &Engine{store: store, keys: keys, now: now, codes: codes, passes: passes}
 }
 
 // state returns the community's settings and watchlist as of the scan's
@@ -234,6 +243,9 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 		}
 		if req.EventID != "" {
 			if prev, err := tx.EventEntry(req.GateID, req.EventID); err == nil {
+				if !sameScan(prev, code, req.Direction) {
+					return gatehouse.FieldError("event_id", "this gate already used this event id for another scan")
+				}
 				out.Entry, out.Replayed = prev, true
 				if prev.PassID != 0 {
 					if out.Pass, err = tx.Pass(prev.PassID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
@@ -336,24 +348,42 @@ func (e *Engine) decide(tx gatehouse.ScanTx, st *communityState, req ScanRequest
 	return gatehouse.Decide(facts), subject, nil
 }
 
+// sameScan reports whether a logged entry is the scan of code in direction
+// (a retry), rather than another scan under a reused event id.
+func sameScan(e *gatehouse.Entry, code *passcode.Code, dir gatehouse.Direction) bool {
+	if e.Direction != dir {
+		return false
+	}
+	var pass, resident int64
+	if code != nil {
+		switch code.Kind {
+		case passcode.KindPass:
+			pass = code.ID
+		case passcode.KindResident:
+			resident = code.ID
+		}
+	}
+	return e.PassID == pass && e.ResidentID == resident
+}
+
 // pass returns a pass as it stands in the transaction: its unchanging part
 // from the cache when there, its uses and revocation always read afresh.
 func (e *Engine) pass(tx gatehouse.ScanTx, id int64) (*gatehouse.Pass, error) {
 	cached, ok := e.passes.Get(id)
-	if !ok {
+	if !ok || time.Since(cached.read) > passTTL {
 		p, err := tx.Pass(id)
 		if err != nil {
 			return nil, err
 		}
 		c := *p
-		e.passes.Add(id, &c)
+		e.passes.Add(id, cachedPass{pass: &c, read: time.Now()})
 		return p, nil
 	}
 	uses, revoked, err := tx.PassState(id)
 	if err != nil {
 		return nil, err
 	}
-	p := *cached
+	p := *cached.pass
 	p.Uses, p.RevokedAt = uses, revoked
 	return &p, nil
 }

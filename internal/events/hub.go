@@ -114,7 +114,10 @@ func (h *Hub) watched() []int64 {
 
 // Run polls the entry log for decisions made by other processes until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
+	// Until the log's end is known, nothing is polled: a stream must not
+	// replay the whole log as news.
 	cursor, err := h.store.MaxEntryID(ctx)
+	known := err == nil
 	if err != nil && ctx.Err() == nil {
 		h.log.Warn("live events: cannot read the entry log", "err", err.Error())
 	}
@@ -127,9 +130,9 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		communities := h.watched()
-		if len(communities) == 0 {
+		if len(communities) == 0 || !known {
 			if max, err := h.store.MaxEntryID(ctx); err == nil {
-				cursor = max
+				cursor, known = max, true
 			}
 			continue
 		}

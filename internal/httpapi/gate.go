@@ -408,7 +408,14 @@ func (s *Server) live(c *gin.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.closing:
+			return
 		case <-heartbeat.C:
+			// The stream lives only as long as the session: a disabled user or
+			// a resident who moved out stops receiving at the next heartbeat.
+			if u, _, err := s.Store.SessionUser(ctx, c.GetString(ctxToken)); err != nil || u.Disabled {
+				return
+			}
 			fmt.Fprint(c.Writer, ": heartbeat\n\n")
 		case ev := <-sub.C:
 			e := ev.Entry

@@ -525,7 +525,13 @@ func TestAScanWithAnEventIDIsLoggedOnceHoweverOftenItIsSent(t *testing.T) {
 		if pass.RemainingEntries != 1 || len(entries.Items) != 1 {
 			t.Fatalf("remaining %d, entries %d; want 1 and 1", pass.RemainingEntries, len(entries.Items))
 		}
-		res := e.do("POST", "/api/v1/scan", w.gate.DeviceKey, map[string]any{"code": p.Code, "direction": "in", "event_id": "no spaces allowed"})
+		// The same event id for another scan is refused, not answered with the old decision.
+		other := w.invite(map[string]any{"visitor": map[string]any{"name": "李娜", "id_type": "passport", "id_number": "G7654321"}})
+		res := e.do("POST", "/api/v1/scan", w.gate.DeviceKey, map[string]any{"code": other.Code, "direction": "in", "event_id": "g1-00042"})
+		if _, _, f := res.Err(); res.Status != 422 || f["event_id"] == "" {
+			t.Fatalf("a reused event id for another code: %d %s", res.Status, res.Body)
+		}
+		res = e.do("POST", "/api/v1/scan", w.gate.DeviceKey, map[string]any{"code": p.Code, "direction": "in", "event_id": "no spaces allowed"})
 		if _, _, f := res.Err(); res.Status != 422 || f["event_id"] == "" {
 			t.Fatalf("a bad event id: %d %s", res.Status, res.Body)
 		}

@@ -6,7 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,8 +34,15 @@ func (s *Server) auditIDs(c *gin.Context, communityID int64, target string, show
 		return nil
 	}
 	detail := fmt.Sprintf("%s %s; %d unmasked ID number(s)", c.Request.Method, c.FullPath(), shown)
-	if q := c.Request.URL.RawQuery; q != "" {
-		detail += "; query " + q
+	// The filters' names, never their values: an ID number searched for
+	// must not lie in the audit in the clear.
+	if q := c.Request.URL.Query(); len(q) > 0 {
+		names := make([]string, 0, len(q))
+		for k := range q {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		detail += "; filters " + strings.Join(names, ",")
 	}
 	return s.audit(c, gatehouse.AuditIDRead, communityID, "", target, detail)
 }
@@ -94,12 +103,19 @@ func (s *Server) populationReport(c *gin.Context) {
 		}
 		communities = []*gatehouse.Community{com}
 	} else {
-		all, _, err := s.Store.Communities(ctx, pr.ScopeCommunities(0), gatehouse.Page{Limit: gatehouse.MaxPageLimit})
-		if err != nil {
-			s.fail(c, err)
-			return
+		pg := gatehouse.Page{Limit: gatehouse.MaxPageLimit}
+		for {
+			some, next, err := s.Store.Communities(ctx, pr.ScopeCommunities(0), pg)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			communities = append(communities, some...)
+			if next == 0 {
+				break
+			}
+			pg.After = next
 		}
-		communities = all
 	}
 	if len(communities) == 0 {
 		s.fail(c, gatehouse.NotFound("community"))

@@ -333,8 +333,16 @@ func TestEveryUnmaskedIDReadIsAudited(t *testing.T) {
 		}
 		e.expect("GET", fmt.Sprintf("/api/v1/residents/%d", w.host.ID), e.admin, nil, 200, nil)
 		e.expect("GET", "/api/v1/passes", e.admin, nil, 200, nil)
-		if n := count(); n != 2 {
-			t.Fatalf("unmasked reads audited %d times, want 2", n)
+		w.scan(w.gate.DeviceKey, w.invite(map[string]any{"max_entries": 2}).Code, "in")
+		e.expect("GET", "/api/v1/entries?id_number="+w.visitorIDNum, e.admin, nil, 200, nil)
+		if n := count(); n != 3 {
+			t.Fatalf("unmasked reads audited %d times, want 3", n)
+		}
+		// The audit names the filters, never the ID number searched for.
+		var audit struct{ Items []struct{ Detail string } }
+		e.expect("GET", "/api/v1/audit?action=id.read", e.admin, nil, 200, &audit)
+		if d := audit.Items[0].Detail; !strings.Contains(d, "filters id_number") || strings.Contains(d, w.visitorIDNum) {
+			t.Fatalf("audit detail %q", d)
 		}
 	})
 }

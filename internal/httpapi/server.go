@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -154,7 +155,14 @@ type Server struct {
 	// gates caches device keys for the scan path; every scan re-checks a
 	// cached key in its transaction when its community's epoch has moved.
 	gates *lru.Cache[string, gateAuth]
+	// closing ends the long-lived responses (live streams) when the server
+	// shuts down: http.Server.Shutdown waits for them otherwise.
+	closing   chan struct{}
+	closeOnce sync.Once
 }
+
+// Close ends the live streams; call it when the server begins to shut down.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 // gateAuth is a cached device key: its gate and the epoch it was read at.
 type gateAuth struct {
@@ -196,7 +204,7 @@ func New(cfg Config) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{Config: cfg}
+	s := &Server{Config: cfg, closing: make(chan struct{})}
 	s.gates, _ = lru.New[string, gateAuth](20000)
 	s.engine = s.routes()
 	return s

@@ -21,6 +21,7 @@ type Source interface {
 	VisitorsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Visitor, error)
 	ResidentsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Resident, error)
 	Gates(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.Gate, int64, error)
+	Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.OnsitePerson, error)
 }
 
 // Options shape a report.
@@ -335,6 +336,24 @@ func Build(ctx context.Context, src Source, communities []*gatehouse.Community, 
 	end := opt.To
 	if opt.Now.Before(end) {
 		end = opt.Now
+	}
+	// Who is inside now and came in before the entries read above: the
+	// longest stays of all, known from the presence table.
+	if !opt.To.Before(opt.Now) {
+		inside, err := src.Onsite(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range inside {
+			if o.Visitor == nil || !o.Since.Before(opt.From.Add(-Lookback)) {
+				continue
+			}
+			st := &stay{visitor: o.Visitor.ID, community: o.CommunityID, name: o.Visitor.Name, since: o.Since}
+			if o.Host != nil {
+				st.host = o.Host.ID
+			}
+			stays = append(stays, st)
+		}
 	}
 	var long []*stay
 	for _, s := range stays {

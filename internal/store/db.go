@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -159,7 +160,8 @@ type checkpointer struct {
 	every time.Duration
 	quit  chan struct{}
 	done  chan struct{}
-	err   error // the last failure, if any
+	// onError hears of a failed checkpoint: the WAL then grows until one works.
+	onError atomic.Pointer[func(error)]
 }
 
 func (c *checkpointer) run() {
@@ -171,7 +173,10 @@ func (c *checkpointer) run() {
 		case <-c.quit:
 			return
 		case <-t.C:
-			_, c.err = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			_, err := c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			if f := c.onError.Load(); err != nil && f != nil {
+				(*f)(err)
+			}
 		}
 	}
 }
@@ -218,6 +223,24 @@ func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
 	// (151 by default) when several instances share one server.
 	sdb.SetMaxOpenConns(32)
 	sdb.SetMaxIdleConns(32)
+	// On a Galera node, reads wait until the node has applied what the other
+	// nodes committed before them (causality checks): a pass issued through
+	// one node is known at once to a gate served through another.
+	var on string
+	if err := sdb.QueryRow("SELECT @@wsrep_on").Scan(&on); err == nil && (on == "1" || strings.EqualFold(on, "ON")) {
+		sdb.Close()
+		mc.Params["wsrep_sync_wait"] = "1"
+		if g, err = gorm.Open(mysql.New(mysql.Config{DSNConfig: mc}), cfg); err != nil {
+			return fmt.Errorf("cannot open MySQL database: %w", err)
+		}
+		if sdb, err = g.DB(); err != nil {
+			return err
+		}
+		sdb.SetConnMaxLifetime(3 * time.Minute)
+		sdb.SetConnMaxIdleTime(time.Minute)
+		sdb.SetMaxOpenConns(32)
+		sdb.SetMaxIdleConns(32)
+	}
 	db.w, db.r = g, g
 	return nil
 }
@@ -235,6 +258,13 @@ func (db *DB) Pools() (writer, reader *sql.DB) {
 	w, _ := db.w.DB()
 	r, _ := db.r.DB()
 	return w, r
+}
+
+// OnCheckpointError sets who hears of failed SQLite WAL checkpoints.
+func (db *DB) OnCheckpointError(f func(error)) {
+	if db.checkpoints != nil {
+		db.checkpoints.onError.Store(&f)
+	}
 }
 
 // UseKeys sets the keys that seal and hash ID numbers (when they are loaded

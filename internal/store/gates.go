@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"gorm.io/gorm"
@@ -132,16 +133,21 @@ func (db *DB) UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (
 // GateAuth returns the enabled gate whose device key hashes to h and its
 // community's settings epoch (with which a cached key is re-checked in every
 // scan), or EUNAUTHORIZED.
+//
+// The epoch is read in the same query as the gate: a key disabled or rotated
+// in between cannot be cached under the epoch that recorded the change.
 func (db *DB) GateAuth(ctx context.Context, h string) (*gatehouse.Gate, int64, error) {
-	g, err := db.GateByKeyHash(ctx, h)
-	if err != nil {
-		return nil, 0, err
+	var row gateRow
+	var epoch int64
+	err := db.r.WithContext(ctx).Raw(`SELECT g.id, g.community_id, g.name, g.key_prefix, g.created_at, g.updated_at, h.epoch
+		FROM gates g JOIN chain_heads h ON h.community_id = g.community_id WHERE g.key_hash = ? AND g.disabled_at IS NULL`, h).
+		Row().Scan(&row.ID, &row.CommunityID, &row.Name, &row.KeyPrefix, &row.CreatedAt, &row.UpdatedAt, &epoch)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "unknown or disabled device key")
+	} else if err != nil {
+		return nil, 0, internal("read gate by key", err)
 	}
-	var head chainHeadRow
-	if err := db.r.WithContext(ctx).Where("community_id = ?", g.CommunityID).Take(&head).Error; err != nil {
-		return nil, 0, internal("read settings epoch", err)
-	}
-	return g, head.Epoch, nil
+	return row.domain(), epoch, nil
 }
 
 // GateNames returns the names of the gates with the given ids.

@@ -62,7 +62,8 @@ func (db *DB) ErasePersonalData(ctx context.Context, cutoff time.Time) (gatehous
 		}
 		err := db.transact(ctx, func(tx *gorm.DB) error {
 			for _, id := range ids {
-				if err := tx.Model(&visitorRow{}).Where("id = ? AND erased_at IS NULL", id).Updates(map[string]any{
+				// Re-checked here: a pass issued since the ids were picked keeps its visitor.
+				if err := tx.Model(&visitorRow{}).Where("id = ? AND erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM passes WHERE passes.visitor_id = visitors.id AND passes.valid_until >= ?)", id, c).Updates(map[string]any{
 					"id_enc": nil, "id_masked": "", "id_hash": randomHex(32), "erased_at": now, "updated_at": now}).Error; err != nil {
 					return err
 				}

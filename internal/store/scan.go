@@ -177,7 +177,10 @@ func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gateho
 		return err
 	}
 	err = retry(ctx, func() error {
-		tx, err := sdb.BeginTx(ctx, nil)
+		// Read committed: every read after the chain-head lock sees what was
+		// committed before it (on TiDB a repeatable read would see the
+		// transaction's start); the lock already serializes the community.
+		tx, err := sdb.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 		if err != nil {
 			return err
 		}
