@@ -159,6 +159,16 @@ func (s *Server) respondPasses(c *gin.Context, status int, communityID int64, ta
 	c.JSON(status, body)
 }
 
+// respondPass sends one pass (with its code) as the answer.
+func (s *Server) respondPass(c *gin.Context, status int, p *gatehouse.Pass) {
+	body, err := s.passBody(c, p)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.respondPasses(c, status, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
+}
+
 // parseTime reads an RFC 3339 time field.
 func parseTime(probs *gatehouse.Problems, field, v string) time.Time {
 	t, err := time.Parse(time.RFC3339, v)
@@ -182,12 +192,7 @@ func (s *Server) createPass(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body, err := s.passBody(c, p)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.respondPasses(c, 201, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
+	s.respondPass(c, 201, p)
 }
 
 // newPass validates a pass request, resolves its host and stores it.
@@ -325,12 +330,7 @@ func (s *Server) getPass(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body, err := s.passBody(c, p)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.respondPasses(c, 200, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
+	s.respondPass(c, 200, p)
 }
 
 func (s *Server) listPasses(c *gin.Context) {
@@ -427,10 +427,5 @@ func (s *Server) revokePass(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	body, err := s.passBody(c, p)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.respondPasses(c, 200, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
+	s.respondPass(c, 200, p)
 }
