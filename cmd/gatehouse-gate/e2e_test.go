@@ -82,7 +82,7 @@ func TestTheGateKeepsWorkingThroughAServerOutageAndUploadsItsJournalOnce(t *test
 	srv.Stop()
 	wantDecision(t, g.scan(multi.Code), "grant", "granted", "offline")
 	if !g.saw(msg("offline: the server does not answer; deciding locally and journaling")) {
-		t.Fatalf("no log line for going offline:\n%s", g.p.log)
+		t.Fatalf("no log line for going offline:\n%s", g.p.Log())
 	}
 	wantDecision(t, g.scan(toRevoke.Code), "deny", "revoked", "offline")
 	wantDecision(t, g.scan(single.Code), "grant", "granted", "offline")
@@ -101,7 +101,7 @@ func TestTheGateKeepsWorkingThroughAServerOutageAndUploadsItsJournalOnce(t *test
 	srv.Start()
 	g.waitFor("the journal to be uploaded", uploadedAll)
 	if !g.saw(msg("online: the server answers")) {
-		t.Fatalf("no log line for coming back online:\n%s", g.p.log)
+		t.Fatalf("no log line for coming back online:\n%s", g.p.Log())
 	}
 	entries := s.entries(c)
 	logged := offlineEntries(t, entries)
@@ -144,15 +144,15 @@ func TestTheGateKeepsWorkingThroughAServerOutageAndUploadsItsJournalOnce(t *test
 
 	// Back online, the server knows the single-use pass was used offline.
 	wantDecision(t, g.scan(single.Code), "deny", "exhausted", "online")
-	g.p.stdin.Close() // the scanner's input ends: the agent stops cleanly
-	<-g.p.exited
-	if g.p.err != nil {
-		t.Fatalf("gatehouse-gate exited with %v:\n%s", g.p.err, g.p.log)
+	g.p.Stdin.Close() // the scanner's input ends: the agent stops cleanly
+	<-g.p.Exited()
+	if g.p.Err() != nil {
+		t.Fatalf("gatehouse-gate exited with %v:\n%s", g.p.Err(), g.p.Log())
 	}
 	if _, pending, _ := gateagent.ReadJournal(journal); len(pending) != 0 {
 		t.Fatalf("%d events still pending", len(pending))
 	}
-	assertNoWholeCodes(t, g.p.log.String(), multi.Code, toRevoke.Code, single.Code)
+	assertNoWholeCodes(t, g.p.Log(), multi.Code, toRevoke.Code, single.Code)
 }
 
 func TestAGateKilledBetweenDecidingAndUploadingLosesAndDuplicatesNothing(t *testing.T) {
@@ -174,7 +174,7 @@ func TestAGateKilledBetweenDecidingAndUploadingLosesAndDuplicatesNothing(t *test
 	wantDecision(t, g.scan(single.Code), "grant", "granted", "offline")
 	wantDecision(t, g.scan(single.Code), "deny", "exhausted", "offline")
 	// Decided and journaled, not uploaded: kill -9.
-	g.p.kill(syscall.SIGKILL)
+	g.p.Signal(syscall.SIGKILL)
 	all, pending, err := gateagent.ReadJournal(journal)
 	if err != nil || len(all) != 3 || len(pending) != 3 {
 		t.Fatalf("journal after kill -9: %d events, %d pending, %v; want 3 and 3", len(all), len(pending), err)
@@ -189,7 +189,7 @@ func TestAGateKilledBetweenDecidingAndUploadingLosesAndDuplicatesNothing(t *test
 	// The narrowest window: the server recorded the batch, but the kill
 	// came before the "uploaded" mark reached the disk. That leaves the
 	// journal exactly as it was before the mark was appended.
-	g.p.kill(syscall.SIGKILL)
+	g.p.Signal(syscall.SIGKILL)
 	unmark(t, journal)
 	if _, pending, _ := gateagent.ReadJournal(journal); len(pending) != 3 {
 		t.Fatalf("%d pending after removing the marks, want 3", len(pending))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,36 +17,15 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-var (
-	buildOnce sync.Once
-	bins      struct{ server, gate string }
-	buildErr  error
+	"gatehouse/internal/testproc"
 )
 
 // binaries builds gatehouse and gatehouse-gate once per test run, with the
 // race detector as the tests run, and returns their paths.
 func binaries(t *testing.T) (server, gate string) {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gatehouse-gate-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		bins.server, bins.gate = filepath.Join(dir, "gatehouse"), filepath.Join(dir, "gatehouse-gate")
-		for _, b := range []struct{ out, pkg string }{{bins.server, "../gatehouse"}, {bins.gate, "."}} {
-			if out, err := exec.Command("go", "build", "-race", "-o", b.out, b.pkg).CombinedOutput(); err != nil {
-				buildErr = fmt.Errorf("go build %s: %v\n%s", b.pkg, err, out)
-				return
-			}
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return bins.server, bins.gate
+	return testproc.Binary(t, "gatehouse/cmd/gatehouse"), testproc.Binary(t, "gatehouse/cmd/gatehouse-gate")
 }
 
 // freePort finds a port to reuse across a server's restarts.
@@ -62,122 +39,13 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// lines collects a process's standard error, line by line, for waiting on.
-type lines struct {
-	mu   sync.Mutex
-	all  []string
-	more chan struct{} // closed and replaced on each new line
-}
-
-func newLines() *lines { return &lines{more: make(chan struct{})} }
-
-func (l *lines) add(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.all = append(l.all, s)
-	close(l.more)
-	l.more = make(chan struct{})
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Join(l.all, "\n")
-}
-
-// wait returns the first JSON line from index from on that match accepts,
-// and the index after it.
-func (l *lines) wait(t *testing.T, from int, what string, match func(m map[string]any) bool) (map[string]any, int) {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		l.mu.Lock()
-		all, more := l.all, l.more
-		l.mu.Unlock()
-		for i := from; i < len(all); i++ {
-			var m map[string]any
-			if json.Unmarshal([]byte(all[i]), &m) == nil && match(m) {
-				return m, i + 1
-			}
-		}
-		from = len(all)
-		select {
-		case <-more:
-		case <-deadline:
-			t.Fatalf("waited 30s for %s; the log:\n%s", what, l.String())
-		}
-	}
-}
-
-// proc is one child process.
-type proc struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	log    *lines
-	exited chan struct{}
-	err    error
-}
-
-func start(t *testing.T, name string, args []string, env map[string]string) *proc {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	p := &proc{cmd: cmd, log: newLines(), exited: make(chan struct{})}
-	var err error
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	copied := make(chan struct{})
-	go func() {
-		defer close(copied)
-		sc := bufio.NewScanner(pipe)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			p.log.add(sc.Text())
-		}
-	}()
-	go func() {
-		<-copied
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() { p.kill(syscall.SIGKILL) })
-	return p
-}
-
-// kill sends sig and waits for the process to end.
-func (p *proc) kill(sig syscall.Signal) {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(sig)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
-}
-
 // server is a `gatehouse serve` on a fixed port, restartable on its data.
 type server struct {
 	t    *testing.T
 	bin  string
 	vars map[string]string
 	URL  string
-	p    *proc
+	p    *testproc.Proc
 }
 
 func newServer(t *testing.T, bin string) *server {
@@ -198,40 +66,31 @@ func newServer(t *testing.T, bin string) *server {
 // until it listens.
 func (s *server) Start() {
 	s.t.Helper()
-	s.p = start(s.t, s.bin, []string{"serve"}, s.vars)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.p.log.wait(s.t, 0, "the server to listen", func(m map[string]any) bool { return m["msg"] == "listening" })
-	}()
-	select {
-	case <-done:
-	case <-s.p.exited:
-		s.t.Fatalf("gatehouse serve exited: %v\n%s", s.p.err, s.p.log)
-	}
+	s.p = testproc.Start(s.t, s.bin, []string{"serve"}, s.vars)
+	s.p.Listening(s.t)
 }
 
 // Stop stops the server as systemd would, and waits for it to end.
 func (s *server) Stop() {
-	s.p.kill(syscall.SIGTERM)
+	s.p.Signal(syscall.SIGTERM)
 }
 
 // gate is a gatehouse-gate whose scanner is its standard input.
 type gate struct {
 	t    *testing.T
-	p    *proc
+	p    *testproc.Proc
 	next int // the log line after the last one waited for
 }
 
 func startGate(t *testing.T, bin string, args ...string) *gate {
 	t.Helper()
-	return &gate{t: t, p: start(t, bin, args, nil)}
+	return &gate{t: t, p: testproc.Start(t, bin, args, nil)}
 }
 
 // scan feeds a code to the scanner and returns the decision logged for it.
 func (g *gate) scan(code string) map[string]any {
 	g.t.Helper()
-	if _, err := io.WriteString(g.p.stdin, code+"\r\n"); err != nil {
+	if _, err := io.WriteString(g.p.Stdin, code+"\r\n"); err != nil {
 		g.t.Fatal(err)
 	}
 	return g.waitFor("a decision", func(m map[string]any) bool { return m["msg"] == "decision" })
@@ -240,14 +99,14 @@ func (g *gate) scan(code string) map[string]any {
 // waitFor waits for a log line after the last one waited for.
 func (g *gate) waitFor(what string, match func(m map[string]any) bool) map[string]any {
 	g.t.Helper()
-	m, next := g.p.log.wait(g.t, g.next, what, match)
+	m, next := g.p.WaitJSON(g.t, g.next, what, match)
 	g.next = next
 	return m
 }
 
 // saw reports whether any line logged so far matches.
 func (g *gate) saw(match func(m map[string]any) bool) bool {
-	for _, line := range strings.Split(g.p.log.String(), "\n") {
+	for _, line := range strings.Split(g.p.Log(), "\n") {
 		var m map[string]any
 		if json.Unmarshal([]byte(line), &m) == nil && match(m) {
 			return true

@@ -240,7 +240,7 @@ func TestAServerKilledMidLoadLosesNoGrantAndGrantsNoPassTwice(t *testing.T) {
 			done := make(chan []answer)
 			go func() { done <- load(t, c, s.GateKey, codes, stop) }()
 			time.Sleep(700 * time.Millisecond)
-			p.kill(syscall.SIGKILL)
+			p.Signal(syscall.SIGKILL)
 			close(stop)
 			answers := <-done
 			p2 := startProcess(t, vars)
@@ -268,12 +268,11 @@ func TestSIGTERMFinishesInFlightScans(t *testing.T) {
 			done := make(chan []answer)
 			go func() { done <- load(t, c, s.GateKey, codes, stop) }()
 			time.Sleep(500 * time.Millisecond)
-			p.cmd.Process.Signal(syscall.SIGTERM)
-			<-p.exited
+			p.Signal(syscall.SIGTERM)
 			close(stop)
 			answers := <-done
-			if !strings.Contains(p.stderr.String(), `"msg":"stopped"`) {
-				t.Fatalf("serve did not stop cleanly:\n%s", p.stderr.String())
+			if !strings.Contains(p.Log(), `"msg":"stopped"`) {
+				t.Fatalf("serve did not stop cleanly:\n%s", p.Log())
 			}
 			p2 := startProcess(t, vars)
 			checkAfterCrash(t, newClient(t, p2.URL), s, answers, map[string]bool{})

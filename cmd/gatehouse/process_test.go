@@ -1,115 +1,37 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-)
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	"gatehouse/internal/testproc"
 )
-
-// binary builds gatehouse once per test run (with the race detector, as the
-// tests run) and returns its path.
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gatehouse-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "gatehouse")
-		out, err := exec.Command("go", "build", "-race", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
 
 // proc is a `gatehouse serve` in its own process.
 type proc struct {
-	URL    string
-	cmd    *exec.Cmd
-	stderr *logBuffer
-	exited chan struct{}
+	*testproc.Proc
+	URL string
 }
 
 // startProcess runs `gatehouse serve` with vars and waits until it listens.
 func startProcess(t *testing.T, vars map[string]string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	env := map[string]string{}
 	for k, v := range vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		env[k] = v
 	}
-	cmd.Env = append(cmd.Env, "GATEHOUSE_LOG_LEVEL=info")
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, stderr: &logBuffer{}, exited: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			p.stderr.Write([]byte(line + "\n"))
-			var l struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "listening" {
-				addr <- l.Addr
-			}
-		}
-	}()
-	go func() { cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() { p.kill(syscall.SIGKILL) })
-	select {
-	case a := <-addr:
-		p.URL = "http://" + a
-	case <-p.exited:
-		t.Fatalf("gatehouse serve exited before listening:\n%s", p.stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("gatehouse serve did not listen within 30s:\n%s", p.stderr.String())
-	}
-	return p
-}
-
-// kill sends sig and waits for the process to end.
-func (p *proc) kill(sig syscall.Signal) {
-	select {
-	case <-p.exited:
-		return
-	default:
-	}
-	p.cmd.Process.Signal(sig)
-	select {
-	case <-p.exited:
-	case <-time.After(30 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
+	env["GATEHOUSE_LOG_LEVEL"] = "info"
+	p := testproc.Start(t, testproc.Binary(t, "gatehouse/cmd/gatehouse"), []string{"serve"}, env)
+	return &proc{Proc: p, URL: "http://" + p.Listening(t)}
 }
 
 // client calls the API of one server.

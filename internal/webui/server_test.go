@@ -1,66 +1,18 @@
 package webui
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"gatehouse/internal/testproc"
 )
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// gatehouseBinary builds cmd/gatehouse once per test run and returns its path.
-func gatehouseBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gatehouse-webui-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "gatehouse")
-		out, err := exec.Command("go", "build", "-o", binPath, "gatehouse/cmd/gatehouse").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build gatehouse/cmd/gatehouse: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
-// logBuffer collects a process's output for failure messages.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 const adminPassword = "admin-password-1"
 
@@ -68,73 +20,30 @@ const adminPassword = "admin-password-1"
 type server struct {
 	URL  string // http://127.0.0.1:PORT
 	Host string // 127.0.0.1:PORT
-	log  *logBuffer
 }
 
-// startServer runs `gatehouse serve` on 127.0.0.1:0 and waits for its
-// {"msg":"listening","addr":...} line.
+// startServer runs `gatehouse serve` on 127.0.0.1:0 and waits until it
+// listens; when the test ends it stops it with SIGTERM and, if the test
+// failed, shows the end of its log.
 func startServer(t *testing.T) *server {
 	t.Helper()
 	dir := t.TempDir()
-	cmd := exec.Command(gatehouseBinary(t), "serve")
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + dir,
-		"GATEHOUSE_ADDR=127.0.0.1:0",
-		"GATEHOUSE_DB_DSN=" + filepath.Join(dir, "gatehouse.db"),
-		"GATEHOUSE_KEY_DIR=" + filepath.Join(dir, "keys"),
-		"GATEHOUSE_ADMIN_PASSWORD=" + adminPassword,
-		"GATEHOUSE_LOG_LEVEL=info",
-	}
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	s := &server{log: &logBuffer{}}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pipe)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
-			s.log.Write([]byte(line + "\n"))
-			var l struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "listening" {
-				select {
-				case addr <- l.Addr:
-				default:
-				}
-			}
-		}
-	}()
-	go func() { cmd.Wait(); close(exited) }()
+	p := testproc.Start(t, testproc.Binary(t, "gatehouse/cmd/gatehouse"), []string{"serve"}, map[string]string{
+		"HOME":                     dir,
+		"GATEHOUSE_ADDR":           "127.0.0.1:0",
+		"GATEHOUSE_DB_DSN":         filepath.Join(dir, "gatehouse.db"),
+		"GATEHOUSE_KEY_DIR":        filepath.Join(dir, "keys"),
+		"GATEHOUSE_ADMIN_PASSWORD": adminPassword,
+		"GATEHOUSE_LOG_LEVEL":      "info",
+	})
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		p.Signal(syscall.SIGTERM)
 		if t.Failed() {
-			t.Logf("gatehouse serve log:\n%s", tail(s.log.String(), 60))
+			t.Logf("gatehouse serve log:\n%s", tail(p.Log(), 60))
 		}
 	})
-	select {
-	case a := <-addr:
-		s.Host = a
-		s.URL = "http://" + a
-	case <-exited:
-		t.Fatalf("gatehouse serve exited before listening:\n%s", s.log.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("gatehouse serve did not listen within 60s:\n%s", s.log.String())
-	}
-	return s
+	addr := p.Listening(t)
+	return &server{Host: addr, URL: "http://" + addr}
 }
 
 // tail returns the last n lines of s.
