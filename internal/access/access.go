@@ -6,7 +6,6 @@ package access
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
@@ -217,9 +216,8 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 	p.Check(req.Direction.Valid(), "direction", `must be "in" or "out"`)
 	p.Check(req.Code != "", "code", "is required")
 	if req.EventID != "" {
-		ev := gatehouse.OfflineEvent{EventID: req.EventID, Code: req.Code, Direction: req.Direction, Decision: gatehouse.Grant, OccurredAt: e.now()}
-		if msg := gatehouse.ValidateOfflineEvent(&ev, e.now()); strings.HasPrefix(msg, "event_id") {
-			p.Add("event_id", strings.TrimPrefix(msg, "event_id: "))
+		if msg := gatehouse.ValidateEventID(req.EventID); msg != "" {
+			p.Add("event_id", msg)
 		}
 	}
 	if err := p.Err(); err != nil {

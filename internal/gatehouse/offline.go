@@ -19,11 +19,19 @@ var eventIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
 // MaxOfflineAge is how old an uploaded event may be.
 const MaxOfflineAge = 90 * 24 * time.Hour
 
+// ValidateEventID says what is wrong with an event id, "" if nothing.
+func ValidateEventID(id string) string {
+	if !eventIDRe.MatchString(id) {
+		return "1 to 64 letters, digits or . _ : -"
+	}
+	return ""
+}
+
 // ValidateOfflineEvent says what is wrong with one event, "" if nothing.
 func ValidateOfflineEvent(e *OfflineEvent, now time.Time) string {
 	switch {
-	case !eventIDRe.MatchString(e.EventID):
-		return "event_id: 1 to 64 letters, digits or . _ : -"
+	case ValidateEventID(e.EventID) != "":
+		return "event_id: " + ValidateEventID(e.EventID)
 	case e.Code == "":
 		return "code: is required"
 	case len(e.Code) > 1024:

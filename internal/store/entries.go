@@ -174,18 +174,6 @@ func householdIDs(g *gorm.DB, h *gatehouse.Household) *gorm.DB {
 		Where("community_id = ? AND building = ? AND unit = ? AND room = ?", h.CommunityID, h.Building, h.Unit, h.Room)
 }
 
-// Entry returns one entry, or ENOTFOUND.
-func (db *DB) Entry(ctx context.Context, id int64) (*gatehouse.Entry, error) {
-	var row entryRow
-	err := db.r.WithContext(ctx).Take(&row, id).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, gatehouse.NotFound("entry")
-	} else if err != nil {
-		return nil, internal("read entry", err)
-	}
-	return row.domain(), nil
-}
-
 // VerifyChains walks the chains of the given communities (nil: all) and
 // reports the first entry at which one breaks: a changed field, a missing,
 // extra or reordered entry, or a head that does not match the last entry.
