@@ -73,6 +73,18 @@ func (c *cluster) database(t *testing.T) (string, map[string]string) {
 	if _, err := db.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
 		t.Fatal(err)
 	}
+	// A node applies the other nodes' DDL in order but not at once: a new
+	// connection to a database only just created elsewhere can be refused.
+	for _, port := range c.ports {
+		waitFor(t, 20*time.Second, fmt.Sprintf("node %d knows database %s", port, name), func() bool {
+			n, err := sql.Open("mysql", c.dsn(port, name))
+			if err != nil {
+				return false
+			}
+			defer n.Close()
+			return n.Ping() == nil
+		})
+	}
 	t.Cleanup(func() {
 		if d, err := sql.Open("mysql", c.dsn(c.ports[0], "")); err == nil {
 			d.Exec("DROP DATABASE IF EXISTS " + name)
