@@ -104,8 +104,8 @@ func (q *PoliceQuery) Validate() error {
 	}
 	p.Check(q.IDNumber != "" || q.Name != "" || q.Plate != "", "id_number", "give an ID number, a name or a plate to search for")
 	p.Check(utf8.RuneCountInString(q.Name) <= 64, "name", "must be at most 64 characters")
-	p.Check(len(q.IDNumber) <= 64, "id_number", "must be at most 64 characters")
-	p.Check(len(q.Plate) <= 16, "plate", "must be at most 16 characters")
+	p.Check(utf8.RuneCountInString(q.IDNumber) <= 64, "id_number", "must be at most 64 characters")
+	p.Check(utf8.RuneCountInString(q.Plate) <= 16, "plate", "must be at most 16 characters")
 	return p.Err()
 }
 

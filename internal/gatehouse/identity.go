@@ -1,11 +1,14 @@
 package gatehouse
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // IDType says which identity document an ID number belongs to.
@@ -34,14 +37,15 @@ func (t IDType) Valid() bool {
 }
 
 // NormalizeIDNumber is the canonical form that is hashed, encrypted and
-// compared: no surrounding or inner spaces, upper case (the check digit X).
+// compared: NFKC (full-width １１０１… and Ｘ typed by a Chinese input method
+// are the ASCII ones), no surrounding or inner spaces, upper case (the check digit X).
 func NormalizeIDNumber(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
 		}
 		return unicode.ToUpper(r)
-	}, s)
+	}, norm.NFKC.String(s))
 	return s
 }
 
@@ -89,8 +93,13 @@ func ValidateIDNumber(t IDType, n string) string {
 		if n[0] == '0' {
 			return "a resident ID number does not start with 0"
 		}
-		if _, err := time.Parse("20060102", n[6:14]); err != nil {
+		born, err := time.Parse("20060102", n[6:14])
+		if err != nil || born.Year() < 1800 {
 			return "characters 7 to 14 are not a valid date of birth"
+		}
+		// Today somewhere on Earth: a baby registered at once is not refused.
+		if born.After(time.Now().UTC().Add(14 * time.Hour)) {
+			return "characters 7 to 14 are a date of birth in the future"
 		}
 		if want := ResidentIDCheckChar(n[:17]); n[17] != want {
 			return "the check digit does not match (GB 11643); please re-check the number"
@@ -108,13 +117,8 @@ func ValidateIDNumber(t IDType, n string) string {
 			return "a Taiwan permit number has 8 or 10 digits"
 		}
 	case IDOther:
-		if utf8.RuneCountInString(n) > 32 || len(n) > 96 {
-			return "must be at most 32 characters"
-		}
-		for _, r := range n {
-			if !unicode.IsPrint(r) {
-				return "must contain only printable characters"
-			}
+		if msg := ValidateText(n, 32); msg != "" {
+			return msg
 		}
 	default:
 		return "unknown id_type"
@@ -194,16 +198,29 @@ func ValidatePlate(p string) string {
 
 // ValidateName checks a person's name: present, printable, at most 64 characters.
 func ValidateName(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return "is required"
 	}
-	if utf8.RuneCountInString(s) > 64 {
-		return "must be at most 64 characters"
+	return ValidateText(strings.TrimSpace(s), 64)
+}
+
+// ValidateText is the rule of every short text people read on a screen or a
+// report (names, dwellings, gates, communities): UTF-8, at most max characters
+// (not bytes: 粤 is one), and printable, so no control, bidi-override or
+// zero-width character can hide or reorder what a guard reads; "" means valid.
+func ValidateText(s string, max int) string {
+	if !utf8.ValidString(s) {
+		return "is not UTF-8 text (was it saved in another encoding, such as GBK?)"
+	}
+	if utf8.RuneCountInString(s) > max {
+		return fmt.Sprintf("must be at most %d characters", max)
 	}
 	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return "must contain only printable characters"
+		switch {
+		case r == utf8.RuneError:
+			return "contains U+FFFD, the mark of text damaged by a wrong encoding"
+		case !unicode.IsPrint(r):
+			return fmt.Sprintf("must contain only printable characters, not U+%04X (a control, bidi, zero-width or unusual space character)", r)
 		}
 	}
 	return ""

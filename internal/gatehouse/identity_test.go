@@ -3,6 +3,7 @@ package gatehouse_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -72,5 +73,84 @@ func TestPhoneNumbers(t *testing.T) {
 		if got := gatehouse.ValidatePhone(in) == ""; got != valid {
 			t.Errorf("ValidatePhone(%q) valid=%v, want %v", in, got, valid)
 		}
+	}
+}
+
+func TestFullWidthIDNumbersAreFoldedBeforeValidation(t *testing.T) {
+	// A Chinese input method in full-width mode types these.
+	n := gatehouse.NormalizeIDNumber("１１０１０５１９４９１２３１００２ｘ")
+	if n != "11010519491231002X" {
+		t.Fatalf("NormalizeIDNumber folded to %q", n)
+	}
+	if msg := gatehouse.ValidateIDNumber(gatehouse.IDResident, n); msg != "" {
+		t.Errorf("folded number refused: %s", msg)
+	}
+	if n := gatehouse.NormalizeIDNumber("Ｅ１２３４５６７８"); gatehouse.ValidateIDNumber(gatehouse.IDPassport, n) != "" {
+		t.Errorf("full-width passport number %q refused", n)
+	}
+}
+
+func TestResidentIDRefusesImpossibleBirthDates(t *testing.T) {
+	withCheck := func(first17 string) string { return first17 + string(gatehouse.ResidentIDCheckChar(first17)) }
+	for _, tc := range []struct{ n, want string }{
+		{withCheck("11010500000101002"), "date of birth"}, // year 0000
+		{withCheck("11010529990101002"), "in the future"},
+	} {
+		if msg := gatehouse.ValidateIDNumber(gatehouse.IDResident, tc.n); !strings.Contains(msg, tc.want) {
+			t.Errorf("%s: got %q, want it to mention %q", tc.n, msg, tc.want)
+		}
+	}
+}
+
+func TestTextRefusesHiddenAndDamagedCharacters(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want string // "" for valid
+	}{
+		{"3栋", ""},
+		{"粤粤粤粤粤粤粤粤粤粤粤", ""}, // 11 characters, 33 bytes: under a limit of 12
+		{"3\u202e栋", "U+202E"},  // right-to-left override
+		{"3\u200b栋", "U+200B"},  // zero-width space
+		{"3\u2066栋", "U+2066"},  // left-to-right isolate
+		{"3\ufeff栋", "U+FEFF"},  // zero-width no-break space
+		{"3\n栋", "U+000A"},
+		{"\xb2\xe2\xca\xd4", "not UTF-8"}, // 测试 in GBK
+		{"\ufffd\ufffd", "U+FFFD"},
+		{strings.Repeat("栋", 13), "at most 12 characters"},
+	} {
+		got := gatehouse.ValidateText(tc.s, 12)
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("ValidateText(%q) = %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}
+
+func TestDwellingsGatesAndCommunitiesFollowTheTextRule(t *testing.T) {
+	r := &gatehouse.Resident{CommunityID: 1, Name: "王芳", IDType: gatehouse.IDResident,
+		Phone: "13800138000", Building: "3栋", Unit: "2\u202e单元", Room: "5\u200b02"}
+	r.Normalize()
+	err := r.Validate()
+	for _, f := range []string{"unit", "room"} {
+		if e, ok := err.(*gatehouse.Error); !ok || !strings.Contains(e.Fields[f], "printable") {
+			t.Errorf("resident %s: got %v", f, err)
+		}
+	}
+	if msg := gatehouse.ValidateGateName("南门\u202e"); !strings.Contains(msg, "printable") {
+		t.Errorf("gate name with a bidi override: %q", msg)
+	}
+	c := &gatehouse.Community{Name: "翠竹苑\u200d", Address: "罗湖区\x01", TimeZone: "Asia/Shanghai", MaxPassDays: 7, OnsiteThresholdHours: 72}
+	err = c.Validate()
+	for _, f := range []string{"name", "address"} {
+		if e, ok := err.(*gatehouse.Error); !ok || !strings.Contains(e.Fields[f], "printable") {
+			t.Errorf("community %s: got %v", f, err)
+		}
+	}
+}
+
+func TestPoliceQueryLimitsCountCharactersNotBytes(t *testing.T) {
+	q := &gatehouse.PoliceQuery{CaseRef: "2026-1", Purpose: "盗窃案", CommunityIDs: []int64{1},
+		From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Plate: "粤粤粤粤粤粤"}
+	if err := q.Validate(); err != nil {
+		t.Errorf("a plate of 6 characters (18 bytes) refused: %v", err)
 	}
 }

@@ -135,8 +135,12 @@ func (c *Community) Validate() error {
 	c.Name = strings.TrimSpace(c.Name)
 	c.Address = strings.TrimSpace(c.Address)
 	p.Check(c.Name != "", "name", "is required")
-	p.Check(utf8.RuneCountInString(c.Name) <= 100, "name", "must be at most 100 characters")
-	p.Check(utf8.RuneCountInString(c.Address) <= 200, "address", "must be at most 200 characters")
+	if msg := ValidateText(c.Name, 100); msg != "" {
+		p.Add("name", msg)
+	}
+	if msg := ValidateText(c.Address, 200); msg != "" {
+		p.Add("address", msg)
+	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" || c.TimeZone == "Local" {
 		p.Add("time_zone", "must be an IANA time zone such as Asia/Shanghai")
 	}
@@ -147,7 +151,7 @@ func (c *Community) Validate() error {
 		switch {
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			p.Add("webhook_url", "must be an http or https URL")
-		case len(c.WebhookURL) > 500:
+		case utf8.RuneCountInString(c.WebhookURL) > 500:
 			p.Add("webhook_url", "must be at most 500 characters")
 		case len(c.WebhookSecret) < 16:
 			p.Add("webhook_secret", "set a secret of at least 16 characters to sign the webhook's bodies")
@@ -254,8 +258,8 @@ func (r *Resident) Validate() error {
 	for _, f := range []struct{ name, v string }{{"building", r.Building}, {"unit", r.Unit}, {"room", r.Room}} {
 		if f.v == "" {
 			p.Add(f.name, "is required")
-		} else if utf8.RuneCountInString(f.v) > 32 {
-			p.Add(f.name, "must be at most 32 characters")
+		} else if msg := ValidateText(f.v, 32); msg != "" {
+			p.Add(f.name, msg)
 		}
 	}
 	return p.Err()
@@ -272,6 +276,14 @@ type Gate struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+// ValidateGateName checks a gate's name as guards read it on screen.
+func ValidateGateName(name string) string {
+	if strings.TrimSpace(name) == "" {
+		return "is required"
+	}
+	return ValidateText(strings.TrimSpace(name), 64)
+}
+
 
 // Page asks for one page of a list.
 type Page struct {

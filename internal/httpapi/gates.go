@@ -3,7 +3,6 @@ package httpapi
 import (
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,15 +37,7 @@ func gateBody(g *gatehouse.Gate) gateResponse {
 		Disabled: g.DisabledAt != nil, DisabledAt: g.DisabledAt, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 }
 
-func validateGateName(name string) string {
-	switch {
-	case strings.TrimSpace(name) == "":
-		return "is required"
-	case utf8.RuneCountInString(name) > 64:
-		return "must be at most 64 characters"
-	}
-	return ""
-}
+func validateGateName(name string) string { return gatehouse.ValidateGateName(name) }
 
 // newDeviceKey returns a fresh device key, its stored hash and the prefix
 // shown in lists so that a manager can tell keys apart.
