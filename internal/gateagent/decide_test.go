@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
+	"gatehouse/internal/passcode/base45"
 )
 
 // known is a controller's knowledge, set by hand.
@@ -36,28 +37,58 @@ func newSigner(t testing.TB, kid uint32) passcode.Key {
 	return passcode.Key{ID: kid, Public: pub, Private: priv, CreatedAt: time.Now()}
 }
 
-func decodeRaw(t testing.TB, code string) []byte {
+// codeFormat is one format a controller verifies: GH2, issued now, and GH1,
+// of passes issued before it.
+type codeFormat struct {
+	name, prefix string
+	encode       func(*passcode.Code, passcode.Signer) (string, error)
+	raw          func(string) ([]byte, error)
+	wrap         func([]byte) string
+}
+
+var codeFormats = []codeFormat{
+	{"GH2", passcode.Prefix, passcode.Encode, base45.Decode, base45.Encode},
+	{"GH1", passcode.PrefixV1, passcode.EncodeV1, base64.RawURLEncoding.DecodeString, base64.RawURLEncoding.EncodeToString},
+}
+
+func (f codeFormat) decodeRaw(t testing.TB, code string) []byte {
 	t.Helper()
-	b, err := base64.RawURLEncoding.DecodeString(code[len(passcode.Prefix):])
+	b, err := f.raw(code[len(f.prefix):])
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func mustEncode(t testing.TB, c passcode.Code, k passcode.Key) string {
+func (f codeFormat) mustEncode(t testing.TB, c passcode.Code, k passcode.Key) string {
 	t.Helper()
-	s, err := passcode.Encode(&c, k)
+	s, err := f.encode(&c, k)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s[:len(f.prefix)] != f.prefix {
+		t.Fatalf("%q is not a %s code", s, f.name)
+	}
 	return s
+}
+
+func mustEncode(t testing.TB, c passcode.Code, k passcode.Key) string {
+	t.Helper()
+	return codeFormats[0].mustEncode(t, c, k)
 }
 
 // Monday 2026-03-02 10:00 in Shanghai.
 var monday10 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
+// Both formats are judged alike: GH2 codes, and GH1 codes of passes issued
+// before GH2, until their key is removed.
 func TestDecideOfflineFollowsTheServersRules(t *testing.T) {
+	for _, f := range codeFormats {
+		t.Run(f.name, func(t *testing.T) { testDecideOffline(t, f) })
+	}
+}
+
+func testDecideOffline(t *testing.T, f codeFormat) {
 	key := newSigner(t, 7)
 	other := newSigner(t, 8) // a key the controller never synced
 	k := &known{Keyring: passcode.NewKeyring([]passcode.Key{{ID: key.ID, Public: key.Public}}), community: 1,
@@ -69,15 +100,15 @@ func TestDecideOfflineFollowsTheServersRules(t *testing.T) {
 		if mod != nil {
 			mod(&c)
 		}
-		return mustEncode(t, c, key)
+		return f.mustEncode(t, c, key)
 	}
 	resident := func(id int64, issued time.Time) string {
-		return mustEncode(t, passcode.Code{Kind: passcode.KindResident, ID: id, CommunityID: 1, Step: issued.Unix() / passcode.ResidentStep}, key)
+		return f.mustEncode(t, passcode.Code{Kind: passcode.KindResident, ID: id, CommunityID: 1, Step: issued.Unix() / passcode.ResidentStep}, key)
 	}
 	// A signature with one bit flipped; and pass 10's signature on pass
 	// 99's payload (a forged max_entries and id).
-	raw10 := decodeRaw(t, pass(10, nil))
-	raw99 := decodeRaw(t, pass(99, func(c *passcode.Code) { c.MaxEntries = 1000 }))
+	raw10 := f.decodeRaw(t, pass(10, nil))
+	raw99 := f.decodeRaw(t, pass(99, func(c *passcode.Code) { c.MaxEntries = 1000 }))
 	flipped := append([]byte{}, raw10...)
 	flipped[len(flipped)-1] ^= 1
 	forged := append(append([]byte{}, raw99[:len(raw99)-ed25519.SignatureSize]...), raw10[len(raw10)-ed25519.SignatureSize:]...)
@@ -90,9 +121,9 @@ func TestDecideOfflineFollowsTheServersRules(t *testing.T) {
 	}{
 		{"a valid pass is granted", pass(10, nil), gatehouse.In, 0, gatehouse.Granted},
 		{"garbage is an invalid code", "hello", gatehouse.In, 0, gatehouse.InvalidCode},
-		{"a code with a damaged signature is invalid", passcode.Prefix + base64.RawURLEncoding.EncodeToString(flipped), gatehouse.In, 0, gatehouse.InvalidCode},
-		{"a changed payload under a genuine signature is invalid", passcode.Prefix + base64.RawURLEncoding.EncodeToString(forged), gatehouse.In, 0, gatehouse.InvalidCode},
-		{"a code signed with an unknown key is invalid", mustEncode(t, passcode.Code{Kind: passcode.KindPass, ID: 10, CommunityID: 1,
+		{"a code with a damaged signature is invalid", f.prefix + f.wrap(flipped), gatehouse.In, 0, gatehouse.InvalidCode},
+		{"a changed payload under a genuine signature is invalid", f.prefix + f.wrap(forged), gatehouse.In, 0, gatehouse.InvalidCode},
+		{"a code signed with an unknown key is invalid", f.mustEncode(t, passcode.Code{Kind: passcode.KindPass, ID: 10, CommunityID: 1,
 			ValidFrom: now.Unix() - 60, ValidUntil: now.Unix() + 60, MaxEntries: 1}, other), gatehouse.In, 0, gatehouse.InvalidCode},
 		{"another community's pass is refused", pass(10, func(c *passcode.Code) { c.CommunityID = 2 }), gatehouse.In, 0, gatehouse.WrongCommunity},
 		{"a pass revoked before the outage is refused", pass(11, nil), gatehouse.In, 0, gatehouse.Revoked},
