@@ -86,7 +86,7 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 			}
 			v := req.Visitor
 			entry.HostResidentID, entry.PersonName, entry.Plate = host.ID, v.Name, v.Plate
-			entry.IDHash = e.lookupHash(v.IDNumber)
+			entry.IDHash = v.IDNumber.Hash(e.hasher)
 			out.Host = host
 		}
 		if err := tx.Append(entry, subject); err != nil {
@@ -100,14 +100,6 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 	}
 	e.published(out)
 	return out, nil
-}
-
-// lookupHash hashes an ID number for an entry, when the engine has a hasher.
-func (e *Engine) lookupHash(n string) string {
-	if e.hasher == nil {
-		return ""
-	}
-	return e.hasher.LookupHash(n)
 }
 
 // Hasher makes keyed hashes of ID numbers.

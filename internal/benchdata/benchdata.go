@@ -145,6 +145,7 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 	res := &Result{}
 	people := make([]person, o.Visitors)
 	vs := make([]*gatehouse.Visitor, o.Visitors)
+	numbers := make([]string, o.Visitors) // the whole numbers, for sample searches
 	seen := make(map[string]bool, o.Visitors)
 	for i := range people {
 		n := g.IDNumber()
@@ -152,8 +153,9 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 			n = g.IDNumber()
 		}
 		seen[n] = true
-		v := &gatehouse.Visitor{ID: int64(i + 1), IDType: gatehouse.IDResident, IDNumber: n}
+		v := &gatehouse.Visitor{ID: int64(i + 1), IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(n)}
 		vs[i] = v
+		numbers[i] = n
 		people[i] = person{v: v, name: g.name(), phone: g.phone(), plate: g.plate()}
 	}
 	if err := bulk.Tx(ctx, func(tx *sql.Tx) error { return bulk.Visitors(ctx, tx, vs) }); err != nil {
@@ -161,7 +163,7 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 	}
 	res.Visitors = int64(len(vs))
 	for i := 0; i < 20; i++ {
-		res.SampleIDNumbers = append(res.SampleIDNumbers, vs[i*len(vs)/20].IDNumber)
+		res.SampleIDNumbers = append(res.SampleIDNumbers, numbers[i*len(vs)/20])
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -231,7 +233,7 @@ func (g *Generator) community(id, want int64, people []person, ids *struct{ resi
 	}
 	b.rs = make([]*gatehouse.Resident, o.Residents)
 	for i := range b.rs {
-		b.rs[i] = &gatehouse.Resident{ID: ids.resident, CommunityID: id, Name: g.name(), IDType: gatehouse.IDResident, IDNumber: g.IDNumber(), Phone: g.phone(),
+		b.rs[i] = &gatehouse.Resident{ID: ids.resident, CommunityID: id, Name: g.name(), IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(g.IDNumber()), Phone: g.phone(),
 			Building: fmt.Sprintf("%d栋", 1+g.rnd.IntN(20)), Unit: fmt.Sprintf("%d单元", 1+g.rnd.IntN(4)), Room: fmt.Sprintf("%d%02d", 1+g.rnd.IntN(25), 1+g.rnd.IntN(4))}
 		ids.resident++
 	}

@@ -15,6 +15,8 @@ const (
 	AuditPoliceExport   = "police.export"   // a police query's results were exported
 	AuditReportDownload = "report.download" // a population report was downloaded (CSV or XLSX)
 	AuditIDRead         = "id.read"         // unmasked ID numbers were shown
+	AuditIDSearch       = "id.search"       // a search by a whole ID number (it answers "is this the number?")
+	AuditPoliceRead     = "police.read"     // a police query's criteria were shown (they may hold an ID number)
 )
 
 // AuditEvent is one line of the access audit, itself a hash chain.
@@ -70,7 +72,7 @@ type PoliceQuery struct {
 	Purpose      string
 	CommunityIDs []int64
 	From, To     time.Time
-	IDNumber     string
+	IDNumber     IDNumber
 	Name         string
 	Plate        string
 	MaxEntryID   int64 // the log as it stood when the query ran
@@ -85,7 +87,7 @@ const MaxPolicePeriod = 366 * 24 * time.Hour
 func (q *PoliceQuery) Validate() error {
 	var p Problems
 	q.CaseRef, q.Purpose = strings.TrimSpace(q.CaseRef), strings.TrimSpace(q.Purpose)
-	q.IDNumber, q.Name, q.Plate = NormalizeIDNumber(q.IDNumber), strings.TrimSpace(q.Name), NormalizePlate(q.Plate)
+	q.IDNumber, q.Name, q.Plate = NewIDNumber(NormalizeIDNumber(q.IDNumber.whole)), strings.TrimSpace(q.Name), NormalizePlate(q.Plate)
 	p.Check(q.CaseRef != "", "case_ref", "is required: the case this query is for")
 	p.Check(utf8.RuneCountInString(q.CaseRef) <= 64, "case_ref", "must be at most 64 characters")
 	p.Check(q.Purpose != "", "purpose", "is required: why the entries are needed")
@@ -102,9 +104,9 @@ func (q *PoliceQuery) Validate() error {
 	case q.To.Sub(q.From) > MaxPolicePeriod:
 		p.Add("to", "a query covers at most 366 days")
 	}
-	p.Check(q.IDNumber != "" || q.Name != "" || q.Plate != "", "id_number", "give an ID number, a name or a plate to search for")
+	p.Check(q.IDNumber.whole != "" || q.Name != "" || q.Plate != "", "id_number", "give an ID number, a name or a plate to search for")
 	p.Check(utf8.RuneCountInString(q.Name) <= 64, "name", "must be at most 64 characters")
-	p.Check(utf8.RuneCountInString(q.IDNumber) <= 64, "id_number", "must be at most 64 characters")
+	p.Check(utf8.RuneCountInString(q.IDNumber.whole) <= 64, "id_number", "must be at most 64 characters")
 	p.Check(utf8.RuneCountInString(q.Plate) <= 16, "plate", "must be at most 16 characters")
 	return p.Err()
 }

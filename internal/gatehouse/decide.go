@@ -43,6 +43,8 @@ func Decide(f ScanFacts) Reason {
 			return WrongCommunity
 		case in && p.RevokedAt != nil:
 			return Revoked
+		case in && p.Host != nil && p.Host.MovedOutAt != nil:
+			return Revoked // the host moved out: their guests are no longer expected
 		case len(p.GateIDs) > 0 && !slices.Contains(p.GateIDs, f.GateID):
 			return GateNotAllowed
 		case in && f.Watchlisted:

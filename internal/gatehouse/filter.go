@@ -19,7 +19,8 @@ type ResidentFilter struct {
 	CommunityIDs    []int64    // nil: all; empty: none
 	Household       *Household // only this dwelling
 	Building        string
-	Query           string // name or phone contains it, room equals it, or the ID number is exactly it
+	Query           string   // name or phone contains it, or room equals it
+	IDNumber        IDNumber // or the ID number is exactly it (an ID search: SearchByID)
 	IncludeMovedOut bool
 }
 
@@ -33,17 +34,18 @@ type GatePatch struct {
 
 // PassFilter narrows a list of passes.
 type PassFilter struct {
-	CommunityIDs    []int64 // nil: all; empty: none
-	HostResidentIDs []int64 // nil: any host; empty: none
-	Status          string  // one of the Pass* statuses, or "" for all
+	CommunityIDs    []int64   // nil: all; empty: none
+	HostResidentIDs []int64   // nil: any host; empty: none
+	Status          string    // one of the Pass* statuses, or "" for all
+	CreatedSince    time.Time // zero: any time (a household member sees nothing from before they moved in)
 }
 
 // EntryFilter narrows the entry log.
 type EntryFilter struct {
 	CommunityIDs []int64 // nil: all; empty: none
 	From, To     time.Time
-	IDNumber     string // exact, any document type
-	Name         string // contains
+	IDNumber     IDNumber // exact, any document type
+	Name         string   // contains
 	Plate        string
 	GateID       int64
 	PassID       int64

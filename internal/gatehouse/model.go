@@ -45,6 +45,7 @@ type Principal struct {
 	Communities []int64 // communities in scope; empty for admin (all)
 	ResidentID  int64   // for a resident: the resident record the user is
 	Household   *Household
+	MovedInAt   time.Time // for a resident: when it was registered in its household; it sees nothing older
 	GateID      int64 // for a gate device: the gate
 	CommunityID int64 // for a gate device: its community
 }
@@ -202,8 +203,7 @@ type Resident struct {
 	CommunityID int64
 	Name        string
 	IDType      IDType
-	IDNumber    string // plain; only set when the caller may see it or on input
-	IDMasked    string
+	IDNumber    IDNumber // shown whole only through a Disclosure
 	IDHash      string // keyed hash of the ID number, set when read from the store
 	Phone       string
 	Building    string
@@ -222,7 +222,7 @@ func (r *Resident) Household() Household {
 // Normalize trims and canonicalizes the resident's fields before validation.
 func (r *Resident) Normalize() {
 	r.Name = strings.TrimSpace(r.Name)
-	r.IDNumber = NormalizeIDNumber(r.IDNumber)
+	r.IDNumber = NewIDNumber(NormalizeIDNumber(r.IDNumber.whole))
 	r.Phone = strings.TrimSpace(r.Phone)
 	r.Building = NormalizeDwelling(r.Building)
 	r.Unit = NormalizeDwelling(r.Unit)
@@ -245,7 +245,7 @@ func (r *Resident) Validate() error {
 	}
 	if !r.IDType.Valid() {
 		p.Add("id_type", "must be one of resident_id, passport, hk_macao_permit, taiwan_permit, other")
-	} else if msg := ValidateIDNumber(r.IDType, r.IDNumber); msg != "" {
+	} else if msg := ValidateIDNumber(r.IDType, r.IDNumber.whole); msg != "" {
 		p.Add("id_number", msg)
 	}
 	if r.Phone == "" {

@@ -13,8 +13,7 @@ type Visitor struct {
 	ID        int64
 	Name      string
 	IDType    IDType
-	IDNumber  string // plain; set on input and when read back
-	IDMasked  string
+	IDNumber  IDNumber // shown whole only through a Disclosure
 	IDHash    string
 	Phone     string
 	Plate     string
@@ -26,7 +25,7 @@ type Visitor struct {
 // Normalize canonicalizes a visitor's fields before validation.
 func (v *Visitor) Normalize() {
 	v.Name = strings.TrimSpace(v.Name)
-	v.IDNumber = NormalizeIDNumber(v.IDNumber)
+	v.IDNumber = NewIDNumber(NormalizeIDNumber(v.IDNumber.whole))
 	v.Phone = strings.TrimSpace(v.Phone)
 	v.Plate = NormalizePlate(v.Plate)
 }
@@ -39,7 +38,7 @@ func (v *Visitor) Validate() error {
 	}
 	if !v.IDType.Valid() {
 		p.Add("id_type", "must be one of resident_id, passport, hk_macao_permit, taiwan_permit, other")
-	} else if msg := ValidateIDNumber(v.IDType, v.IDNumber); msg != "" {
+	} else if msg := ValidateIDNumber(v.IDType, v.IDNumber.whole); msg != "" {
 		p.Add("id_number", msg)
 	}
 	if v.Phone != "" {

@@ -218,7 +218,7 @@ func (s *Server) authenticate(c *gin.Context) {
 				return
 			}
 			h := r.Household()
-			p.Household = &h
+			p.Household, p.MovedInAt = &h, r.CreatedAt
 			p.Communities = []int64{r.CommunityID}
 		}
 	}

@@ -36,9 +36,12 @@ type entryResponse struct {
 	Hash           string              `json:"hash"`
 }
 
-// entryBodies turns entries into responses, with each person's ID number
-// (masked unless the caller may see it whole) and each host's dwelling.
-func (s *Server) entryBodies(c *gin.Context, entries []*gatehouse.Entry) ([]entryResponse, error) {
+// entryBodies turns entries into responses, with each person's ID number as
+// the disclosure allows and each host's dwelling. Visitor ids are shown only
+// with whole numbers: a visitor row is one per ID number, so to anyone else
+// its id would confirm a guessed number (a walk-in with that number answers
+// with the same id).
+func (s *Server) entryBodies(c *gin.Context, d *gatehouse.Disclosure, entries []*gatehouse.Entry) ([]entryResponse, error) {
 	ctx := c.Request.Context()
 	var vids, rids, gids []int64
 	for _, e := range entries {
@@ -67,25 +70,21 @@ func (s *Server) entryBodies(c *gin.Context, entries []*gatehouse.Entry) ([]entr
 	if err != nil {
 		return nil, err
 	}
-	pr := principal(c)
-	full := pr.Role.SeesFullIDs()
+	full := gatehouse.MaySeeWhole(principal(c))
 	out := make([]entryResponse, len(entries))
 	for i, e := range entries {
 		b := entryResponse{ID: e.ID, CommunityID: e.CommunityID, Seq: e.Seq, GateID: e.GateID, GateName: gates[e.GateID], PassID: e.PassID, ResidentID: e.ResidentID,
 			VisitorID: e.VisitorID, Direction: e.Direction, Decision: e.Decision, Reason: e.Reason, ServerDecision: e.ServerDecision,
 			Method: e.Method, GuardID: e.GuardID, EventID: e.EventID, Note: e.Note, PersonName: e.PersonName, Plate: e.Plate,
 			Erased: e.ErasedAt != nil, OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt, Hash: e.Hash}
+		if !full {
+			b.VisitorID = 0
+		}
 		if e.ErasedAt == nil {
 			if v := visitors[e.VisitorID]; v != nil && e.VisitorID != 0 {
-				b.IDNumber, b.IDMasked = v.IDMasked, true
-				if full && v.IDNumber != "" {
-					b.IDNumber, b.IDMasked = v.IDNumber, false
-				}
+				b.IDNumber, b.IDMasked = d.ID(v.IDNumber)
 			} else if r := residents[e.ResidentID]; r != nil && e.ResidentID != 0 {
-				b.IDNumber, b.IDMasked = r.IDMasked, true
-				if full {
-					b.IDNumber, b.IDMasked = r.IDNumber, false
-				}
+				b.IDNumber, b.IDMasked = d.ID(r.IDNumber)
 			}
 		}
 		if h := residents[e.HostResidentID]; h != nil && e.HostResidentID != 0 {
@@ -109,6 +108,7 @@ func entryFilter(c *gin.Context) (gatehouse.EntryFilter, error) {
 	if pr.Role == gatehouse.RoleResident {
 		f.Household = pr.Household
 	}
+
 	for _, t := range []struct {
 		name string
 		dst  *time.Time
@@ -117,7 +117,14 @@ func entryFilter(c *gin.Context) (gatehouse.EntryFilter, error) {
 			*t.dst = parseTime(&probs, t.name, v)
 		}
 	}
-	f.IDNumber, f.Name, f.Plate = c.Query("id_number"), c.Query("name"), c.Query("plate")
+	// A resident sees its household's entries since it moved in, nothing older.
+	if pr.Role == gatehouse.RoleResident && f.From.Before(pr.MovedInAt) {
+		f.From = pr.MovedInAt
+	}
+	if n := c.Query("id_number"); n != "" {
+		f.IDNumber = gatehouse.NewIDNumber(gatehouse.NormalizeIDNumber(n))
+	}
+	f.Name, f.Plate = c.Query("name"), c.Query("plate")
 	if g, err := queryID(c, "gate_id"); err != nil {
 		return f, err
 	} else {
@@ -153,31 +160,28 @@ func (s *Server) listEntries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	var cid int64
+	if len(f.CommunityIDs) == 1 {
+		cid = f.CommunityIDs[0]
+	}
+	if !f.IDNumber.IsZero() {
+		if err := s.searchByID(c, cid, "GET /entries id_number"); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	entries, next, err := s.Store.Entries(c.Request.Context(), f, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	out, err := s.entryBodies(c, entries)
+	d := gatehouse.Disclose(principal(c), cid, "entries")
+	out, err := s.entryBodies(c, d, entries)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	shown := 0
-	for _, e := range out {
-		if e.IDNumber != "" && !e.IDMasked {
-			shown++
-		}
-	}
-	var cid int64
-	if len(f.CommunityIDs) == 1 {
-		cid = f.CommunityIDs[0]
-	}
-	if err := s.auditIDs(c, cid, "entries", shown); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(200, list(out, next))
+	s.respond(c, 200, list(out, next), d)
 }
 
 // verifyEntries checks the hash chains of the communities in scope (or one).

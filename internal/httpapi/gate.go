@@ -77,12 +77,13 @@ func (s *Server) walkIn(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	pb, err := s.passBody(c, out.Pass)
+	d := gatehouse.Disclose(principal(c), out.Pass.CommunityID, fmt.Sprintf("pass:%d", out.Pass.ID))
+	pb, err := s.passBody(c, d, out.Pass)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(201, walkInResponse{Pass: pb, Entry: scanBody(out)})
+	s.respond(c, 201, walkInResponse{Pass: pb, Entry: scanBody(out)}, d)
 }
 
 type overrideRequest struct {
@@ -111,7 +112,7 @@ func (s *Server) manualEntry(c *gin.Context) {
 	or := access.OverrideRequest{CommunityID: g.CommunityID, GateID: g.ID, GuardID: principal(c).UserID, Direction: req.Direction,
 		Note: req.Reason, PassID: req.PassID, ResidentID: req.ResidentID, HostID: req.HostResidentID}
 	if v := req.Visitor; v != nil {
-		or.Visitor = &gatehouse.Visitor{Name: v.Name, IDType: v.IDType, IDNumber: v.IDNumber, Phone: v.Phone, Plate: v.Plate}
+		or.Visitor = &gatehouse.Visitor{Name: v.Name, IDType: v.IDType, IDNumber: gatehouse.NewIDNumber(v.IDNumber), Phone: v.Phone, Plate: v.Plate}
 	}
 	out, err := s.Engine.Override(c.Request.Context(), or)
 	if err != nil {
@@ -154,7 +155,7 @@ func (s *Server) onsite(c *gin.Context) {
 	thresholds := map[int64]float64{}
 	now := s.Now()
 	items := []onsiteItem{}
-	shown := 0
+	d := gatehouse.Disclose(pr, cid, "onsite")
 	for _, o := range people {
 		if o.Visitor == nil {
 			continue
@@ -170,20 +171,13 @@ func (s *Server) onsite(c *gin.Context) {
 			thresholds[o.CommunityID] = th
 		}
 		hours := now.Sub(o.Since).Hours()
-		it := onsiteItem{Kind: "visitor", Name: o.Visitor.Name, IDNumber: o.Visitor.IDMasked, Plate: o.Visitor.Plate, Phone: o.Visitor.Phone,
+		it := onsiteItem{Kind: "visitor", Name: o.Visitor.Name, Plate: o.Visitor.Plate, Phone: o.Visitor.Phone,
 			CommunityID: o.CommunityID, PassID: o.PassID, Host: hostBody(o.Host), Since: o.Since,
 			HoursOnSite: float64(int(hours*10)) / 10, OverThreshold: hours >= th, EntryID: o.EntryID}
-		if pr.Role.SeesFullIDs() && o.Visitor.IDNumber != "" {
-			it.IDNumber = o.Visitor.IDNumber
-			shown++
-		}
+		it.IDNumber, _ = d.ID(o.Visitor.IDNumber)
 		items = append(items, it)
 	}
-	if err := s.auditIDs(c, cid, "onsite", shown); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(200, gin.H{"items": items})
+	s.respond(c, 200, gin.H{"items": items}, d)
 }
 
 // deviceGate checks that a gate device names its own gate in the path.

@@ -39,7 +39,7 @@ type passRequest struct {
 }
 
 type visitorResponse struct {
-	ID       int64            `json:"id"`
+	ID       int64            `json:"id,omitempty"`
 	Name     string           `json:"name"`
 	IDType   gatehouse.IDType `json:"id_type"`
 	IDNumber string           `json:"id_number"`
@@ -87,13 +87,16 @@ func hostBody(r *gatehouse.Resident) *hostResponse {
 	return &hostResponse{ResidentID: r.ID, Name: r.Name, Building: r.Building, Unit: r.Unit, Room: r.Room}
 }
 
-func visitorBody(p *gatehouse.Principal, v *gatehouse.Visitor) *visitorResponse {
+// visitorBody shows a pass's visitor as the disclosure allows; the visitor's
+// id (one per ID number) only with the whole number (see entryBodies).
+func visitorBody(d *gatehouse.Disclosure, p *gatehouse.Principal, v *gatehouse.Visitor) *visitorResponse {
 	if v == nil {
 		return nil
 	}
-	b := &visitorResponse{ID: v.ID, Name: v.Name, IDType: v.IDType, IDNumber: v.IDMasked, IDMasked: true, Phone: v.Phone, Plate: v.Plate}
-	if p.Role.SeesFullIDs() && !p.IsGate() && v.IDNumber != "" {
-		b.IDNumber, b.IDMasked = v.IDNumber, false
+	b := &visitorResponse{Name: v.Name, IDType: v.IDType, Phone: v.Phone, Plate: v.Plate}
+	b.IDNumber, b.IDMasked = d.ID(v.IDNumber)
+	if gatehouse.MaySeeWhole(p) {
+		b.ID = v.ID
 	}
 	return b
 }
@@ -126,7 +129,7 @@ func parseHHMM(s string, allow24 bool) (int, bool) {
 	return hi*60 + mi, true
 }
 
-func (s *Server) passBody(c *gin.Context, p *gatehouse.Pass) (passResponse, error) {
+func (s *Server) passBody(c *gin.Context, d *gatehouse.Disclosure, p *gatehouse.Pass) (passResponse, error) {
 	code, err := s.Engine.PassCode(p)
 	if err != nil {
 		return passResponse{}, err
@@ -137,36 +140,21 @@ func (s *Server) passBody(c *gin.Context, p *gatehouse.Pass) (passResponse, erro
 	}
 	return passResponse{
 		ID: p.ID, Code: code, QRURL: fmt.Sprintf("/api/v1/passes/%d/qr.png", p.ID), Status: p.Status(s.Now()), Kind: p.Kind,
-		CommunityID: p.CommunityID, HostResidentID: p.HostResidentID, Host: hostBody(p.Host), Visitor: visitorBody(principal(c), p.Visitor),
+		CommunityID: p.CommunityID, HostResidentID: p.HostResidentID, Host: hostBody(p.Host), Visitor: visitorBody(d, principal(c), p.Visitor),
 		ValidFrom: p.ValidFrom, ValidUntil: p.ValidUntil, MaxEntries: p.MaxEntries, Uses: p.Uses, RemainingEntries: p.Remaining(),
 		GateIDs: gates, Schedule: scheduleOut(p.Schedule), Purpose: p.Purpose, RevokedAt: p.RevokedAt, CreatedAt: p.CreatedAt,
 	}, nil
 }
 
-// respondPasses sends pass bodies, first recording the read in the audit
-// when they show visitors' ID numbers unmasked.
-func (s *Server) respondPasses(c *gin.Context, status int, communityID int64, target string, body any, ps ...passResponse) {
-	shown := 0
-	for _, p := range ps {
-		if p.Visitor != nil && !p.Visitor.IDMasked {
-			shown++
-		}
-	}
-	if err := s.auditIDs(c, communityID, target, shown); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(status, body)
-}
-
 // respondPass sends one pass (with its code) as the answer.
 func (s *Server) respondPass(c *gin.Context, status int, p *gatehouse.Pass) {
-	body, err := s.passBody(c, p)
+	d := gatehouse.Disclose(principal(c), p.CommunityID, fmt.Sprintf("pass:%d", p.ID))
+	body, err := s.passBody(c, d, p)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.respondPasses(c, status, p.CommunityID, fmt.Sprintf("pass:%d", p.ID), body, body)
+	s.respond(c, status, body, d)
 }
 
 // parseTime reads an RFC 3339 time field.
@@ -218,7 +206,7 @@ func (s *Server) newPass(c *gin.Context, req *passRequest, kind gatehouse.PassKi
 	}
 	probs.Check(req.CommunityID > 0, "community_id", "is required")
 	probs.Check(req.HostResidentID > 0, "host_resident_id", "is required: whom does the visitor visit?")
-	v := &gatehouse.Visitor{Name: req.Visitor.Name, IDType: req.Visitor.IDType, IDNumber: req.Visitor.IDNumber, Phone: req.Visitor.Phone, Plate: req.Visitor.Plate}
+	v := &gatehouse.Visitor{Name: req.Visitor.Name, IDType: req.Visitor.IDType, IDNumber: gatehouse.NewIDNumber(req.Visitor.IDNumber), Phone: req.Visitor.Phone, Plate: req.Visitor.Plate}
 	v.Normalize()
 	probs.Merge("visitor.", v.Validate())
 	p := &gatehouse.Pass{CommunityID: req.CommunityID, HostResidentID: req.HostResidentID, Kind: kind, Purpose: strings.TrimSpace(req.Purpose),
@@ -297,14 +285,16 @@ func (s *Server) newPass(c *gin.Context, req *passRequest, kind gatehouse.PassKi
 	return p, nil
 }
 
-// canSeePass reports whether pr may read p: its community for staff, its
-// household's guests for a resident.
+// canSeePass reports whether pr may read p: its community for staff; for a
+// resident, the guests of its household's present members invited since the
+// resident moved in (never a previous occupant's).
 func canSeePass(pr *gatehouse.Principal, p *gatehouse.Pass) bool {
 	if !pr.InCommunity(p.CommunityID) {
 		return false
 	}
 	if pr.Role == gatehouse.RoleResident {
-		return p.Host != nil && pr.Household != nil && p.Host.Household() == *pr.Household
+		return p.Host != nil && pr.Household != nil && p.Host.Household() == *pr.Household &&
+			p.Host.MovedOutAt == nil && !p.CreatedAt.Before(pr.MovedInAt)
 	}
 	return true
 }
@@ -360,7 +350,7 @@ func (s *Server) listPasses(c *gin.Context) {
 		f.HostResidentIDs = []int64{host}
 	}
 	if pr.Role == gatehouse.RoleResident {
-		members, _, err := s.Store.Residents(c.Request.Context(), gatehouse.ResidentFilter{Household: pr.Household, CommunityIDs: pr.Communities, IncludeMovedOut: true}, gatehouse.Page{Limit: gatehouse.MaxPageLimit})
+		members, _, err := s.Store.Residents(c.Request.Context(), gatehouse.ResidentFilter{Household: pr.Household, CommunityIDs: pr.Communities}, gatehouse.Page{Limit: gatehouse.MaxPageLimit})
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -371,7 +361,7 @@ func (s *Server) listPasses(c *gin.Context) {
 				ids = append(ids, m.ID)
 			}
 		}
-		f.HostResidentIDs = append([]int64{}, ids...)
+		f.HostResidentIDs, f.CreatedSince = append([]int64{}, ids...), pr.MovedInAt
 	}
 	items, next, err := s.Store.Passes(c.Request.Context(), f, pg)
 	if err != nil {
@@ -379,14 +369,15 @@ func (s *Server) listPasses(c *gin.Context) {
 		return
 	}
 	out := make([]passResponse, 0, len(items))
+	d := gatehouse.Disclose(pr, cid, "passes")
 	for _, p := range items {
-		b, err := s.passBody(c, p)
+		b, err := s.passBody(c, d, p)
 		if err != nil {
 			b = passResponse{ID: p.ID, Status: p.Status(s.Now()), CommunityID: p.CommunityID} // its key was removed: no code
 		}
 		out = append(out, b)
 	}
-	s.respondPasses(c, 200, cid, "passes", list(out, next), out...)
+	s.respond(c, 200, list(out, next), d)
 }
 
 // passQR serves the pass's QR code as a PNG, drawn once and cached.

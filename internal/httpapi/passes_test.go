@@ -347,8 +347,8 @@ func TestAVisitorIsStoredOncePerIDNumber(t *testing.T) {
 		a := w.invite(nil)
 		b := w.invite(map[string]any{"visitor": map[string]any{"name": "张伟", "id_type": "resident_id", "id_number": strings.ToLower(w.visitorIDNum), "phone": "13700000000"}})
 		var pa, pb struct{ Visitor struct{ ID int64 } }
-		e.expect("GET", fmt.Sprintf("/api/v1/passes/%d", a.ID), w.mgr, nil, 200, &pa)
-		e.expect("GET", fmt.Sprintf("/api/v1/passes/%d", b.ID), w.mgr, nil, 200, &pb)
+		e.expect("GET", fmt.Sprintf("/api/v1/passes/%d", a.ID), e.admin, nil, 200, &pa)
+		e.expect("GET", fmt.Sprintf("/api/v1/passes/%d", b.ID), e.admin, nil, 200, &pb)
 		if pa.Visitor.ID == 0 || pa.Visitor.ID != pb.Visitor.ID {
 			t.Fatalf("two visitor records for one ID number: %d and %d", pa.Visitor.ID, pb.Visitor.ID)
 		}

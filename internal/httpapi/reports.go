@@ -28,14 +28,11 @@ func (s *Server) audit(c *gin.Context, action string, communityID int64, caseRef
 	return err
 }
 
-// auditIDs records a read of unmasked ID numbers, when the caller saw any.
-func (s *Server) auditIDs(c *gin.Context, communityID int64, target string, shown int) error {
-	if shown == 0 || !principal(c).Role.SeesFullIDs() {
-		return nil
-	}
-	detail := fmt.Sprintf("%s %s; %d unmasked ID number(s)", c.Request.Method, c.FullPath(), shown)
-	// The filters' names, never their values: an ID number searched for
-	// must not lie in the audit in the clear.
+// requestDetail describes a request for the audit: its route and the names
+// of its filters, never their values (an ID number searched for must not lie
+// in the audit in the clear).
+func requestDetail(c *gin.Context) string {
+	detail := c.Request.Method + " " + c.FullPath()
 	if q := c.Request.URL.Query(); len(q) > 0 {
 		names := make([]string, 0, len(q))
 		for k := range q {
@@ -44,7 +41,34 @@ func (s *Server) auditIDs(c *gin.Context, communityID int64, target string, show
 		sort.Strings(names)
 		detail += "; filters " + strings.Join(names, ",")
 	}
-	return s.audit(c, gatehouse.AuditIDRead, communityID, "", target, detail)
+	return detail
+}
+
+// respond sends an answer that may show ID numbers whole, after writing the
+// disclosure's audit event: nothing is shown that is not on record first.
+func (s *Server) respond(c *gin.Context, status int, body any, d *gatehouse.Disclosure) {
+	if ev := d.Event(requestDetail(c)); ev != nil {
+		if err := s.Store.Audit(c.Request.Context(), ev); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.Metrics.Audited(ev.Action)
+	}
+	c.JSON(status, body)
+}
+
+// searchByID applies the rule for a search by a whole ID number (admin and
+// police only) and writes its audit event before the search runs.
+func (s *Server) searchByID(c *gin.Context, communityID int64, where string) error {
+	ev, err := gatehouse.SearchByID(principal(c), communityID, where)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.Audit(c.Request.Context(), ev); err != nil {
+		return err
+	}
+	s.Metrics.Audited(ev.Action)
+	return nil
 }
 
 // period reads from and to (RFC 3339 or a date, YYYY-MM-DD, in loc);
@@ -214,9 +238,12 @@ type policeResultResponse struct {
 // maxPoliceResults bounds the entries one police query returns.
 const maxPoliceResults = gatehouse.MaxPageLimit
 
-func policeBody(q *gatehouse.PoliceQuery) policeQueryResponse {
+// policeBody shows a query; its criteria may hold an ID number, shown as
+// the disclosure allows (and so audited).
+func policeBody(d *gatehouse.Disclosure, q *gatehouse.PoliceQuery) policeQueryResponse {
+	id, _ := d.ID(q.IDNumber)
 	return policeQueryResponse{ID: q.ID, CaseRef: q.CaseRef, Purpose: q.Purpose, CommunityIDs: q.CommunityIDs, From: q.From, To: q.To,
-		IDNumber: q.IDNumber, Name: q.Name, Plate: q.Plate, ResultCount: q.ResultCount, Truncated: q.ResultCount > maxPoliceResults,
+		IDNumber: id, Name: q.Name, Plate: q.Plate, ResultCount: q.ResultCount, Truncated: q.ResultCount > maxPoliceResults,
 		ExportURL: fmt.Sprintf("/api/v1/police/queries/%d/export.csv", q.ID), CreatedAt: q.CreatedAt}
 }
 
@@ -237,7 +264,7 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 	pr := principal(c)
 	ctx := c.Request.Context()
 	q := &gatehouse.PoliceQuery{UserID: pr.UserID, CaseRef: req.CaseRef, Purpose: req.Purpose, CommunityIDs: uniq(req.CommunityIDs),
-		IDNumber: req.IDNumber, Name: req.Name, Plate: req.Plate}
+		IDNumber: gatehouse.NewIDNumber(req.IDNumber), Name: req.Name, Plate: req.Plate}
 	var probs gatehouse.Problems
 	if req.From != "" {
 		q.From = parseTime(&probs, "from", req.From)
@@ -284,7 +311,10 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 		return
 	}
 	s.Metrics.Audited(ev.Action)
-	items, err := s.entryBodies(c, entries)
+	// The query's own audit event, written above with the query, covers
+	// what its answer shows.
+	d := gatehouse.Disclose(pr, ev.CommunityID, fmt.Sprintf("police_query:%d", q.ID))
+	items, err := s.entryBodies(c, d, entries)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -292,13 +322,13 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 	if items == nil {
 		items = []entryResponse{}
 	}
-	c.JSON(201, policeResultResponse{policeQueryResponse: policeBody(q), Items: items})
+	c.JSON(201, policeResultResponse{policeQueryResponse: policeBody(d, q), Items: items})
 }
 
 // criteriaNames says which criteria a query used, without their values.
 func criteriaNames(q *gatehouse.PoliceQuery) string {
 	var out []string
-	if q.IDNumber != "" {
+	if !q.IDNumber.IsZero() {
 		out = append(out, "id_number")
 	}
 	if q.Name != "" {
@@ -342,11 +372,12 @@ func (s *Server) listPoliceQueries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	d := gatehouse.Disclose(pr, 0, "police_queries")
 	out := make([]policeQueryResponse, len(qs))
 	for i, q := range qs {
-		out[i] = policeBody(q)
+		out[i] = policeBody(d, q)
 	}
-	c.JSON(200, list(out, next))
+	s.respond(c, 200, list(out, next), d)
 }
 
 func (s *Server) getPoliceQuery(c *gin.Context) {
@@ -355,7 +386,8 @@ func (s *Server) getPoliceQuery(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, policeBody(q))
+	d := gatehouse.Disclose(principal(c), 0, fmt.Sprintf("police_query:%d", q.ID))
+	s.respond(c, 200, policeBody(d, q), d)
 }
 
 // exportPoliceQuery writes a query's entries as CSV, with the chain head of
@@ -392,6 +424,9 @@ func (s *Server) exportPoliceQuery(c *gin.Context) {
 		"person_name", "id_number", "plate", "host_building", "host_unit", "host_room", "entry_hash"})
 	rows := 0
 	f := policeFilter(q)
+	// The export's own audit event, written below before anything is sent,
+	// covers what it shows.
+	d := gatehouse.Disclose(pr, 0, fmt.Sprintf("police_query:%d", q.ID))
 	pg := gatehouse.Page{Limit: gatehouse.MaxPageLimit}
 	for {
 		entries, next, err := s.Store.Entries(ctx, f, pg)
@@ -399,7 +434,7 @@ func (s *Server) exportPoliceQuery(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		bodies, err := s.entryBodies(c, entries)
+		bodies, err := s.entryBodies(c, d, entries)
 		if err != nil {
 			s.fail(c, err)
 			return

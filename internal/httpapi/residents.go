@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,15 +44,19 @@ type residentResponse struct {
 	UpdatedAt   time.Time        `json:"updated_at"`
 }
 
-// residentBody shows the ID number whole only to roles that may see it.
-func residentBody(p *gatehouse.Principal, r *gatehouse.Resident) residentResponse {
+// residentBody shows the ID number as the disclosure allows.
+func residentBody(d *gatehouse.Disclosure, r *gatehouse.Resident) residentResponse {
 	b := residentResponse{ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, IDType: r.IDType,
-		IDNumber: r.IDMasked, IDMasked: true, Phone: r.Phone, Building: r.Building, Unit: r.Unit, Room: r.Room,
+		Phone: r.Phone, Building: r.Building, Unit: r.Unit, Room: r.Room,
 		MovedOutAt: r.MovedOutAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-	if p.Role.SeesFullIDs() && !p.IsGate() {
-		b.IDNumber, b.IDMasked = r.IDNumber, false
-	}
+	b.IDNumber, b.IDMasked = d.ID(r.IDNumber)
 	return b
+}
+
+// respondResident sends one resident.
+func (s *Server) respondResident(c *gin.Context, status int, r *gatehouse.Resident) {
+	d := gatehouse.Disclose(principal(c), r.CommunityID, fmt.Sprintf("resident:%d", r.ID))
+	s.respond(c, status, residentBody(d, r), d)
 }
 
 func (req *residentRequest) apply(r *gatehouse.Resident) {
@@ -67,7 +72,9 @@ func (req *residentRequest) apply(r *gatehouse.Resident) {
 	if req.IDType != nil {
 		r.IDType = *req.IDType
 	}
-	set(&r.IDNumber, req.IDNumber)
+	if req.IDNumber != nil {
+		r.IDNumber = gatehouse.NewIDNumber(*req.IDNumber)
+	}
 	set(&r.Phone, req.Phone)
 	set(&r.Building, req.Building)
 	set(&r.Unit, req.Unit)
@@ -95,7 +102,7 @@ func (s *Server) createResident(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.respondResidents(c, r.CommunityID, fmt.Sprintf("resident:%d", r.ID), 201, residentBody(principal(c), r))
+	s.respondResident(c, 201, r)
 }
 
 // canSeeResident reports whether p may read r: its community for staff, its
@@ -105,7 +112,8 @@ func canSeeResident(p *gatehouse.Principal, r *gatehouse.Resident) bool {
 		return false
 	}
 	if p.Role == gatehouse.RoleResident {
-		return p.Household != nil && *p.Household == r.Household()
+		// Present members only: a new occupant never sees who lived here before.
+		return p.Household != nil && *p.Household == r.Household() && r.MovedOutAt == nil
 	}
 	return true
 }
@@ -131,29 +139,7 @@ func (s *Server) getResident(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.respondResidents(c, r.CommunityID, fmt.Sprintf("resident:%d", r.ID), 200, residentBody(principal(c), r))
-}
-
-// respondResidents sends resident bodies, first recording the read in the
-// audit when they show ID numbers unmasked.
-func (s *Server) respondResidents(c *gin.Context, communityID int64, target string, status int, body any, rs ...residentResponse) {
-	shown := 0
-	switch b := body.(type) {
-	case residentResponse:
-		rs = append(rs, b)
-	case listBody[residentResponse]:
-		rs = append(rs, b.Items...)
-	}
-	for _, r := range rs {
-		if !r.IDMasked {
-			shown++
-		}
-	}
-	if err := s.auditIDs(c, communityID, target, shown); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(status, body)
+	s.respondResident(c, 200, r)
 }
 
 func (s *Server) listResidents(c *gin.Context) {
@@ -171,18 +157,29 @@ func (s *Server) listResidents(c *gin.Context) {
 	f := gatehouse.ResidentFilter{CommunityIDs: p.ScopeCommunities(cid), Building: c.Query("building"), Query: c.Query("q"),
 		IncludeMovedOut: c.Query("include_moved_out") == "true"}
 	if p.Role == gatehouse.RoleResident {
-		f.Household = p.Household
+		f.Household, f.IncludeMovedOut = p.Household, false
+	}
+	// q also finds a resident by a whole ID number, which discloses it: only
+	// for admin and police, audited; for anyone else a q that is an ID
+	// number is refused rather than silently searched another way.
+	if n := gatehouse.NormalizeIDNumber(f.Query); gatehouse.LooksLikeIDNumber(n) {
+		if err := s.searchByID(c, cid, "GET /residents q"); err != nil {
+			s.fail(c, err)
+			return
+		}
+		f.IDNumber = gatehouse.NewIDNumber(n)
 	}
 	items, next, err := s.Store.Residents(c.Request.Context(), f, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	d := gatehouse.Disclose(p, cid, "residents")
 	out := make([]residentResponse, len(items))
 	for i, r := range items {
-		out[i] = residentBody(p, r)
+		out[i] = residentBody(d, r)
 	}
-	s.respondResidents(c, cid, "residents", 200, list(out, next))
+	s.respond(c, 200, list(out, next), d)
 }
 
 func (s *Server) updateResident(c *gin.Context) {
@@ -213,7 +210,7 @@ func (s *Server) updateResident(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.respondResidents(c, r.CommunityID, fmt.Sprintf("resident:%d", r.ID), 200, residentBody(principal(c), r))
+	s.respondResident(c, 200, r)
 }
 
 func (s *Server) deleteResident(c *gin.Context) {
@@ -222,7 +219,7 @@ func (s *Server) deleteResident(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.Store.MoveOutResident(c.Request.Context(), r.ID); err != nil {
+	if err := s.Store.MoveOutResident(c.Request.Context(), r.ID, principal(c).UserID); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -275,16 +272,32 @@ func (s *Server) importResidents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	residents, err := s.parseResidentsCSV(c, cid, body)
+	residents, lines, err := s.parseResidentsCSV(c, cid, body)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	if err := s.Store.ImportResidents(c.Request.Context(), residents); err != nil {
-		s.fail(c, err)
+		s.fail(c, importClashes(err, lines))
 		return
 	}
 	c.JSON(201, importResponse{Imported: len(residents)})
+}
+
+// importClashes names the CSV lines of the records the store refused.
+func importClashes(err error, lines []int) error {
+	var e *gatehouse.Error
+	if !errors.As(err, &e) || e.Code != gatehouse.ECONFLICT {
+		return err
+	}
+	out := &gatehouse.Error{Code: e.Code, Fields: map[string]string{}}
+	for k, msg := range e.Fields {
+		if i, convErr := strconv.Atoi(k); convErr == nil && i >= 1 && i <= len(lines) {
+			out.Fields[fmt.Sprintf("line %d: name", lines[i-1])] = msg
+		}
+	}
+	out.Message = "nothing was imported; " + e.Message
+	return out
 }
 
 func importBody(c *gin.Context) ([]byte, error) {
@@ -312,13 +325,13 @@ func importBody(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
-func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byte) ([]*gatehouse.Resident, error) {
+func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byte) ([]*gatehouse.Resident, []int, error) {
 	cr := csv.NewReader(bytes.NewReader(body))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "line 1: the header cannot be read as CSV")
+		return nil, nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "line 1: the header cannot be read as CSV")
 	}
 	col := map[string]int{}
 	var probs gatehouse.Problems
@@ -336,11 +349,11 @@ func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byt
 		}
 	}
 	if err := probs.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []*gatehouse.Resident
 	lineOf := map[string]int{} // id hash -> first line
-	var hashes []string
+	var lines []int            // the CSV line of each resident in out
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -352,7 +365,7 @@ func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byt
 				probs.Add(fmt.Sprintf("line %d", pe.Line), "is not valid CSV (check its quotes)")
 				continue
 			}
-			return nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV cannot be read")
+			return nil, nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV cannot be read")
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
@@ -376,40 +389,33 @@ func (s *Server) parseResidentsCSV(c *gin.Context, communityID int64, body []byt
 				idType = gatehouse.IDType(v)
 			}
 		}
-		r := &gatehouse.Resident{CommunityID: communityID, Name: get("name"), IDType: idType, IDNumber: get("id_number"),
+		r := &gatehouse.Resident{CommunityID: communityID, Name: get("name"), IDType: idType, IDNumber: gatehouse.NewIDNumber(get("id_number")),
 			Phone: get("phone"), Building: get("building"), Unit: get("unit"), Room: get("room")}
 		r.Normalize()
 		if err := r.Validate(); err != nil {
 			probs.Merge(fmt.Sprintf("line %d: ", line), err)
 			continue
 		}
-		h := s.Lookup.LookupHash(r.IDNumber)
+		// Within the file only: the caller typed both lines. Whether a
+		// number is already registered is never said (it would answer "is
+		// this the number?" for the masked numbers a manager sees).
+		h := r.IDNumber.Hash(s.Lookup)
 		if first, dup := lineOf[h]; dup {
 			probs.Add(fmt.Sprintf("line %d: id_number", line), fmt.Sprintf("the same ID number is on line %d", first))
 			continue
 		}
 		lineOf[h] = line
-		hashes = append(hashes, h)
-		out = append(out, r)
+		out, lines = append(out, r), append(lines, line)
 	}
 	if len(out) == 0 && probs.Err() == nil {
 		probs.Add("line 2", "the CSV has a header but no residents")
 	}
-	present, err := s.Store.PresentResidentIDHashes(c.Request.Context(), communityID, hashes)
-	if err != nil {
-		return nil, err
-	}
-	for _, h := range hashes {
-		if present[h] {
-			probs.Add(fmt.Sprintf("line %d: id_number", lineOf[h]), "already a present resident of this community")
-		}
-	}
 	if err := probs.Err(); err != nil {
 		e := err.(*gatehouse.Error)
 		e.Message = "nothing was imported; " + e.Message
-		return nil, e
+		return nil, nil, e
 	}
-	return out, nil
+	return out, lines, nil
 }
 
 type residentCodeResponse struct {

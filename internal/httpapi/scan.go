@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/internal/access"
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/passcode"
 )
 
 type scanRequest struct {
@@ -148,19 +149,11 @@ type keysResponse struct {
 	Format string        `json:"format"`
 }
 
-// codeFormat tells a door controller how to verify a code offline.
-const codeFormat = `code = "GH1" + base64url(payload || signature), at most 160 characters; ` +
-	`signature = Ed25519 over "gatehouse-code-v1\x00" || payload with the key of kid; ` +
-	`payload = kind byte ('P' pass, 'R' resident) then unsigned LEB128 varints: kid, id, community_id; ` +
-	`a pass adds valid_from (seconds since 2025-01-01T00:00:00Z), valid_for (seconds), max_entries, gate count, gate ids, ` +
-	`a schedule byte of days (bit 0 Monday) and, if not 0, start and end minutes of the local day; ` +
-	`a resident code adds its step (Unix time / 30), current for 60 seconds.`
-
 // keys publishes the public keys that verify codes, for offline controllers.
 func (s *Server) keys(c *gin.Context) {
 	ring := s.Engine.Keys()
 	cur := ring.CurrentID()
-	out := keysResponse{Keys: []keyResponse{}, Format: codeFormat}
+	out := keysResponse{Keys: []keyResponse{}, Format: passcode.Format}
 	for _, k := range ring.Keys() {
 		out.Keys = append(out.Keys, keyResponse{KeyID: k.ID, Algorithm: "Ed25519", PublicKey: base64.StdEncoding.EncodeToString(k.Public),
 			Current: k.ID == cur, CreatedAt: k.CreatedAt})

@@ -55,11 +55,10 @@ type Store interface {
 
 	CreateResident(ctx context.Context, r *gatehouse.Resident) error
 	ImportResidents(ctx context.Context, rs []*gatehouse.Resident) error
-	PresentResidentIDHashes(ctx context.Context, communityID int64, hashes []string) (map[string]bool, error)
 	Resident(ctx context.Context, id int64) (*gatehouse.Resident, error)
 	Residents(ctx context.Context, f gatehouse.ResidentFilter, page gatehouse.Page) ([]*gatehouse.Resident, int64, error)
 	UpdateResident(ctx context.Context, r *gatehouse.Resident) error
-	MoveOutResident(ctx context.Context, id int64) error
+	MoveOutResident(ctx context.Context, id, by int64) error
 
 	CreateGate(ctx context.Context, g *gatehouse.Gate, keyHash string) error
 	Gate(ctx context.Context, id int64) (*gatehouse.Gate, error)

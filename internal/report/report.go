@@ -377,7 +377,7 @@ func Build(ctx context.Context, src Source, communities []*gatehouse.Community, 
 	}
 	masked := func(id int64) string {
 		if v := visitors[id]; v != nil {
-			return v.IDMasked
+			return v.IDNumber.Masked()
 		}
 		return ""
 	}

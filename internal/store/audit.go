@@ -188,7 +188,9 @@ type policeQueryRow struct {
 func (policeQueryRow) TableName() string { return "police_queries" }
 
 type policeCriteria struct {
-	IDNumber string `json:"id_number,omitempty"`
+	IDNumber string `json:"id_number,omitempty"` // written before IDSealed: read still
+	IDSealed []byte `json:"id_sealed,omitempty"`
+	IDMasked string `json:"id_masked,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Plate    string `json:"plate,omitempty"`
 }
@@ -198,7 +200,11 @@ const purposePoliceCriteria = "gatehouse/police-criteria/v1"
 // CreatePoliceQuery stores a police query and its audit event in one
 // transaction: a query that is not on record did not happen.
 func (db *DB) CreatePoliceQuery(ctx context.Context, q *gatehouse.PoliceQuery, a *gatehouse.AuditEvent) error {
-	crit, _ := json.Marshal(policeCriteria{IDNumber: q.IDNumber, Name: q.Name, Plate: q.Plate})
+	c := policeCriteria{Name: q.Name, Plate: q.Plate}
+	if q.IDNumber.Known() {
+		c.IDSealed, _, c.IDMasked = q.IDNumber.Protect(db.keys)
+	}
+	crit, _ := json.Marshal(c)
 	now := db.now()
 	row := policeQueryRow{UserID: q.UserID, CaseRef: q.CaseRef, Purpose: q.Purpose, CommunityIDs: formatIDs(q.CommunityIDs),
 		PeriodFrom: micros(q.From), PeriodTo: micros(q.To), CriteriaEnc: db.keys.Seal(purposePoliceCriteria, crit),
@@ -239,9 +245,17 @@ func (db *DB) policeQueryDomain(row *policeQueryRow) (*gatehouse.PoliceQuery, er
 	if err := json.Unmarshal(plain, &c); err != nil {
 		return nil, err
 	}
+	id := gatehouse.StoredIDNumber(c.IDNumber, "")
+	if c.IDSealed != nil {
+		n, err := db.keys.OpenID(c.IDSealed)
+		if err != nil {
+			return nil, fmt.Errorf("store: police query %d: cannot unseal its ID number: %w", row.ID, err)
+		}
+		id = gatehouse.StoredIDNumber(n, c.IDMasked)
+	}
 	return &gatehouse.PoliceQuery{ID: row.ID, UserID: row.UserID, CaseRef: row.CaseRef, Purpose: row.Purpose,
 		CommunityIDs: parseIDs(row.CommunityIDs), From: fromMicros(row.PeriodFrom), To: fromMicros(row.PeriodTo),
-		IDNumber: c.IDNumber, Name: c.Name, Plate: c.Plate, MaxEntryID: row.MaxEntryID, ResultCount: row.ResultCount,
+		IDNumber: id, Name: c.Name, Plate: c.Plate, MaxEntryID: row.MaxEntryID, ResultCount: row.ResultCount,
 		CreatedAt: fromMicros(row.CreatedAt)}, nil
 }
 

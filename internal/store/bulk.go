@@ -122,7 +122,8 @@ func (b *Bulk) Residents(ctx context.Context, tx *sql.Tx, rs []*gatehouse.Reside
 	k := b.db.keys
 	rows := make([][]any, len(rs))
 	for i, r := range rs {
-		rows[i] = []any{r.ID, r.CommunityID, r.Name, string(r.IDType), k.SealID(r.IDNumber), k.LookupHash(r.IDNumber), gatehouse.MaskIDNumber(r.IDNumber),
+		sealed, hash, masked := r.IDNumber.Protect(k)
+		rows[i] = []any{r.ID, r.CommunityID, r.Name, string(r.IDType), sealed, hash, masked,
 			r.Phone, r.Building, r.Unit, r.Room, 1, now, now}
 	}
 	cols := []string{"id", "community_id", "name", "id_type", "id_enc", "id_hash", "id_masked", "phone", "building", "unit", "room", "active", "created_at", "updated_at"}
@@ -135,8 +136,9 @@ func (b *Bulk) Visitors(ctx context.Context, tx *sql.Tx, vs []*gatehouse.Visitor
 	k := b.db.keys
 	rows := make([][]any, len(vs))
 	for i, v := range vs {
-		v.IDHash = k.LookupHash(v.IDNumber)
-		rows[i] = []any{v.ID, string(v.IDType), k.SealID(v.IDNumber), v.IDHash, gatehouse.MaskIDNumber(v.IDNumber), now, now}
+		sealed, hash, masked := v.IDNumber.Protect(k)
+		v.IDHash = hash
+		rows[i] = []any{v.ID, string(v.IDType), sealed, hash, masked, now, now}
 	}
 	cols := []string{"id", "id_type", "id_enc", "id_hash", "id_masked", "created_at", "updated_at"}
 	return b.insert(ctx, tx, "visitors", cols, rows, perStatement(len(cols)))

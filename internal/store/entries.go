@@ -142,8 +142,8 @@ func (db *DB) entryQuery(ctx context.Context, f gatehouse.EntryFilter) *gorm.DB 
 	if !f.To.IsZero() {
 		q = q.Where("occurred_at < ?", micros(f.To))
 	}
-	if f.IDNumber != "" {
-		q = q.Where("id_hash = ?", db.keys.LookupHash(gatehouse.NormalizeIDNumber(f.IDNumber)))
+	if f.IDNumber.Known() {
+		q = q.Where("id_hash = ?", f.IDNumber.Hash(db.keys))
 	}
 	if f.Name != "" {
 		q = q.Where("person_name LIKE ? ESCAPE '!'", "%"+escapeLike(strings.TrimSpace(f.Name))+"%")

@@ -71,11 +71,11 @@ func (codeChangeRow) TableName() string { return "code_changes" }
 
 // visitorDomain is a visitor's identity; passVisitor adds what a pass says.
 func (db *DB) visitorDomain(r *visitorRow) *gatehouse.Visitor {
-	v := &gatehouse.Visitor{ID: r.ID, IDType: gatehouse.IDType(r.IDType), IDMasked: r.IDMasked, IDHash: r.IDHash,
+	v := &gatehouse.Visitor{ID: r.ID, IDType: gatehouse.IDType(r.IDType), IDNumber: gatehouse.StoredIDNumber("", r.IDMasked), IDHash: r.IDHash,
 		ErasedAt: fromMicrosPtr(r.ErasedAt), CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt)}
 	if r.IDEnc != nil {
 		if n, err := db.keys.OpenID(r.IDEnc); err == nil {
-			v.IDNumber = n
+			v.IDNumber = gatehouse.StoredIDNumber(n, r.IDMasked)
 		}
 	}
 	return v
@@ -132,13 +132,13 @@ func parseIDs(s string) []int64 {
 // identity erased by retention has a random hash: a returning person gets a
 // new row.)
 func (db *DB) upsertVisitor(tx *gorm.DB, v *gatehouse.Visitor, now int64) error {
-	hash := db.keys.LookupHash(v.IDNumber)
+	sealed, hash, masked := v.IDNumber.Protect(db.keys)
 	var existing visitorRow
 	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id_hash = ?", hash).Take(&existing).Error
 	if err == nil {
 		v.ID, v.CreatedAt = existing.ID, fromMicros(existing.CreatedAt)
 	} else if errors.Is(err, gorm.ErrRecordNotFound) {
-		row := visitorRow{IDType: string(v.IDType), IDEnc: db.keys.SealID(v.IDNumber), IDHash: hash, IDMasked: gatehouse.MaskIDNumber(v.IDNumber),
+		row := visitorRow{IDType: string(v.IDType), IDEnc: sealed, IDHash: hash, IDMasked: masked,
 			CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&row).Error; err != nil {
 			return err // a duplicate here means another request made the person first: the retry finds it
@@ -147,7 +147,7 @@ func (db *DB) upsertVisitor(tx *gorm.DB, v *gatehouse.Visitor, now int64) error 
 	} else {
 		return err
 	}
-	v.IDHash, v.IDMasked, v.UpdatedAt = hash, gatehouse.MaskIDNumber(v.IDNumber), fromMicros(now)
+	v.IDHash, v.UpdatedAt = hash, fromMicros(now)
 	return nil
 }
 
@@ -203,6 +203,9 @@ func (db *DB) Passes(ctx context.Context, f gatehouse.PassFilter, page gatehouse
 	}
 	if f.CommunityIDs != nil {
 		q = q.Where("community_id IN ?", f.CommunityIDs)
+	}
+	if !f.CreatedSince.IsZero() {
+		q = q.Where("created_at >= ?", micros(f.CreatedSince))
 	}
 	if f.HostResidentIDs != nil {
 		if len(f.HostResidentIDs) == 0 {

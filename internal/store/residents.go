@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -38,7 +39,7 @@ func (db *DB) residentDomain(r *residentRow) (*gatehouse.Resident, error) {
 	}
 	return &gatehouse.Resident{
 		ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, IDType: gatehouse.IDType(r.IDType),
-		IDNumber: plain, IDMasked: r.IDMasked, IDHash: r.IDHash, Phone: r.Phone,
+		IDNumber: gatehouse.StoredIDNumber(plain, r.IDMasked), IDHash: r.IDHash, Phone: r.Phone,
 		Building: r.Building, Unit: r.Unit, Room: r.Room, MovedOutAt: fromMicrosPtr(r.MovedOutAt),
 		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
 	}, nil
@@ -46,17 +47,20 @@ func (db *DB) residentDomain(r *residentRow) (*gatehouse.Resident, error) {
 
 func (db *DB) residentRow(r *gatehouse.Resident, now int64) residentRow {
 	active := true
+	sealed, hash, masked := r.IDNumber.Protect(db.keys)
 	return residentRow{
 		CommunityID: r.CommunityID, Name: r.Name, IDType: string(r.IDType),
-		IDEnc: db.keys.SealID(r.IDNumber), IDHash: db.keys.LookupHash(r.IDNumber), IDMasked: gatehouse.MaskIDNumber(r.IDNumber),
+		IDEnc: sealed, IDHash: hash, IDMasked: masked,
 		Phone: r.Phone, Building: r.Building, Unit: r.Unit, Room: r.Room, Active: &active,
 		CreatedAt: now, UpdatedAt: now,
 	}
 }
 
+// errDuplicateResident is a present resident of the same name in the same
+// dwelling. (Never "of the same ID number": that would confirm a guess.)
 var errDuplicateResident = &gatehouse.Error{Code: gatehouse.ECONFLICT,
-	Message: "a present resident of this community already has this ID number",
-	Fields:  map[string]string{"id_number": "already registered for a present resident of this community"}}
+	Message: "a present resident of this name already lives in this dwelling",
+	Fields:  map[string]string{"name": "already registered in this dwelling"}}
 
 // CreateResident stores a validated resident, its ID number sealed and hashed.
 func (db *DB) CreateResident(ctx context.Context, r *gatehouse.Resident) error {
@@ -69,13 +73,14 @@ func (db *DB) CreateResident(ctx context.Context, r *gatehouse.Resident) error {
 	} else if err != nil {
 		return internal("create resident", err)
 	}
-	r.ID, r.IDMasked = row.ID, row.IDMasked
+	r.ID = row.ID
 	r.CreatedAt, r.UpdatedAt = fromMicros(row.CreatedAt), fromMicros(row.UpdatedAt)
 	return nil
 }
 
 // ImportResidents stores all residents in one transaction or none of them.
-// A clash with a present resident is reported by 1-based position in rs.
+// Every clash with a present resident (same name, same dwelling) is reported
+// in Fields by its 1-based position in rs.
 func (db *DB) ImportResidents(ctx context.Context, rs []*gatehouse.Resident) error {
 	now := db.now()
 	rows := make([]residentRow, len(rs))
@@ -83,11 +88,27 @@ func (db *DB) ImportResidents(ctx context.Context, rs []*gatehouse.Resident) err
 		rows[i] = db.residentRow(r, now)
 	}
 	err := db.transact(ctx, func(tx *gorm.DB) error {
+		clash := &gatehouse.Error{Code: gatehouse.ECONFLICT, Fields: map[string]string{}}
+		for i, r := range rows {
+			var n int64
+			err := tx.Model(&residentRow{}).Where("community_id = ? AND building = ? AND unit = ? AND room = ? AND name = ? AND active = 1",
+				r.CommunityID, r.Building, r.Unit, r.Room, r.Name).Count(&n).Error
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				clash.Fields[fmt.Sprint(i+1)] = errDuplicateResident.Fields["name"]
+			}
+		}
+		if len(clash.Fields) > 0 {
+			clash.Message = fmt.Sprintf("%d record(s): %s", len(clash.Fields), errDuplicateResident.Message)
+			return clash
+		}
 		for i := range rows {
 			if err := tx.Create(&rows[i]).Error; err != nil {
 				if isDuplicate(err) {
-					return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: fmt.Sprintf("record %d: %s", i+1, errDuplicateResident.Message),
-						Fields: map[string]string{fmt.Sprint(i + 1): errDuplicateResident.Message}}
+					return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: errDuplicateResident.Message,
+						Fields: map[string]string{fmt.Sprint(i + 1): errDuplicateResident.Fields["name"]}}
 				}
 				return err
 			}
@@ -98,27 +119,9 @@ func (db *DB) ImportResidents(ctx context.Context, rs []*gatehouse.Resident) err
 		return internal("import residents", err)
 	}
 	for i, r := range rs {
-		r.ID, r.IDMasked, r.CreatedAt, r.UpdatedAt = rows[i].ID, rows[i].IDMasked, fromMicros(now), fromMicros(now)
+		r.ID, r.CreatedAt, r.UpdatedAt = rows[i].ID, fromMicros(now), fromMicros(now)
 	}
 	return nil
-}
-
-// PresentResidentIDHashes returns which of the given ID hashes belong to a
-// present resident of the community (for import pre-checks).
-func (db *DB) PresentResidentIDHashes(ctx context.Context, communityID int64, hashes []string) (map[string]bool, error) {
-	found := map[string]bool{}
-	for start := 0; start < len(hashes); start += 500 {
-		end := min(start+500, len(hashes))
-		var hs []string
-		err := db.r.WithContext(ctx).Model(&residentRow{}).Where("community_id = ? AND active = 1 AND id_hash IN ?", communityID, hashes[start:end]).Pluck("id_hash", &hs).Error
-		if err != nil {
-			return nil, internal("check resident ids", err)
-		}
-		for _, h := range hs {
-			found[h] = true
-		}
-	}
-	return found, nil
 }
 
 // Resident returns one resident (present or moved out), or ENOTFOUND.
@@ -153,8 +156,13 @@ func (db *DB) Residents(ctx context.Context, f gatehouse.ResidentFilter, page ga
 	}
 	if s := strings.TrimSpace(f.Query); s != "" {
 		like := "%" + escapeLike(s) + "%"
-		q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR id_hash = ?)",
-			like, like, s, db.keys.LookupHash(gatehouse.NormalizeIDNumber(s)))
+		if f.IDNumber.Known() {
+			q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR id_hash = ?)", like, like, s, f.IDNumber.Hash(db.keys))
+		} else {
+			q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ?)", like, like, s)
+		}
+	} else if f.IDNumber.Known() {
+		q = q.Where("id_hash = ?", f.IDNumber.Hash(db.keys))
 	}
 	limit := pageLimit(page)
 	var rows []residentRow
@@ -176,9 +184,10 @@ func (db *DB) Residents(ctx context.Context, f gatehouse.ResidentFilter, page ga
 // UpdateResident stores the changed fields of a validated present resident.
 func (db *DB) UpdateResident(ctx context.Context, r *gatehouse.Resident) error {
 	now := db.now()
+	sealed, hash, masked := r.IDNumber.Protect(db.keys)
 	set := map[string]any{
-		"name": r.Name, "id_type": string(r.IDType), "id_enc": db.keys.SealID(r.IDNumber),
-		"id_hash": db.keys.LookupHash(r.IDNumber), "id_masked": gatehouse.MaskIDNumber(r.IDNumber),
+		"name": r.Name, "id_type": string(r.IDType), "id_enc": sealed,
+		"id_hash": hash, "id_masked": masked,
 		"phone": r.Phone, "building": r.Building, "unit": r.Unit, "room": r.Room, "updated_at": now,
 	}
 	res := db.w.WithContext(ctx).Model(&residentRow{}).Where("id = ? AND active = 1", r.ID).Updates(set)
@@ -189,13 +198,15 @@ func (db *DB) UpdateResident(ctx context.Context, r *gatehouse.Resident) error {
 	} else if res.RowsAffected == 0 {
 		return gatehouse.NotFound("resident")
 	}
-	r.IDMasked, r.UpdatedAt = gatehouse.MaskIDNumber(r.IDNumber), fromMicros(now)
+	r.UpdatedAt = fromMicros(now)
 	return nil
 }
 
 // MoveOutResident marks a resident as moved out: gone from lists, codes dead,
-// history kept. The user accounts of the resident are disabled with it.
-func (db *DB) MoveOutResident(ctx context.Context, id int64) error {
+// history kept. In the same transaction every pass the resident issued that
+// could still open a door is revoked (by user by, and listed for offline
+// gates), and the resident's user accounts are disabled.
+func (db *DB) MoveOutResident(ctx context.Context, id, by int64) error {
 	now := db.now()
 	err := db.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&residentRow{}).Where("id = ? AND active = 1", id).
@@ -214,6 +225,9 @@ func (db *DB) MoveOutResident(ctx context.Context, id int64) error {
 		if err := tx.Create(&codeChangeRow{CommunityID: r.CommunityID, SubjectID: id, Kind: gatehouse.ChangeMovedOut, At: now}).Error; err != nil {
 			return err
 		}
+		if err := revokeHostedPasses(tx, r.CommunityID, id, by, now); err != nil {
+			return err
+		}
 		var users []int64
 		if err := tx.Model(&userRow{}).Where("resident_id = ?", id).Pluck("id", &users).Error; err != nil {
 			return err
@@ -227,6 +241,30 @@ func (db *DB) MoveOutResident(ctx context.Context, id int64) error {
 		return tx.Where("user_id IN ?", users).Delete(&sessionRow{}).Error
 	})
 	return internal("move out resident", err)
+}
+
+// revokeHostedPasses revokes the passes a moved-out resident issued that
+// could still open a door (not revoked, not over, not used up), each with its
+// change for offline gates.
+func revokeHostedPasses(tx *gorm.DB, communityID, hostID, by, now int64) error {
+	var ids []int64
+	err := tx.Model(&passRow{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("host_resident_id = ? AND revoked_at IS NULL AND valid_until > ? AND uses < max_entries", hostID, now).Order("id").Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	set := map[string]any{"revoked_at": now, "updated_at": now}
+	if by != 0 {
+		set["revoked_by"] = by
+	}
+	if err := tx.Model(&passRow{}).Where("id IN ?", ids).Updates(set).Error; err != nil {
+		return err
+	}
+	changes := make([]codeChangeRow, len(ids))
+	for i, pid := range ids {
+		changes[i] = codeChangeRow{CommunityID: communityID, SubjectID: pid, Kind: gatehouse.PassRevoked, At: now}
+	}
+	return tx.Create(&changes).Error
 }
 
 // escapeLike escapes LIKE wildcards with '!' (the same on both dialects).

@@ -28,13 +28,13 @@ func TestRawIDNumberNeverReachesTheSQLiteFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mustCommunity(t, db)
-	r := &gatehouse.Resident{CommunityID: c.ID, Name: "张三", IDType: gatehouse.IDResident, IDNumber: idNumber, Phone: "13800138000", Building: "1", Unit: "1", Room: "101"}
+	r := &gatehouse.Resident{CommunityID: c.ID, Name: "张三", IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(idNumber), Phone: "13800138000", Building: "1", Unit: "1", Room: "101"}
 	if err := db.CreateResident(ctx, r); err != nil {
 		t.Fatal(err)
 	}
 	// Read it back through the store: the number is recoverable with the key.
 	got, err := db.Resident(ctx, r.ID)
-	if err != nil || got.IDNumber != idNumber || got.IDMasked != "110105********002X" {
+	if err != nil || !got.IDNumber.Same(gatehouse.NewIDNumber(idNumber)) || got.IDNumber.Masked() != "110105********002X" {
 		t.Fatalf("read back %+v, %v", got, err)
 	}
 	// Check every file SQLite wrote, before and after the WAL is folded in.
@@ -78,7 +78,7 @@ func TestRawIDNumberNeverReachesMySQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mustCommunity(t, db)
-	r := &gatehouse.Resident{CommunityID: c.ID, Name: "张三", IDType: gatehouse.IDResident, IDNumber: idNumber, Phone: "13800138000", Building: "1", Unit: "1", Room: "101"}
+	r := &gatehouse.Resident{CommunityID: c.ID, Name: "张三", IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(idNumber), Phone: "13800138000", Building: "1", Unit: "1", Room: "101"}
 	if err := db.CreateResident(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestResidentOfAnotherCommunityMayShareAnIDButNotTwiceInOne(t *testing.T) {
 		ctx := context.Background()
 		a, b := mustCommunity(t, db), mustCommunity(t, db)
 		mk := func(c int64) *gatehouse.Resident {
-			return &gatehouse.Resident{CommunityID: c, Name: "张三", IDType: gatehouse.IDResident, IDNumber: idNumber, Phone: "13800138000", Building: "1", Unit: "1", Room: "101"}
+			return &gatehouse.Resident{CommunityID: c, Name: "张三", IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(idNumber), Phone: "13800138000", Building: "1", Unit: "1", Room: "101"}
 		}
 		first := mk(a.ID)
 		if err := db.CreateResident(ctx, first); err != nil {
@@ -133,7 +133,7 @@ func TestResidentOfAnotherCommunityMayShareAnIDButNotTwiceInOne(t *testing.T) {
 			t.Fatalf("same person twice in one community: %v, want ECONFLICT", err)
 		}
 		// After moving out, the person may be registered again.
-		if err := db.MoveOutResident(ctx, first.ID); err != nil {
+		if err := db.MoveOutResident(ctx, first.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.CreateResident(ctx, mk(a.ID)); err != nil {

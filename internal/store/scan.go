@@ -344,12 +344,12 @@ const passQuery = `SELECT p.id, p.community_id, p.host_resident_id, p.visitor_id
 
 func (t *scanTx) Pass(id int64) (*gatehouse.Pass, error) {
 	p := &gatehouse.Pass{Visitor: &gatehouse.Visitor{}, Host: &gatehouse.Resident{}}
-	var kind, gates, idType string
+	var kind, gates, idType, masked string
 	var from, until int64
 	var revoked, movedOut sql.NullInt64
 	err := t.q.row(passQuery, id).Scan(&p.ID, &p.CommunityID, &p.HostResidentID, &p.VisitorID, &p.Visitor.Name, &p.Visitor.Phone, &p.Visitor.Plate,
 		&kind, &p.Purpose, &from, &until, &p.MaxEntries, &p.Uses, &gates, &p.Schedule.Days, &p.Schedule.StartMinute,
-		&p.Schedule.EndMinute, &p.KeyID, &revoked, &idType, &p.Visitor.IDHash, &p.Visitor.IDMasked,
+		&p.Schedule.EndMinute, &p.KeyID, &revoked, &idType, &p.Visitor.IDHash, &masked,
 		&p.Host.CommunityID, &p.Host.Name, &p.Host.Building, &p.Host.Unit, &p.Host.Room, &movedOut)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gatehouse.NotFound("pass")
@@ -357,7 +357,7 @@ func (t *scanTx) Pass(id int64) (*gatehouse.Pass, error) {
 		return nil, err
 	}
 	p.Kind, p.GateIDs, p.ValidFrom, p.ValidUntil = gatehouse.PassKind(kind), parseIDs(gates), fromMicros(from), fromMicros(until)
-	p.Visitor.ID, p.Visitor.IDType = p.VisitorID, gatehouse.IDType(idType)
+	p.Visitor.ID, p.Visitor.IDType, p.Visitor.IDNumber = p.VisitorID, gatehouse.IDType(idType), gatehouse.StoredIDNumber("", masked)
 	p.Host.ID = p.HostResidentID
 	if revoked.Valid {
 		p.RevokedAt = fromMicrosPtr(&revoked.Int64)
@@ -386,8 +386,10 @@ func (t *scanTx) PassState(id int64) (int, *time.Time, error) {
 func (t *scanTx) Resident(id int64) (*gatehouse.Resident, error) {
 	r := &gatehouse.Resident{}
 	var movedOut sql.NullInt64
+	var masked string
 	err := t.q.row("SELECT id, community_id, name, id_hash, id_masked, building, unit, room, moved_out_at FROM residents WHERE id = ?", id).
-		Scan(&r.ID, &r.CommunityID, &r.Name, &r.IDHash, &r.IDMasked, &r.Building, &r.Unit, &r.Room, &movedOut)
+		Scan(&r.ID, &r.CommunityID, &r.Name, &r.IDHash, &masked, &r.Building, &r.Unit, &r.Room, &movedOut)
+	r.IDNumber = gatehouse.StoredIDNumber("", masked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, gatehouse.NotFound("resident")
 	} else if err != nil {

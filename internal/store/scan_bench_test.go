@@ -24,12 +24,12 @@ func BenchmarkInScanTx(b *testing.B) {
 				if err := db.CreateCommunity(ctx, c); err != nil {
 					b.Fatal(err)
 				}
-				r := &gatehouse.Resident{CommunityID: c.ID, Name: "王芳", IDType: gatehouse.IDPassport, IDNumber: "E1234567", Phone: "13800138000", Building: "1", Unit: "1", Room: "1"}
+				r := &gatehouse.Resident{CommunityID: c.ID, Name: "王芳", IDType: gatehouse.IDPassport, IDNumber: gatehouse.NewIDNumber("E1234567"), Phone: "13800138000", Building: "1", Unit: "1", Room: "1"}
 				if err := db.CreateResident(ctx, r); err != nil {
 					b.Fatal(err)
 				}
 				p := &gatehouse.Pass{CommunityID: c.ID, HostResidentID: r.ID, Kind: gatehouse.PassGuest, ValidFrom: time.Now(), ValidUntil: time.Now().Add(time.Hour),
-					MaxEntries: 1000000, KeyID: 1, Visitor: &gatehouse.Visitor{Name: "v", IDType: gatehouse.IDPassport, IDNumber: "G1234567"}}
+					MaxEntries: 1000000, KeyID: 1, Visitor: &gatehouse.Visitor{Name: "v", IDType: gatehouse.IDPassport, IDNumber: gatehouse.NewIDNumber("G1234567")}}
 				if err := db.CreatePass(ctx, p); err != nil {
 					b.Fatal(err)
 				}

@@ -24,9 +24,7 @@ func (db *DB) AddToWatchlist(ctx context.Context, w *gatehouse.WatchlistEntry, i
 		}
 		return bumpEpoch(tx, row.CommunityID)
 	})
-	if isDuplicate(err) {
-		return &gatehouse.Error{Code: gatehouse.ECONFLICT, Message: "this person is already on the watchlist", Fields: map[string]string{"id_number": "already on this community's watchlist"}}
-	} else if err != nil {
+	if err != nil {
 		return internal("add to watchlist", err)
 	}
 	*w = *row.domain()
