@@ -6,10 +6,15 @@ import qrcode from '../vendor/qrcode-generator.mjs';
 import { t } from './i18n.js';
 import { h, fill } from './ui.js';
 
+// GH2 codes are Base45, QR's alphanumeric set: drawn in alphanumeric mode they
+// fit version 6 (byte mode would need 8). GH1 codes (base64url) need byte mode.
+const gh2 = /^GH2[0-9A-Z $%*+\-./:]{10,157}$/;
+const gh1 = /^GH1[A-Za-z0-9_-]{10,157}$/;
+
 /** Draws code as a QR on a canvas, with a quiet zone of 4 modules. */
 export function qrCanvas(code, px = 8) {
   const qr = qrcode(0, 'M');
-  qr.addData(code, 'Byte');
+  qr.addData(code, gh2.test(code) ? 'Alphanumeric' : 'Byte');
   qr.make();
   const n = qr.getModuleCount();
   const quiet = 4;
@@ -27,7 +32,7 @@ export function qrCanvas(code, px = 8) {
 }
 
 export function render({ el, code }) {
-  const ok = /^GH1[A-Za-z0-9_-]{10,157}$/.test(code);
+  const ok = gh2.test(code) || gh1.test(code);
   if (!ok) {
     fill(el, h('div', { class: 'card guest' }, h('h1', { text: t('guest.title') }), h('div', { class: 'form-error', role: 'alert', text: t('guest.bad') })));
     return;
