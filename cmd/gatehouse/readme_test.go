@@ -33,7 +33,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 		t.Fatalf("walk-through failed: %v\n%s", err, out)
 	}
 	text := string(out)
-	for _, want := range []string{`"name":"翠竹苑"`, `"id_number":"110105********002X"`, `"code":"GH1`,
+	for _, want := range []string{`"name":"翠竹苑"`, `"id_number":"110105********002X"`, `"code":"GH2`,
 		`"decision":"grant","reason":"granted"`, `"decision":"deny","reason":"exhausted"`, `"ok":true,"checked":3`, `"name":"李强"`} {
 		if !strings.Contains(text, want) {
 			t.Errorf("walk-through output lacks %s:\n%s", want, text)

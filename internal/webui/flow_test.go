@@ -110,8 +110,8 @@ func runFlow(t *testing.T, vp viewport) {
 		const code = document.querySelector('#pass-code');
 		return img && img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0 && code && code.textContent;
 	})()`)
-	if !strings.HasPrefix(code, "GH1") {
-		t.Fatalf("the page shows the code %q, want a GH1 code", code)
+	if !strings.HasPrefix(code, "GH2") {
+		t.Fatalf("the page shows the code %q, want a GH2 code", code)
 	}
 	b.fitsWidth(vp, "the resident's pass")
 	b.shot("resident-pass")
