@@ -76,6 +76,10 @@ func TestExactSearchByIDNumberIsForAdminAndPoliceOnlyAndAudited(t *testing.T) {
 func TestNoAnswerConfirmsAGuessedIDNumber(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		w := newWorld(t, e)
+		// Another visitor first, so that the one below is not visitor 1.
+		e.expect("POST", "/api/v1/passes", e.admin, map[string]any{"community_id": w.A, "host_resident_id": w.host.ID,
+			"visitor": map[string]any{"name": "刘洋", "id_type": "passport", "id_number": "E12345678"},
+			"valid_until": e.clock.Now().Add(time.Hour).Format(time.RFC3339)}, 201, nil)
 		// A resident with the number of a present resident, elsewhere: stored, nothing said.
 		e.resident(w.mgr, w.A, "王小芳", 1, "9栋", "1单元", "101")
 		// The same number twice on the watchlist: both stored.
@@ -110,8 +114,26 @@ func TestNoAnswerConfirmsAGuessedIDNumber(t *testing.T) {
 			Visitor struct{ ID int64 } `json:"visitor"`
 		}
 		e.expect("GET", fmt.Sprintf("/api/v1/passes/%d", p.ID), e.admin, nil, 200, &admin)
-		if admin.Visitor.ID == 0 {
-			t.Fatal("admin sees no visitor id")
+		if admin.Visitor.ID < 2 {
+			t.Fatalf("admin sees visitor id %d, want the second visitor's", admin.Visitor.ID)
+		}
+		// Reports number visitors 1, 2, 3 … for roles that see numbers masked.
+		var rep struct {
+			FrequentVisitors struct {
+				Items []struct {
+					VisitorID int64 `json:"visitor_id"`
+				}
+			} `json:"frequent_visitors"`
+		}
+		e.clock.Advance(time.Minute)
+		path := fmt.Sprintf("/api/v1/reports/population?community_id=%d&min_visits=1", w.A)
+		e.expect("GET", path, w.mgr, nil, 200, &rep)
+		if len(rep.FrequentVisitors.Items) != 1 || rep.FrequentVisitors.Items[0].VisitorID != 1 {
+			t.Fatalf("the manager's report: %+v, want one visitor numbered 1", rep.FrequentVisitors.Items)
+		}
+		e.expect("GET", path, e.admin, nil, 200, &rep)
+		if len(rep.FrequentVisitors.Items) != 1 || rep.FrequentVisitors.Items[0].VisitorID != admin.Visitor.ID {
+			t.Fatalf("admin's report: %+v, want visitor %d", rep.FrequentVisitors.Items, admin.Visitor.ID)
 		}
 	})
 }
