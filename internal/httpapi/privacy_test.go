@@ -78,7 +78,7 @@ func TestNoAnswerConfirmsAGuessedIDNumber(t *testing.T) {
 		w := newWorld(t, e)
 		// Another visitor first, so that the one below is not visitor 1.
 		e.expect("POST", "/api/v1/passes", e.admin, map[string]any{"community_id": w.A, "host_resident_id": w.host.ID,
-			"visitor": map[string]any{"name": "刘洋", "id_type": "passport", "id_number": "E12345678"},
+			"visitor":     map[string]any{"name": "刘洋", "id_type": "passport", "id_number": "E12345678"},
 			"valid_until": e.clock.Now().Add(time.Hour).Format(time.RFC3339)}, 201, nil)
 		// A resident with the number of a present resident, elsewhere: stored, nothing said.
 		e.resident(w.mgr, w.A, "王小芳", 1, "9栋", "1单元", "101")
