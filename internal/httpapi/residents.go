@@ -319,6 +319,9 @@ func importBody(c *gin.Context) ([]byte, error) {
 		return nil, jsonError(err)
 	}
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // Excel writes a UTF-8 BOM
+	if err := checkUTF8CSV(b); err != nil {
+		return nil, err
+	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV is empty; the first line must be a header such as name,id_type,id_number,phone,building,unit,room")
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,11 +21,11 @@ var (
 func (s *Server) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.HandleMethodNotAllowed = false
+	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	// ClientIP is the peer, unless it is a configured proxy (validated in config).
 	_ = r.SetTrustedProxies(s.TrustedProxies)
-	r.Use(requestIDs, s.accessLog, s.recoverPanics, s.limitBody)
+	r.Use(requestIDs, s.accessLog, s.recoverPanics, noStore, s.limitBody)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
@@ -95,8 +94,9 @@ func (s *Server) routes() *gin.Engine {
 	users.GET("/audit", s.allow(admin...), s.listAudit)
 	users.GET("/audit/verify", s.allow(admin...), s.verifyAudit)
 
+	r.NoMethod(s.methodNotAllowed)
 	r.NoRoute(func(c *gin.Context) {
-		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		if isAPIPath(c.Request.URL.Path) {
 			s.fail(c, gatehouse.Errorf(gatehouse.ENOTFOUND, "no such API route: %s %s", c.Request.Method, c.Request.URL.Path))
 			return
 		}

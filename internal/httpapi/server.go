@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -209,8 +211,26 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP makes Server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+// ServeHTTP makes Server an http.Handler. HEAD is served as GET wherever GET
+// is (net/http drops the body): a HEAD probe of /readyz must see a 503 too.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodHead {
+		r = r.WithContext(context.WithValue(r.Context(), headRequest{}, true))
+		r.Method = http.MethodGet
+	}
+	s.engine.ServeHTTP(w, r)
+}
+
+// headRequest marks a HEAD request served as GET, for the access log.
+type headRequest struct{}
+
+// method is the request's method as the client sent it.
+func method(c *gin.Context) string {
+	if head, _ := c.Request.Context().Value(headRequest{}).(bool); head {
+		return http.MethodHead
+	}
+	return c.Request.Method
+}
 
 // statusOf maps domain error codes to HTTP statuses.
 var statusOf = map[string]int{
@@ -268,18 +288,36 @@ func (s *Server) fail(c *gin.Context, err error) {
 
 // decode reads a JSON body strictly into dst: unknown fields, wrong types,
 // trailing data and over-large bodies are errors that say what is wrong.
+// A body that is not UTF-8 is refused naming the field (encoding/json would
+// quietly turn its bytes into U+FFFD), and null is not an object.
 func decode(c *gin.Context, dst any) error {
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
-	if err == nil {
-		if dec.More() {
-			return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body holds more than one JSON value")
-		}
-		return nil
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return jsonError(err)
 	}
-	return jsonError(err)
+	if err := checkUTF8JSON(body); err != nil {
+		return err
+	}
+	if string(bytes.TrimSpace(body)) == "null" {
+		return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body must be a JSON object, not null")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body holds more than one JSON value")
+	}
+	if r, ok := dst.(requiredFields); ok {
+		return r.required()
+	}
+	return nil
 }
+
+// requiredFields is a request body with fields that must be present (a
+// missing list decodes as nil, which encoding/json cannot refuse).
+type requiredFields interface{ required() error }
 
 // jsonError turns an encoding/json error into a caller-facing error.
 func jsonError(err error) error {
@@ -450,14 +488,38 @@ func (s *Server) accessLog(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
-	s.Metrics.Request(route, c.Request.Method, c.Writer.Status(), time.Since(start))
+	s.Metrics.Request(route, method(c), c.Writer.Status(), time.Since(start))
 	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", requestID(c)),
-		slog.String("method", c.Request.Method),
+		slog.String("method", method(c)),
 		slog.String("route", route),
 		slog.Int("status", c.Writer.Status()),
 		slog.Duration("duration", time.Since(start)),
 	)
+}
+
+// noStore keeps answers of the API, which carry personal data, out of
+// browser and proxy caches; a route that may be cached (a pass's QR image)
+// sets its own Cache-Control.
+func noStore(c *gin.Context) {
+	if isAPIPath(c.Request.URL.Path) {
+		c.Header("Cache-Control", "no-store")
+	}
+	c.Next()
+}
+
+func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
+
+// methodNotAllowed answers a known path asked with a method it does not
+// take; gin has set Allow, to which HEAD is added wherever GET is.
+func (s *Server) methodNotAllowed(c *gin.Context) {
+	allow := strings.Split(c.Writer.Header().Get("Allow"), ", ")
+	if slices.Contains(allow, http.MethodGet) {
+		allow = append(allow, http.MethodHead)
+	}
+	c.Header("Allow", strings.Join(allow, ", "))
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed",
+		Message: fmt.Sprintf("%s is not allowed here; use %s", method(c), strings.Join(allow, ", "))}})
 }
 
 // limitBody caps request bodies; reading past the cap fails with 413.
