@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
 )
 
 type entryResponse struct {
@@ -114,7 +115,7 @@ func entryFilter(c *gin.Context) (gatehouse.EntryFilter, error) {
 		dst  *time.Time
 	}{{"from", &f.From}, {"to", &f.To}} {
 		if v := c.Query(t.name); v != "" {
-			*t.dst = parseTime(&probs, t.name, v)
+			*t.dst = service.ParseTime(&probs, t.name, v)
 		}
 	}
 	// A resident sees its household's entries since it moved in, nothing older.

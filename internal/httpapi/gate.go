@@ -67,7 +67,7 @@ func (s *Server) walkIn(c *gin.Context) {
 	}
 	pr := &passRequest{CommunityID: g.CommunityID, HostResidentID: req.HostResidentID, Visitor: req.Visitor,
 		ValidUntil: req.ValidUntil, MaxEntries: req.MaxEntries, Purpose: req.Purpose}
-	p, err := s.newPass(c, pr, gatehouse.PassWalkIn)
+	p, err := s.passes.Create(c.Request.Context(), principal(c), pr.input(), gatehouse.PassWalkIn)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -2,14 +2,12 @@ package httpapi
 
 import (
 	"fmt"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
 )
 
 type visitorRequest struct {
@@ -116,19 +114,6 @@ func scheduleOut(s gatehouse.Schedule) *scheduleBody {
 
 func hhmm(m int) string { return fmt.Sprintf("%02d:%02d", m/60, m%60) }
 
-func parseHHMM(s string, allow24 bool) (int, bool) {
-	h, m, ok := strings.Cut(s, ":")
-	if !ok || len(h) != 2 || len(m) != 2 {
-		return 0, false
-	}
-	hi, err1 := strconv.Atoi(h)
-	mi, err2 := strconv.Atoi(m)
-	if err1 != nil || err2 != nil || mi < 0 || mi > 59 || hi < 0 || hi > 24 || (hi == 24 && (mi != 0 || !allow24)) {
-		return 0, false
-	}
-	return hi*60 + mi, true
-}
-
 func (s *Server) passBody(c *gin.Context, d *gatehouse.Disclosure, p *gatehouse.Pass) (passResponse, error) {
 	code, err := s.Engine.PassCode(p)
 	if err != nil {
@@ -157,14 +142,16 @@ func (s *Server) respondPass(c *gin.Context, status int, p *gatehouse.Pass) {
 	s.respond(c, status, body, d)
 }
 
-// parseTime reads an RFC 3339 time field.
-func parseTime(probs *gatehouse.Problems, field, v string) time.Time {
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		probs.Add(field, "must be an RFC 3339 time such as 2026-11-27T14:00:00+08:00")
-		return time.Time{}
+// passInput is what a pass request asks for, as the service takes it.
+func (req *passRequest) input() service.PassInput {
+	in := service.PassInput{CommunityID: req.CommunityID, HostResidentID: req.HostResidentID, ValidFrom: req.ValidFrom,
+		ValidUntil: req.ValidUntil, MaxEntries: req.MaxEntries, GateIDs: req.GateIDs, Purpose: req.Purpose,
+		Visitor: service.VisitorInput{Name: req.Visitor.Name, IDType: req.Visitor.IDType, IDNumber: req.Visitor.IDNumber,
+			Phone: req.Visitor.Phone, Plate: req.Visitor.Plate}}
+	if sc := req.Schedule; sc != nil {
+		in.Schedule = &service.ScheduleInput{Days: sc.Days, Start: sc.Start, End: sc.End}
 	}
-	return t.UTC()
+	return in
 }
 
 // createPass issues a pass: a resident invites its own guest; a guard or a
@@ -175,143 +162,12 @@ func (s *Server) createPass(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p, err := s.newPass(c, &req, gatehouse.PassGuest)
+	p, err := s.passes.Create(c.Request.Context(), principal(c), req.input(), gatehouse.PassGuest)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	s.respondPass(c, 201, p)
-}
-
-// newPass validates a pass request, resolves its host and stores it.
-func (s *Server) newPass(c *gin.Context, req *passRequest, kind gatehouse.PassKind) (*gatehouse.Pass, error) {
-	ctx := c.Request.Context()
-	pr := principal(c)
-	now := s.Now().UTC()
-	var probs gatehouse.Problems
-	if pr.Role == gatehouse.RoleResident {
-		// A resident invites its own guests: it is the host.
-		if req.CommunityID == 0 {
-			req.CommunityID = pr.Household.CommunityID
-		}
-		if req.HostResidentID == 0 {
-			req.HostResidentID = pr.ResidentID
-		}
-		if req.HostResidentID != pr.ResidentID {
-			probs.Add("host_resident_id", "a resident invites guests as their own host; leave it out")
-		}
-		kind = gatehouse.PassGuest
-	} else if kind == gatehouse.PassGuest {
-		kind = gatehouse.PassWalkIn
-	}
-	probs.Check(req.CommunityID > 0, "community_id", "is required")
-	probs.Check(req.HostResidentID > 0, "host_resident_id", "is required: whom does the visitor visit?")
-	v := &gatehouse.Visitor{Name: req.Visitor.Name, IDType: req.Visitor.IDType, IDNumber: gatehouse.NewIDNumber(req.Visitor.IDNumber), Phone: req.Visitor.Phone, Plate: req.Visitor.Plate}
-	v.Normalize()
-	probs.Merge("visitor.", v.Validate())
-	p := &gatehouse.Pass{CommunityID: req.CommunityID, HostResidentID: req.HostResidentID, Kind: kind, Purpose: strings.TrimSpace(req.Purpose),
-		MaxEntries: 1, Visitor: v, CreatedBy: pr.UserID, GateIDs: uniq(req.GateIDs)}
-	if req.MaxEntries != nil {
-		p.MaxEntries = *req.MaxEntries
-	}
-	p.ValidFrom = now.Truncate(time.Second)
-	if req.ValidFrom != "" {
-		p.ValidFrom = parseTime(&probs, "valid_from", req.ValidFrom).Truncate(time.Second)
-	}
-	if req.ValidUntil == "" {
-		probs.Add("valid_until", "is required")
-	} else {
-		p.ValidUntil = parseTime(&probs, "valid_until", req.ValidUntil).Truncate(time.Second)
-	}
-	if sc := req.Schedule; sc != nil {
-		start, ok1 := parseHHMM(sc.Start, false)
-		end, ok2 := parseHHMM(sc.End, true)
-		probs.Check(ok1, "schedule.start", "must be HH:MM, such as 08:00")
-		probs.Check(ok2, "schedule.end", "must be HH:MM, such as 20:00")
-		probs.Check(len(sc.Days) > 0, "schedule.days", "list the days, 1 (Monday) to 7 (Sunday)")
-		for _, d := range sc.Days {
-			if d < 1 || d > 7 {
-				probs.Add("schedule.days", "days are 1 (Monday) to 7 (Sunday)")
-				break
-			}
-			p.Schedule.Days |= 1 << (d - 1)
-		}
-		probs.Check(!ok1 || !ok2 || start != end, "schedule.end", "must differ from start")
-		p.Schedule.StartMinute, p.Schedule.EndMinute = start, end
-	}
-	probs.Check(len(p.GateIDs) <= 8, "gate_ids", "name at most 8 gates, or none for every gate")
-	if probs.Has("community_id") || probs.Has("host_resident_id") {
-		return nil, probs.Err()
-	}
-	community, err := s.scopedCommunity(c, req.CommunityID)
-	if err != nil {
-		return nil, err
-	}
-	if !probs.Has("valid_until") && !probs.Has("valid_from") {
-		probs.Merge("", gatehouse.ValidatePass(p, community, now))
-	}
-	host, err := s.Store.Resident(ctx, req.HostResidentID)
-	if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
-		return nil, err
-	}
-	switch {
-	case host == nil || host.CommunityID != community.ID:
-		probs.Add("host_resident_id", "no such resident in this community")
-	case host.MovedOutAt != nil:
-		probs.Add("host_resident_id", "this resident has moved out")
-	}
-	if len(p.GateIDs) > 0 {
-		gates, _, err := s.Store.Gates(ctx, []int64{community.ID}, gatehouse.Page{Limit: gatehouse.MaxPageLimit})
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range p.GateIDs {
-			if !slices.ContainsFunc(gates, func(g *gatehouse.Gate) bool { return g.ID == id }) {
-				probs.Add("gate_ids", fmt.Sprintf("gate %d is not a gate of this community", id))
-				break
-			}
-		}
-	}
-	if err := probs.Err(); err != nil {
-		return nil, err
-	}
-	if err := s.Engine.AssignKey(p); err != nil {
-		return nil, err
-	}
-	if err := s.Store.CreatePass(ctx, p); err != nil {
-		return nil, err
-	}
-	p.Host = host
-	return p, nil
-}
-
-// canSeePass reports whether pr may read p: its community for staff; for a
-// resident, the guests of its household's present members invited since the
-// resident moved in (never a previous occupant's).
-func canSeePass(pr *gatehouse.Principal, p *gatehouse.Pass) bool {
-	if !pr.InCommunity(p.CommunityID) {
-		return false
-	}
-	if pr.Role == gatehouse.RoleResident {
-		return p.Host != nil && pr.Household != nil && p.Host.Household() == *pr.Household &&
-			p.Host.MovedOutAt == nil && !p.CreatedAt.Before(pr.MovedInAt)
-	}
-	return true
-}
-
-func (s *Server) scopedPass(c *gin.Context) (*gatehouse.Pass, error) {
-	id, err := idParam(c, "id", "pass")
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.Store.Pass(c.Request.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !canSeePass(principal(c), p) {
-		return nil, gatehouse.NotFound("pass")
-	}
-	return p, nil
 }
 
 func (s *Server) getPass(c *gin.Context) {
@@ -321,6 +177,15 @@ func (s *Server) getPass(c *gin.Context) {
 		return
 	}
 	s.respondPass(c, 200, p)
+}
+
+// scopedPass is the pass of the path that the caller may see.
+func (s *Server) scopedPass(c *gin.Context) (*gatehouse.Pass, error) {
+	id, err := idParam(c, "id", "pass")
+	if err != nil {
+		return nil, err
+	}
+	return s.passes.Get(c.Request.Context(), principal(c), id)
 }
 
 func (s *Server) listPasses(c *gin.Context) {
@@ -335,35 +200,12 @@ func (s *Server) listPasses(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	f := gatehouse.PassFilter{CommunityIDs: pr.ScopeCommunities(cid), Status: c.Query("status")}
-	switch f.Status {
-	case "", gatehouse.PassActive, gatehouse.PassPending, gatehouse.PassExpired, gatehouse.PassExhausted, gatehouse.PassRevoked:
-	default:
-		s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "status: unknown status",
-			Fields: map[string]string{"status": "must be one of active, pending, expired, exhausted, revoked"}})
-		return
-	}
-	if host, err := queryID(c, "host_resident_id"); err != nil {
+	host, err := queryID(c, "host_resident_id")
+	if err != nil {
 		s.fail(c, err)
 		return
-	} else if host != 0 {
-		f.HostResidentIDs = []int64{host}
 	}
-	if pr.Role == gatehouse.RoleResident {
-		members, _, err := s.Store.Residents(c.Request.Context(), gatehouse.ResidentFilter{Household: pr.Household, CommunityIDs: pr.Communities}, gatehouse.Page{Limit: gatehouse.MaxPageLimit})
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		var ids []int64
-		for _, m := range members {
-			if f.HostResidentIDs == nil || slices.Contains(f.HostResidentIDs, m.ID) {
-				ids = append(ids, m.ID)
-			}
-		}
-		f.HostResidentIDs, f.CreatedSince = append([]int64{}, ids...), pr.MovedInAt
-	}
-	items, next, err := s.Store.Passes(c.Request.Context(), f, pg)
+	items, next, err := s.passes.List(c.Request.Context(), pr, service.PassQuery{CommunityID: cid, HostResidentID: host, Status: c.Query("status")}, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -404,16 +246,12 @@ func (s *Server) passQR(c *gin.Context) {
 // revokePass lets the host's household, a guard or a manager of the
 // community stop a pass at once.
 func (s *Server) revokePass(c *gin.Context) {
-	p, err := s.scopedPass(c)
+	id, err := idParam(c, "id", "pass")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.Store.RevokePass(c.Request.Context(), p.ID, principal(c).UserID); err != nil {
-		s.fail(c, err)
-		return
-	}
-	p, err = s.Store.Pass(c.Request.Context(), p.ID)
+	p, err := s.passes.Revoke(c.Request.Context(), principal(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return

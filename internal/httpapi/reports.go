@@ -15,6 +15,7 @@ import (
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/report"
+	"gatehouse/internal/service"
 )
 
 // audit records who read or exported what; a caller shows nothing if it fails.
@@ -294,10 +295,10 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 		IDNumber: gatehouse.NewIDNumber(req.IDNumber), Name: req.Name, Plate: req.Plate}
 	var probs gatehouse.Problems
 	if req.From != "" {
-		q.From = parseTime(&probs, "from", req.From)
+		q.From = service.ParseTime(&probs, "from", req.From)
 	}
 	if req.To != "" {
-		q.To = parseTime(&probs, "to", req.To)
+		q.To = service.ParseTime(&probs, "to", req.To)
 	}
 	probs.Merge("", q.Validate())
 	if err := probs.Err(); err != nil {
@@ -529,10 +530,10 @@ func (s *Server) listAudit(c *gin.Context) {
 	}
 	f.Action, f.CaseRef = c.Query("action"), c.Query("case_ref")
 	if v := c.Query("from"); v != "" {
-		f.From = parseTime(&probs, "from", v)
+		f.From = service.ParseTime(&probs, "from", v)
 	}
 	if v := c.Query("to"); v != "" {
-		f.To = parseTime(&probs, "to", v)
+		f.To = service.ParseTime(&probs, "to", v)
 	}
 	if err := probs.Err(); err != nil {
 		e := err.(*gatehouse.Error)

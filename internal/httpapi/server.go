@@ -159,6 +159,7 @@ type Server struct {
 	// closing ends the long-lived responses (live streams) when the server
 	// shuts down: http.Server.Shutdown waits for them otherwise.
 	closing   chan struct{}
+	services
 	closeOnce sync.Once
 }
 
@@ -214,6 +215,7 @@ func New(cfg Config) *Server {
 // ServeHTTP makes Server an http.Handler. HEAD is served as GET wherever GET
 // is (net/http drops the body): a HEAD probe of /readyz must see a 503 too.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.initServices()
 	if r.Method == http.MethodHead {
 		r = r.WithContext(context.WithValue(r.Context(), headRequest{}, true))
 		r.Method = http.MethodGet
