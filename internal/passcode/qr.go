@@ -11,15 +11,19 @@ import (
 )
 
 // QR drawing settings: medium error correction survives a scratched phone
-// screen; 8 pixels a module reads well on gate scanners.
+// screen; 8 pixels a module (a whole number, so every module is a crisp
+// square) reads well on gate scanners.
 const (
 	qrLevel       = qrcode.Medium
 	qrModulePixel = 8
 )
 
 // PNG draws code as a QR code: go-qrcode makes the module bitmap (with its
-// quiet zone) and this writes it straight to a 1-bit grayscale PNG, several
-// times faster than go-qrcode's own image/png path.
+// quiet zone of 4 modules) and this writes it straight to a 1-bit grayscale
+// PNG, several times faster than go-qrcode's own image/png path. A GH2 code
+// is all QR-alphanumeric characters, so go-qrcode writes it in alphanumeric
+// mode (one segment, or numeric runs where those are shorter), never in byte
+// mode.
 func PNG(code string) ([]byte, error) {
 	q, err := qrcode.New(code, qrLevel)
 	if err != nil {
