@@ -285,7 +285,7 @@ func decode(s string) (c *Code, msg, sig []byte, err error) {
 		return nil, nil, nil, ErrInvalid
 	}
 	var raw []byte
-	context, unmarshal := signContext, unmarshal
+	context, parse := signContext, unmarshal
 	switch s[:len(Prefix)] {
 	case Prefix:
 		raw, err = base45.Decode(s[len(Prefix):])
@@ -299,7 +299,7 @@ func decode(s string) (c *Code, msg, sig []byte, err error) {
 			}
 		}
 		raw, err = base64.RawURLEncoding.Strict().DecodeString(body)
-		context, unmarshal = signContextV1, unmarshalV1
+		context, parse = signContextV1, unmarshalV1
 	default:
 		return nil, nil, nil, ErrInvalid
 	}
@@ -307,7 +307,7 @@ func decode(s string) (c *Code, msg, sig []byte, err error) {
 		return nil, nil, nil, ErrInvalid
 	}
 	payload, sig := raw[:len(raw)-ed25519.SignatureSize], raw[len(raw)-ed25519.SignatureSize:]
-	if c, err = unmarshal(payload); err != nil {
+	if c, err = parse(payload); err != nil {
 		return nil, nil, nil, ErrInvalid
 	}
 	return c, signedMessage(context, payload), sig, nil
