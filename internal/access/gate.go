@@ -163,24 +163,31 @@ const MaxOfflineBatch = 1000
 func (e *Engine) Offline(ctx context.Context, communityID, gateID int64, events []gatehouse.OfflineEvent) (*OfflineResult, error) {
 	res := &OfflineResult{Recorded: []string{}, Duplicates: []string{}, Rejected: []Rejection{}}
 	now := e.now()
-	seen := map[string]bool{}
+	seen := map[string]*gatehouse.OfflineEvent{}
 	for i := range events {
 		ev := &events[i]
 		if msg := gatehouse.ValidateOfflineEvent(ev, now); msg != "" {
 			res.Rejected = append(res.Rejected, Rejection{Index: i, EventID: ev.EventID, Reason: msg})
 			continue
 		}
-		if seen[ev.EventID] {
-			res.Duplicates = append(res.Duplicates, ev.EventID)
+		if first, ok := seen[ev.EventID]; ok {
+			if sameOfflineEvent(first, ev) {
+				res.Duplicates = append(res.Duplicates, ev.EventID)
+			} else {
+				res.Rejected = append(res.Rejected, Rejection{Index: i, EventID: ev.EventID, Reason: EventIDReused})
+			}
 			continue
 		}
-		seen[ev.EventID] = true
+		seen[ev.EventID] = ev
 		code, verr := e.verify(ctx, ev.Code)
 		if verr != nil && !isInvalid(verr) {
 			return nil, verr
 		}
 		dup, out, err := e.offlineOne(ctx, communityID, gateID, ev, code)
-		if err != nil {
+		if errors.Is(err, errEventIDReused) {
+			res.Rejected = append(res.Rejected, Rejection{Index: i, EventID: ev.EventID, Reason: EventIDReused})
+			continue
+		} else if err != nil {
 			return nil, err
 		}
 		if dup {
@@ -191,6 +198,33 @@ func (e *Engine) Offline(ctx context.Context, communityID, gateID int64, events 
 		e.published(out)
 	}
 	return res, nil
+}
+
+// EventIDReused rejects an offline event whose id the gate already used for
+// another event: a true retry is the same event and counts as a duplicate.
+const EventIDReused = "event_id_reused"
+
+var errEventIDReused = errors.New(EventIDReused)
+
+// sameOfflineEvent reports whether two uploads under one id are one event.
+func sameOfflineEvent(a, b *gatehouse.OfflineEvent) bool {
+	return a.Code == b.Code && a.Direction == b.Direction && a.Decision == b.Decision &&
+		a.OccurredAt.UTC().Truncate(time.Microsecond).Equal(b.OccurredAt.UTC().Truncate(time.Microsecond))
+}
+
+// sameLoggedEvent reports whether an event is the one already logged under
+// its id. An online scan sent with the id (the controller gave up waiting
+// and decided offline) is the same event if it is the same code and way:
+// the time and the decision are then the controller's own. An offline
+// event logged before must match in time and decision too.
+func sameLoggedEvent(prev *gatehouse.Entry, ev *gatehouse.OfflineEvent, code *passcode.Code, at time.Time) bool {
+	if !sameScan(prev, code, ev.Direction) {
+		return false
+	}
+	if prev.Method != gatehouse.MethodOffline {
+		return true
+	}
+	return prev.OccurredAt.Equal(at) && prev.Decision == ev.Decision
 }
 
 func isInvalid(err error) bool { return errors.Is(err, passcode.ErrInvalid) }
@@ -208,7 +242,10 @@ func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *
 		if err != nil {
 			return err
 		}
-		if _, err := tx.EventEntry(gateID, ev.EventID); err == nil {
+		if prev, err := tx.EventEntry(gateID, ev.EventID); err == nil {
+			if !sameLoggedEvent(prev, ev, code, at) {
+				return errEventIDReused
+			}
 			dup = true
 			return nil
 		} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
@@ -235,7 +272,20 @@ func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *
 		return nil
 	})
 	if isDuplicateEvent(err) {
-		return true, nil, nil // logged by a concurrent upload between our check and insert
+		// Logged by a concurrent upload between our check and insert: the
+		// same event, or another one under its id.
+		same := false
+		err = e.store.InScanTx(ctx, communityID, func(tx gatehouse.ScanTx) error {
+			prev, err := tx.EventEntry(gateID, ev.EventID)
+			if err == nil {
+				same = sameLoggedEvent(prev, ev, code, at)
+			}
+			return err
+		})
+		if err == nil && !same {
+			err = errEventIDReused
+		}
+		return err == nil, nil, err
 	}
 	return dup, out, err
 }

@@ -120,6 +120,10 @@ func ValidateIDNumber(t IDType, n string) string {
 		if msg := ValidateText(n, 32); msg != "" {
 			return msg
 		}
+		// The sealed number has a column of fixed size: 32 emoji do not fit.
+		if len(n) > 96 {
+			return "must be at most 96 bytes of UTF-8 (32 Chinese characters or letters)"
+		}
 	default:
 		return "unknown id_type"
 	}

@@ -108,11 +108,11 @@ func TestTextRefusesHiddenAndDamagedCharacters(t *testing.T) {
 		want string // "" for valid
 	}{
 		{"3栋", ""},
-		{"粤粤粤粤粤粤粤粤粤粤粤", ""}, // 11 characters, 33 bytes: under a limit of 12
-		{"3\u202e栋", "U+202E"},  // right-to-left override
-		{"3\u200b栋", "U+200B"},  // zero-width space
-		{"3\u2066栋", "U+2066"},  // left-to-right isolate
-		{"3\ufeff栋", "U+FEFF"},  // zero-width no-break space
+		{"粤粤粤粤粤粤粤粤粤粤粤", ""},    // 11 characters, 33 bytes: under a limit of 12
+		{"3\u202e栋", "U+202E"}, // right-to-left override
+		{"3\u200b栋", "U+200B"}, // zero-width space
+		{"3\u2066栋", "U+2066"}, // left-to-right isolate
+		{"3\ufeff栋", "U+FEFF"}, // zero-width no-break space
 		{"3\n栋", "U+000A"},
 		{"\xb2\xe2\xca\xd4", "not UTF-8"}, // 测试 in GBK
 		{"\ufffd\ufffd", "U+FFFD"},

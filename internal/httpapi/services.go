@@ -1,13 +1,31 @@
 package httpapi
 
-import "gatehouse/internal/service"
+import (
+	"context"
+
+	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
+)
 
 // services are the use cases the handlers call: each handler decodes, calls
 // one of them, and encodes (with the privacy rule of the answer).
 type services struct {
-	passes *service.Passes
+	passes    *service.Passes
+	residents *service.Residents
 }
 
 func (s *Server) initServices() {
 	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now}
+	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}
+}
+
+// auditor writes audit events for the services and counts them.
+type auditor struct{ s *Server }
+
+func (a auditor) Audit(ctx context.Context, ev *gatehouse.AuditEvent) error {
+	if err := a.s.Store.Audit(ctx, ev); err != nil {
+		return err
+	}
+	a.s.Metrics.Audited(ev.Action)
+	return nil
 }

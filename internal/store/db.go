@@ -110,6 +110,9 @@ func openSQLite(db *DB, path string, cfg *gorm.Config) error {
 	// The writer never checkpoints inside a commit: the checkpointer does it
 	// beside it, so that copying the WAL into the database is off the scan path.
 	wq.Add("_pragma", "wal_autocheckpoint(0)")
+	// Erased names and plates are zeroed on their pages, not left readable in
+	// free space of the file (retention means gone, not unlinked).
+	wq.Add("_pragma", "secure_delete(1)")
 	w, err := gorm.Open(sqlite.Open(path+sep+wq.Encode()+"&_txlock=immediate"), cfg)
 	if err != nil {
 		return fmt.Errorf("cannot open SQLite database %s: %w", path, err)

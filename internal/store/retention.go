@@ -78,6 +78,14 @@ func (db *DB) ErasePersonalData(ctx context.Context, cutoff time.Time) (gatehous
 			break
 		}
 	}
+	if db.dialect == SQLite {
+		// The WAL still holds the rows as they were before the erasure:
+		// fold it into the database (whose freed space secure_delete has
+		// zeroed) and empty it.
+		if err := db.w.WithContext(ctx).Exec("PRAGMA wal_checkpoint(TRUNCATE)").Error; err != nil {
+			return out, internal("checkpoint after erasing", err)
+		}
+	}
 	return out, nil
 }
 

@@ -1,0 +1,372 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// ResidentStore is what the resident use cases need of storage.
+type ResidentStore interface {
+	CommunityReader
+	CreateResident(ctx context.Context, r *gatehouse.Resident) error
+	ImportResidents(ctx context.Context, rs []*gatehouse.Resident) error
+	Resident(ctx context.Context, id int64) (*gatehouse.Resident, error)
+	Residents(ctx context.Context, f gatehouse.ResidentFilter, page gatehouse.Page) ([]*gatehouse.Resident, int64, error)
+	UpdateResident(ctx context.Context, r *gatehouse.Resident) error
+	MoveOutResident(ctx context.Context, id, by int64) error
+}
+
+// Auditor writes an access-audit event; what it records is shown only once
+// it is written.
+type Auditor interface {
+	Audit(ctx context.Context, a *gatehouse.AuditEvent) error
+}
+
+// Hasher makes the keyed lookup hash of an ID number.
+type Hasher interface{ LookupHash(string) string }
+
+// ResidentCoder makes a resident's current rotating code.
+type ResidentCoder interface {
+	ResidentCode(r *gatehouse.Resident) (string, time.Time, error)
+}
+
+// Residents registers, changes, lists and moves out residents.
+type Residents struct {
+	Store  ResidentStore
+	Audit  Auditor
+	Lookup Hasher
+	Codes  ResidentCoder
+}
+
+// ResidentInput is a resident as typed; nil fields stay as they are (on
+// update) or are empty (on create).
+type ResidentInput struct {
+	CommunityID                                *int64
+	Name, IDNumber, Phone, Building, Unit, Room *string
+	IDType                                      *gatehouse.IDType
+}
+
+func (in ResidentInput) apply(r *gatehouse.Resident) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if in.CommunityID != nil {
+		r.CommunityID = *in.CommunityID
+	}
+	set(&r.Name, in.Name)
+	if in.IDType != nil {
+		r.IDType = *in.IDType
+	}
+	if in.IDNumber != nil {
+		r.IDNumber = gatehouse.NewIDNumber(*in.IDNumber)
+	}
+	set(&r.Phone, in.Phone)
+	set(&r.Building, in.Building)
+	set(&r.Unit, in.Unit)
+	set(&r.Room, in.Room)
+	r.Normalize()
+}
+
+// mayManage is the rule for changing residents: managers of the community
+// and admin.
+func mayManage(pr *gatehouse.Principal) error {
+	if pr.IsGate() || (pr.Role != gatehouse.RoleManager && pr.Role != gatehouse.RoleAdmin) {
+		return forbidden("only managers and admin register, change and move out residents")
+	}
+	return nil
+}
+
+// Create registers a resident of a community in the principal's scope.
+func (s *Residents) Create(ctx context.Context, pr *gatehouse.Principal, in ResidentInput) (*gatehouse.Resident, error) {
+	if err := mayManage(pr); err != nil {
+		return nil, err
+	}
+	r := &gatehouse.Resident{}
+	in.apply(r)
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if _, err := scopedCommunity(ctx, s.Store, pr, r.CommunityID); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateResident(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// CanSeeResident is the rule for reading a resident: its community for
+// staff and police; for a resident, the present members of its own
+// household (a new occupant never sees who lived there before).
+func CanSeeResident(pr *gatehouse.Principal, r *gatehouse.Resident) bool {
+	if pr.IsGate() || !pr.InCommunity(r.CommunityID) {
+		return false
+	}
+	if pr.Role == gatehouse.RoleResident {
+		return pr.Household != nil && *pr.Household == r.Household() && r.MovedOutAt == nil
+	}
+	return true
+}
+
+// Get is one resident the principal may see, else ENOTFOUND.
+func (s *Residents) Get(ctx context.Context, pr *gatehouse.Principal, id int64) (*gatehouse.Resident, error) {
+	r, err := s.Store.Resident(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !CanSeeResident(pr, r) {
+		return nil, gatehouse.NotFound("resident")
+	}
+	return r, nil
+}
+
+// ResidentQuery narrows a list of residents as a caller asks.
+type ResidentQuery struct {
+	CommunityID     int64
+	Building        string
+	Q               string // a name, phone or room; an ID number only for admin and police
+	IncludeMovedOut bool
+}
+
+// List lists the residents the principal may see. A q that is an ID number
+// is an ID search (gatehouse.SearchByID): refused to roles that may not see
+// numbers whole, audited before it runs for the others.
+func (s *Residents) List(ctx context.Context, pr *gatehouse.Principal, q ResidentQuery, page gatehouse.Page) ([]*gatehouse.Resident, int64, error) {
+	f := gatehouse.ResidentFilter{CommunityIDs: pr.ScopeCommunities(q.CommunityID), Building: q.Building, Query: q.Q,
+		IncludeMovedOut: q.IncludeMovedOut}
+	if pr.Role == gatehouse.RoleResident {
+		f.Household, f.IncludeMovedOut = pr.Household, false
+	}
+	if n := gatehouse.NormalizeIDNumber(q.Q); gatehouse.LooksLikeIDNumber(n) {
+		ev, err := gatehouse.SearchByID(pr, q.CommunityID, "GET /residents q")
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := s.Audit.Audit(ctx, ev); err != nil {
+			return nil, 0, err
+		}
+		f.IDNumber = gatehouse.NewIDNumber(n)
+	}
+	return s.Store.Residents(ctx, f, page)
+}
+
+// Update changes a present resident; it stays in its community.
+func (s *Residents) Update(ctx context.Context, pr *gatehouse.Principal, id int64, in ResidentInput) (*gatehouse.Resident, error) {
+	if err := mayManage(pr); err != nil {
+		return nil, err
+	}
+	r, err := s.Get(ctx, pr, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.CommunityID != nil && *in.CommunityID != r.CommunityID {
+		return nil, gatehouse.FieldError("community_id", "a resident cannot move between communities; move them out and register them in the other")
+	}
+	if r.MovedOutAt != nil {
+		return nil, gatehouse.Errorf(gatehouse.ECONFLICT, "this resident has moved out and can no longer be changed")
+	}
+	in.apply(r)
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateResident(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// MoveOut marks a resident moved out: its accounts disabled, its codes and
+// the passes it issued stop at once.
+func (s *Residents) MoveOut(ctx context.Context, pr *gatehouse.Principal, id int64) error {
+	if err := mayManage(pr); err != nil {
+		return err
+	}
+	r, err := s.Get(ctx, pr, id)
+	if err != nil {
+		return err
+	}
+	return s.Store.MoveOutResident(ctx, r.ID, pr.UserID)
+}
+
+// Code is a resident's own current rotating code and when it expires: only
+// that resident gets it.
+func (s *Residents) Code(ctx context.Context, pr *gatehouse.Principal, id int64) (string, time.Time, error) {
+	r, err := s.Get(ctx, pr, id)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if pr.Role != gatehouse.RoleResident || pr.ResidentID != r.ID {
+		return "", time.Time{}, gatehouse.NotFound("resident")
+	}
+	return s.Codes.ResidentCode(r)
+}
+
+// importColumns maps accepted CSV headers (English and Chinese) to fields.
+var importColumns = map[string]string{
+	"name": "name", "姓名": "name",
+	"id_type": "id_type", "证件类型": "id_type",
+	"id_number": "id_number", "证件号码": "id_number", "身份证号": "id_number",
+	"phone": "phone", "电话": "phone", "手机": "phone", "手机号": "phone",
+	"building": "building", "楼栋": "building", "楼号": "building",
+	"unit": "unit", "单元": "unit",
+	"room": "room", "房号": "room", "房间": "room",
+}
+
+// idTypeNames accepts the Chinese document names a spreadsheet may hold.
+var idTypeNames = map[string]gatehouse.IDType{
+	"居民身份证": gatehouse.IDResident, "身份证": gatehouse.IDResident, "护照": gatehouse.IDPassport,
+	"港澳居民来往内地通行证": gatehouse.IDHKMacaoPermit, "回乡证": gatehouse.IDHKMacaoPermit,
+	"台湾居民来往大陆通行证": gatehouse.IDTaiwanPermit, "台胞证": gatehouse.IDTaiwanPermit, "其他": gatehouse.IDOther,
+}
+
+// MaxImportRows bounds one import.
+const MaxImportRows = 20000
+
+// Import registers every resident of a CSV (UTF-8, header first) in a
+// community, or none: each bad line is reported as "line N: field", line 1
+// being the header as a spreadsheet numbers it.
+func (s *Residents) Import(ctx context.Context, pr *gatehouse.Principal, communityID int64, csvBody []byte) (int, error) {
+	if err := mayManage(pr); err != nil {
+		return 0, err
+	}
+	if communityID == 0 {
+		return 0, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "community_id: is required (in the query string)", Fields: map[string]string{"community_id": "is required"}}
+	}
+	if _, err := scopedCommunity(ctx, s.Store, pr, communityID); err != nil {
+		return 0, err
+	}
+	residents, lines, err := s.parseCSV(communityID, csvBody)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.Store.ImportResidents(ctx, residents); err != nil {
+		return 0, importClashes(err, lines)
+	}
+	return len(residents), nil
+}
+
+// importClashes names the CSV lines of the records the store refused.
+func importClashes(err error, lines []int) error {
+	var e *gatehouse.Error
+	if !errors.As(err, &e) || e.Code != gatehouse.ECONFLICT {
+		return err
+	}
+	out := &gatehouse.Error{Code: e.Code, Fields: map[string]string{}}
+	for k, msg := range e.Fields {
+		if i, convErr := strconv.Atoi(k); convErr == nil && i >= 1 && i <= len(lines) {
+			out.Fields[fmt.Sprintf("line %d: name", lines[i-1])] = msg
+		}
+	}
+	out.Message = "nothing was imported; " + e.Message
+	return out
+}
+
+func (s *Residents) parseCSV(communityID int64, body []byte) ([]*gatehouse.Resident, []int, error) {
+	cr := csv.NewReader(bytes.NewReader(body))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "line 1: the header cannot be read as CSV")
+	}
+	col := map[string]int{}
+	var probs gatehouse.Problems
+	for i, h := range header {
+		name, ok := importColumns[strings.ToLower(strings.TrimSpace(h))]
+		if !ok {
+			probs.Add("line 1: "+h, "unknown column; use name, id_type, id_number, phone, building, unit, room")
+			continue
+		}
+		col[name] = i
+	}
+	for _, need := range []string{"name", "id_number", "phone", "building", "unit", "room"} {
+		if _, ok := col[need]; !ok {
+			probs.Add("line 1: "+need, "this column is missing")
+		}
+	}
+	if err := probs.Err(); err != nil {
+		return nil, nil, err
+	}
+	var out []*gatehouse.Resident
+	lineOf := map[string]int{} // id hash -> first line
+	var lines []int            // the CSV line of each resident in out
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				probs.Add(fmt.Sprintf("line %d", pe.Line), "is not valid CSV (check its quotes)")
+				continue
+			}
+			return nil, nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV cannot be read")
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		if len(out) >= MaxImportRows {
+			probs.Add(fmt.Sprintf("line %d", line), fmt.Sprintf("an import holds at most %d residents; split the file", MaxImportRows))
+			break
+		}
+		r := csvResident(communityID, col, rec)
+		if err := r.Validate(); err != nil {
+			probs.Merge(fmt.Sprintf("line %d: ", line), err)
+			continue
+		}
+		// Within the file only: the caller typed both lines. Whether a
+		// number is already registered is never said (it would answer "is
+		// this the number?" for the masked numbers a manager sees).
+		h := r.IDNumber.Hash(s.Lookup)
+		if first, dup := lineOf[h]; dup {
+			probs.Add(fmt.Sprintf("line %d: id_number", line), fmt.Sprintf("the same ID number is on line %d", first))
+			continue
+		}
+		lineOf[h] = line
+		out, lines = append(out, r), append(lines, line)
+	}
+	if len(out) == 0 && probs.Err() == nil {
+		probs.Add("line 2", "the CSV has a header but no residents")
+	}
+	if err := probs.Err(); err != nil {
+		e := err.(*gatehouse.Error)
+		e.Message = "nothing was imported; " + e.Message
+		return nil, nil, e
+	}
+	return out, lines, nil
+}
+
+// csvResident is one CSV record as a normalized resident.
+func csvResident(communityID int64, col map[string]int, rec []string) *gatehouse.Resident {
+	get := func(name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	idType := gatehouse.IDResident
+	if v := strings.TrimSpace(get("id_type")); v != "" {
+		if t, ok := idTypeNames[v]; ok {
+			idType = t
+		} else {
+			idType = gatehouse.IDType(v)
+		}
+	}
+	r := &gatehouse.Resident{CommunityID: communityID, Name: get("name"), IDType: idType, IDNumber: gatehouse.NewIDNumber(get("id_number")),
+		Phone: get("phone"), Building: get("building"), Unit: get("unit"), Room: get("room")}
+	r.Normalize()
+	return r
+}
