@@ -50,7 +50,7 @@ type Residents struct {
 // ResidentInput is a resident as typed; nil fields stay as they are (on
 // update) or are empty (on create).
 type ResidentInput struct {
-	CommunityID                                *int64
+	CommunityID                                 *int64
 	Name, IDNumber, Phone, Building, Unit, Room *string
 	IDType                                      *gatehouse.IDType
 }
