@@ -66,21 +66,6 @@ func (r *entryRow) domain() *gatehouse.Entry {
 	return e
 }
 
-func entryRowOf(e *gatehouse.Entry) entryRow {
-	r := entryRow{
-		CommunityID: e.CommunityID, Seq: e.Seq, GateID: e.GateID, PassID: e.PassID, ResidentID: e.ResidentID,
-		VisitorID: e.VisitorID, HostResidentID: e.HostResidentID, Direction: string(e.Direction), Decision: string(e.Decision),
-		Reason: string(e.Reason), ServerDecision: string(e.ServerDecision), Method: string(e.Method), GuardID: e.GuardID,
-		OccurredAt: micros(e.OccurredAt), RecordedAt: micros(e.RecordedAt), PersonName: e.PersonName, IDHash: e.IDHash,
-		Plate: e.Plate, Note: e.Note, PersonalDigest: e.PersonalDigest, PrevHash: e.PrevHash, Hash: e.Hash,
-	}
-	if e.EventID != "" {
-		id := e.EventID
-		r.EventID = &id
-	}
-	return r
-}
-
 type presenceRow struct {
 	CommunityID int64  `gorm:"primaryKey;autoIncrement:false"`
 	Subject     string `gorm:"primaryKey"`
