@@ -263,26 +263,18 @@ type policeResultResponse struct {
 	Items []entryResponse `json:"items"`
 }
 
-// maxPoliceResults bounds the entries one police query returns.
-const maxPoliceResults = gatehouse.MaxPageLimit
-
 // policeBody shows a query; its criteria may hold an ID number, shown as
 // the disclosure allows (and so audited).
 func policeBody(d *gatehouse.Disclosure, q *gatehouse.PoliceQuery) policeQueryResponse {
 	id, _ := d.ID(q.IDNumber)
 	return policeQueryResponse{ID: q.ID, CaseRef: q.CaseRef, Purpose: q.Purpose, CommunityIDs: q.CommunityIDs, From: q.From, To: q.To,
-		IDNumber: id, Name: q.Name, Plate: q.Plate, ResultCount: q.ResultCount, Truncated: q.ResultCount > maxPoliceResults,
+		IDNumber: id, Name: q.Name, Plate: q.Plate, ResultCount: q.ResultCount, Truncated: q.ResultCount > service.MaxPoliceResults,
 		ExportURL: fmt.Sprintf("/api/v1/police/queries/%d/export.csv", q.ID), CreatedAt: q.CreatedAt}
 }
 
-func policeFilter(q *gatehouse.PoliceQuery) gatehouse.EntryFilter {
-	return gatehouse.EntryFilter{CommunityIDs: q.CommunityIDs, From: q.From, To: q.To, IDNumber: q.IDNumber, Name: q.Name,
-		Plate: q.Plate, MaxID: q.MaxEntryID}
-}
-
 // createPoliceQuery searches the entries of communities in the officer's
-// jurisdiction for a case. The query and its audit event are stored before
-// any result is shown; results show identities unmasked.
+// jurisdiction for a case; results show identities unmasked, covered by the
+// query's own audit event, written with the query before anything is shown.
 func (s *Server) createPoliceQuery(c *gin.Context) {
 	var req policeQueryRequest
 	if err := decode(c, &req); err != nil {
@@ -290,57 +282,13 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 		return
 	}
 	pr := principal(c)
-	ctx := c.Request.Context()
-	q := &gatehouse.PoliceQuery{UserID: pr.UserID, CaseRef: req.CaseRef, Purpose: req.Purpose, CommunityIDs: uniq(req.CommunityIDs),
-		IDNumber: gatehouse.NewIDNumber(req.IDNumber), Name: req.Name, Plate: req.Plate}
-	var probs gatehouse.Problems
-	if req.From != "" {
-		q.From = service.ParseTime(&probs, "from", req.From)
-	}
-	if req.To != "" {
-		q.To = service.ParseTime(&probs, "to", req.To)
-	}
-	probs.Merge("", q.Validate())
-	if err := probs.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	for _, id := range q.CommunityIDs {
-		if _, err := s.scopedCommunity(c, id); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	maxID, err := s.Store.MaxEntryID(ctx)
+	q, entries, ev, err := s.police.Create(c.Request.Context(), pr, service.PoliceQueryInput{CaseRef: req.CaseRef, Purpose: req.Purpose,
+		CommunityIDs: req.CommunityIDs, From: req.From, To: req.To, IDNumber: req.IDNumber, Name: req.Name, Plate: req.Plate})
 	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	q.MaxEntryID = maxID
-	entries, _, err := s.Store.Entries(ctx, policeFilter(q), gatehouse.Page{Limit: maxPoliceResults})
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	n, err := s.Store.CountEntries(ctx, policeFilter(q))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	q.ResultCount = int(n)
-	ev := &gatehouse.AuditEvent{ActorID: pr.UserID, ActorName: pr.Username, ActorRole: pr.Role, Action: gatehouse.AuditPoliceQuery,
-		CaseRef: q.CaseRef, Detail: fmt.Sprintf("purpose %q; communities %v; %s to %s; by %s; %d entries", q.Purpose, q.CommunityIDs,
-			q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), criteriaNames(q), n)}
-	if len(q.CommunityIDs) == 1 {
-		ev.CommunityID = q.CommunityIDs[0]
-	}
-	if err := s.Store.CreatePoliceQuery(ctx, q, ev); err != nil {
 		s.fail(c, err)
 		return
 	}
 	s.Metrics.Audited(ev.Action)
-	// The query's own audit event, written above with the query, covers
-	// what its answer shows.
 	d := gatehouse.Disclose(pr, ev.CommunityID, fmt.Sprintf("police_query:%d", q.ID))
 	items, err := s.entryBodies(c, d, entries)
 	if err != nil {
@@ -353,35 +301,13 @@ func (s *Server) createPoliceQuery(c *gin.Context) {
 	c.JSON(201, policeResultResponse{policeQueryResponse: policeBody(d, q), Items: items})
 }
 
-// criteriaNames says which criteria a query used, without their values.
-func criteriaNames(q *gatehouse.PoliceQuery) string {
-	var out []string
-	if !q.IDNumber.IsZero() {
-		out = append(out, "id_number")
-	}
-	if q.Name != "" {
-		out = append(out, "name")
-	}
-	if q.Plate != "" {
-		out = append(out, "plate")
-	}
-	return fmt.Sprint(out)
-}
-
-// scopedPoliceQuery is an officer's own query (any, for an admin).
+// scopedPoliceQuery is the query of the path that the caller may read.
 func (s *Server) scopedPoliceQuery(c *gin.Context) (*gatehouse.PoliceQuery, error) {
 	id, err := idParam(c, "id", "police query")
 	if err != nil {
 		return nil, err
 	}
-	q, err := s.Store.PoliceQuery(c.Request.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if pr := principal(c); pr.Role != gatehouse.RoleAdmin && q.UserID != pr.UserID {
-		return nil, gatehouse.NotFound("police query")
-	}
-	return q, nil
+	return s.police.Get(c.Request.Context(), principal(c), id)
 }
 
 func (s *Server) listPoliceQueries(c *gin.Context) {
@@ -391,11 +317,7 @@ func (s *Server) listPoliceQueries(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	owner := pr.UserID
-	if pr.Role == gatehouse.RoleAdmin {
-		owner = 0
-	}
-	qs, next, err := s.Store.PoliceQueries(c.Request.Context(), owner, pg)
+	qs, next, err := s.police.List(c.Request.Context(), pr, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -418,82 +340,83 @@ func (s *Server) getPoliceQuery(c *gin.Context) {
 	s.respond(c, 200, policeBody(d, q), d)
 }
 
-// exportPoliceQuery writes a query's entries as CSV, with the chain head of
-// each community (so the export can be checked against the log later) and
-// an X-Content-SHA256 header of the body.
+// policeCSV writes a police export: the query, each community's chain head
+// (so the export can be checked against the log later), then the entries.
+type policeCSV struct {
+	s    *Server
+	c    *gin.Context
+	d    *gatehouse.Disclosure
+	buf  bytes.Buffer
+	w    *csv.Writer
+	rows int
+}
+
+func (p *policeCSV) Begin(q *gatehouse.PoliceQuery, heads []service.ChainHead) error {
+	p.buf.WriteString("\xef\xbb\xbf")
+	p.w = csv.NewWriter(&p.buf)
+	now := p.s.Now().UTC()
+	p.w.Write([]string{"Gatehouse police export"})
+	p.w.Write([]string{"query_id", "case_ref", "purpose", "officer", "from", "to", "queried_at", "exported_at"})
+	p.w.Write([]string{strconv.FormatInt(q.ID, 10), report.SafeCell(q.CaseRef), report.SafeCell(q.Purpose), report.SafeCell(principal(p.c).Username),
+		q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), q.CreatedAt.Format(time.RFC3339), now.Format(time.RFC3339)})
+	p.w.Write([]string{})
+	p.w.Write([]string{"community_id", "chain_head_seq", "chain_head_hash"})
+	for _, h := range heads {
+		p.w.Write([]string{strconv.FormatInt(h.CommunityID, 10), strconv.FormatInt(h.Seq, 10), h.Hash})
+	}
+	p.w.Write([]string{})
+	return p.w.Write([]string{"entry_id", "community_id", "seq", "occurred_at", "direction", "decision", "reason", "method", "gate_id",
+		"person_name", "id_number", "plate", "host_building", "host_unit", "host_room", "entry_hash"})
+}
+
+func (p *policeCSV) Entries(es []*gatehouse.Entry) error {
+	bodies, err := p.s.entryBodies(p.c, p.d, es)
+	if err != nil {
+		return err
+	}
+	for _, e := range bodies {
+		var b, u, r string
+		if e.Host != nil {
+			b, u, r = e.Host.Building, e.Host.Unit, e.Host.Room
+		}
+		p.w.Write([]string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.CommunityID, 10), strconv.FormatInt(e.Seq, 10),
+			e.OccurredAt.Format(time.RFC3339Nano), string(e.Direction), string(e.Decision), string(e.Reason), string(e.Method),
+			strconv.FormatInt(e.GateID, 10), report.SafeCell(e.PersonName), report.SafeCell(e.IDNumber), report.SafeCell(e.Plate),
+			report.SafeCell(b), report.SafeCell(u), report.SafeCell(r), e.Hash})
+		p.rows++
+	}
+	return nil
+}
+
+func (p *policeCSV) Finish() (int, string, error) {
+	p.w.Flush()
+	if err := p.w.Error(); err != nil {
+		return 0, "", err
+	}
+	sum := sha256.Sum256(p.buf.Bytes())
+	return p.rows, hex.EncodeToString(sum[:]), nil
+}
+
+// exportPoliceQuery writes a query's entries as CSV with an X-Content-SHA256
+// header of the body; the export's audit event, written before anything is
+// sent, covers what it shows.
 func (s *Server) exportPoliceQuery(c *gin.Context) {
-	q, err := s.scopedPoliceQuery(c)
+	id, err := idParam(c, "id", "police query")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
 	pr := principal(c)
-	var buf bytes.Buffer
-	buf.WriteString("\xef\xbb\xbf")
-	w := csv.NewWriter(&buf)
-	now := s.Now().UTC()
-	w.Write([]string{"Gatehouse police export"})
-	w.Write([]string{"query_id", "case_ref", "purpose", "officer", "from", "to", "queried_at", "exported_at"})
-	w.Write([]string{strconv.FormatInt(q.ID, 10), report.SafeCell(q.CaseRef), report.SafeCell(q.Purpose), report.SafeCell(pr.Username),
-		q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), q.CreatedAt.Format(time.RFC3339), now.Format(time.RFC3339)})
-	w.Write([]string{})
-	w.Write([]string{"community_id", "chain_head_seq", "chain_head_hash"})
-	for _, id := range q.CommunityIDs {
-		seq, hash, err := s.Store.ChainHead(ctx, id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		w.Write([]string{strconv.FormatInt(id, 10), strconv.FormatInt(seq, 10), hash})
-	}
-	w.Write([]string{})
-	w.Write([]string{"entry_id", "community_id", "seq", "occurred_at", "direction", "decision", "reason", "method", "gate_id",
-		"person_name", "id_number", "plate", "host_building", "host_unit", "host_room", "entry_hash"})
-	rows := 0
-	f := policeFilter(q)
-	// The export's own audit event, written below before anything is sent,
-	// covers what it shows.
-	d := gatehouse.Disclose(pr, 0, fmt.Sprintf("police_query:%d", q.ID))
-	pg := gatehouse.Page{Limit: gatehouse.MaxPageLimit}
-	for {
-		entries, next, err := s.Store.Entries(ctx, f, pg)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		bodies, err := s.entryBodies(c, d, entries)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		for _, e := range bodies {
-			var b, u, r string
-			if e.Host != nil {
-				b, u, r = e.Host.Building, e.Host.Unit, e.Host.Room
-			}
-			w.Write([]string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.CommunityID, 10), strconv.FormatInt(e.Seq, 10),
-				e.OccurredAt.Format(time.RFC3339Nano), string(e.Direction), string(e.Decision), string(e.Reason), string(e.Method),
-				strconv.FormatInt(e.GateID, 10), report.SafeCell(e.PersonName), report.SafeCell(e.IDNumber), report.SafeCell(e.Plate),
-				report.SafeCell(b), report.SafeCell(u), report.SafeCell(r), e.Hash})
-			rows++
-		}
-		if next == 0 {
-			break
-		}
-		pg.After = next
-	}
-	w.Flush()
-	sum := sha256.Sum256(buf.Bytes())
-	digest := hex.EncodeToString(sum[:])
-	if err := s.audit(c, gatehouse.AuditPoliceExport, 0, q.CaseRef, fmt.Sprintf("police_query:%d", q.ID),
-		fmt.Sprintf("%d entries; sha256 %s", rows, digest)); err != nil {
+	w := &policeCSV{s: s, c: c, d: gatehouse.Disclose(pr, 0, fmt.Sprintf("police_query:%d", id))}
+	q, err := s.police.Export(c.Request.Context(), pr, id, w)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.Header("X-Content-SHA256", digest)
+	sum := sha256.Sum256(w.buf.Bytes())
+	c.Header("X-Content-SHA256", hex.EncodeToString(sum[:]))
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="police-query-%d.csv"`, q.ID))
-	c.Data(200, "text/csv; charset=utf-8", buf.Bytes())
+	c.Data(200, "text/csv; charset=utf-8", w.buf.Bytes())
 }
 
 type auditResponse struct {

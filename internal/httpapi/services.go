@@ -12,10 +12,12 @@ import (
 type services struct {
 	passes    *service.Passes
 	residents *service.Residents
+	police    *service.Police
 }
 
 func (s *Server) initServices() {
 	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now}
+	s.police = &service.Police{Store: s.Store, Audit: auditor{s}}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}
 }
 
