@@ -175,168 +175,29 @@ type stay struct {
 	until                    time.Time // zero: still inside
 }
 
-// Build makes the report of communities over opt's period.
+// Build makes the report of communities over opt's period: one pass over
+// the entries accumulates the facts, then the answer is assembled from them.
 func Build(ctx context.Context, src Source, communities []*gatehouse.Community, opt Options) (*Report, error) {
-	if opt.MinVisits <= 0 {
-		opt.MinVisits = 5
-	}
-	ids := make([]int64, len(communities))
-	locs := map[int64]*time.Location{}
-	rep := &Report{From: opt.From, To: opt.To, GeneratedAt: opt.Now.UTC()}
-	for i, c := range communities {
-		ids[i] = c.ID
-		locs[c.ID] = c.Location()
-		rep.Communities = append(rep.Communities, CommunityRef{ID: c.ID, Name: c.Name, TimeZone: c.TimeZone})
-		if opt.ThresholdHours <= 0 && c.OnsiteThresholdHours > 0 {
-			opt.ThresholdHours = c.OnsiteThresholdHours
-		}
-	}
-	if opt.ThresholdHours <= 0 {
-		opt.ThresholdHours = gatehouse.DefaultOnsiteThresholdHours
-	}
-	loc := time.UTC
-	if len(communities) > 0 {
-		loc, rep.TimeZone = communities[0].Location(), communities[0].TimeZone
-	}
-
+	opt = withDefaults(opt, communities)
+	rep, ids, loc := header(communities, opt)
 	buildings, err := src.ResidentsByBuilding(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	rep.Residents.ByBuilding = []BuildingRow{}
-	for _, b := range buildings {
-		rep.Residents.Total += b.Residents
-		rep.Residents.ByBuilding = append(rep.Residents.ByBuilding, BuildingRow(b))
-	}
+	rep.Residents = residents(buildings)
 	if rep.RegisteredVisitors.Passes, rep.RegisteredVisitors.Visitors, err = src.RegisteredVisitors(ctx, ids, opt.From, opt.To); err != nil {
 		return nil, err
 	}
-
-	// One pass over the entries: counts of the period, and stays followed
-	// from the lookback on.
-	dayVisits := map[string]int64{}
-	dayUnique := map[string]map[int64]bool{}
-	unique := map[int64]bool{}
-	var hours [24]int64
-	gates := map[int64]*GateRow{}
-	reasons := map[gatehouse.Reason]int64{}
-	visits := map[int64]int64{}
-	hostsOf := map[int64]map[int64]bool{}
-	names := map[int64]string{}
-	open := map[[2]int64]*stay{} // community, visitor
-	var stays []*stay
-	err = src.EntryFacts(ctx, ids, opt.From.Add(-Lookback), opt.To, func(e gatehouse.EntryFact) error {
-		inPeriod := !e.OccurredAt.Before(opt.From)
-		granted := e.Decision == gatehouse.Grant
-		if e.VisitorID != 0 && granted {
-			key := [2]int64{e.CommunityID, e.VisitorID}
-			if e.Direction == gatehouse.In {
-				if open[key] == nil {
-					s := &stay{visitor: e.VisitorID, community: e.CommunityID, host: e.HostResidentID, name: e.PersonName, since: e.OccurredAt}
-					open[key] = s
-					stays = append(stays, s)
-				}
-			} else if s := open[key]; s != nil {
-				s.until = e.OccurredAt
-				delete(open, key)
-			}
-		}
-		if !inPeriod {
-			return nil
-		}
-		rep.Entries.Total++
-		g := gates[e.GateID]
-		if g == nil {
-			g = &GateRow{GateID: e.GateID, CommunityID: e.CommunityID}
-			gates[e.GateID] = g
-		}
-		if granted {
-			rep.Entries.Granted++
-			g.Granted++
-		} else {
-			rep.Entries.Denied++
-			g.Denied++
-		}
-		reasons[e.Reason]++
-		if e.VisitorID == 0 || !granted || e.Direction != gatehouse.In {
-			return nil
-		}
-		local := e.OccurredAt.In(locs[e.CommunityID])
-		day := local.Format("2006-01-02")
-		rep.Visits.Total++
-		unique[e.VisitorID] = true
-		dayVisits[day]++
-		if dayUnique[day] == nil {
-			dayUnique[day] = map[int64]bool{}
-		}
-		dayUnique[day][e.VisitorID] = true
-		hours[local.Hour()]++
-		visits[e.VisitorID]++
-		if e.PersonName != "" {
-			names[e.VisitorID] = e.PersonName
-		}
-		if e.HostResidentID != 0 {
-			if hostsOf[e.VisitorID] == nil {
-				hostsOf[e.VisitorID] = map[int64]bool{}
-			}
-			hostsOf[e.VisitorID][e.HostResidentID] = true
-		}
-		return nil
-	})
-	if err != nil {
+	f := newFacts(opt, communities)
+	if err := src.EntryFacts(ctx, ids, opt.From.Add(-Lookback), opt.To, f.add); err != nil {
 		return nil, err
 	}
-	rep.Visits.UniqueVisitors = int64(len(unique))
-	rep.Visits.ByDay = []DayRow{}
-	for d := dayStart(opt.From.In(loc)); d.Before(opt.To); d = d.AddDate(0, 0, 1) {
-		date := d.Format("2006-01-02")
-		rep.Visits.ByDay = append(rep.Visits.ByDay, DayRow{Date: date, Visits: dayVisits[date], UniqueVisitors: int64(len(dayUnique[date]))})
-	}
-	rep.Visits.ByHour = make([]HourRow, 24)
-	for h := range hours {
-		rep.Visits.ByHour[h] = HourRow{Hour: h, Visits: hours[h]}
-	}
-
-	// Gate names.
+	rep.Visits = f.visitRows(loc)
 	gl, _, err := src.Gates(ctx, ids, gatehouse.Page{Limit: gatehouse.MaxPageLimit})
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range gl {
-		if row := gates[g.ID]; row != nil {
-			row.GateName = g.Name
-		}
-	}
-	rep.Entries.ByGate = []GateRow{}
-	for _, g := range gates {
-		rep.Entries.ByGate = append(rep.Entries.ByGate, *g)
-	}
-	sort.Slice(rep.Entries.ByGate, func(i, j int) bool { return rep.Entries.ByGate[i].GateID < rep.Entries.ByGate[j].GateID })
-	rep.Entries.ByReason = []ReasonRow{}
-	for r, n := range reasons {
-		rep.Entries.ByReason = append(rep.Entries.ByReason, ReasonRow{Reason: r, Decision: string(r.Decision()), Count: n})
-	}
-	sort.Slice(rep.Entries.ByReason, func(i, j int) bool {
-		a, b := rep.Entries.ByReason[i], rep.Entries.ByReason[j]
-		return a.Count > b.Count || a.Count == b.Count && a.Reason < b.Reason
-	})
-
-	// Frequent visitors and long stays, with masked IDs and hosts.
-	var vids, hids []int64
-	rep.FrequentVisitors = Frequent{MinVisits: opt.MinVisits, Items: []FrequentRow{}}
-	for v, n := range visits {
-		if n >= int64(opt.MinVisits) {
-			vids = append(vids, v)
-			for h := range hostsOf[v] {
-				hids = append(hids, h)
-			}
-		}
-	}
-	threshold := time.Duration(opt.ThresholdHours) * time.Hour
-	end := opt.To
-	if opt.Now.Before(end) {
-		end = opt.Now
-	}
+	rep.Entries = f.entryRows(gl)
 	// Who is inside now and came in before the entries read above: the
 	// longest stays of all, known from the presence table.
 	if !opt.To.Before(opt.Now) {
@@ -344,29 +205,10 @@ func Build(ctx context.Context, src Source, communities []*gatehouse.Community, 
 		if err != nil {
 			return nil, err
 		}
-		for _, o := range inside {
-			if o.Visitor == nil || !o.Since.Before(opt.From.Add(-Lookback)) {
-				continue
-			}
-			st := &stay{visitor: o.Visitor.ID, community: o.CommunityID, name: o.Visitor.Name, since: o.Since}
-			if o.Host != nil {
-				st.host = o.Host.ID
-			}
-			stays = append(stays, st)
-		}
+		f.addOnsite(inside)
 	}
-	var long []*stay
-	for _, s := range stays {
-		until := s.until
-		if until.IsZero() {
-			until = end
-		}
-		if until.Before(opt.From) || until.Sub(s.since) < threshold {
-			continue
-		}
-		long = append(long, s)
-		vids, hids = append(vids, s.visitor), append(hids, s.host)
-	}
+	long := f.longStays()
+	vids, hids := f.people(long)
 	visitors, err := src.VisitorsByID(ctx, vids)
 	if err != nil {
 		return nil, err
@@ -375,45 +217,299 @@ func Build(ctx context.Context, src Source, communities []*gatehouse.Community, 
 	if err != nil {
 		return nil, err
 	}
-	masked := func(id int64) string {
-		if v := visitors[id]; v != nil {
-			return v.IDNumber.Masked()
-		}
-		return ""
+	rep.FrequentVisitors = f.frequentRows(visitors, hosts)
+	rep.LongStays = f.stayRows(long, visitors, hosts)
+	return rep, nil
+}
+
+// withDefaults fills the options a caller left zero: 5 visits, and the first
+// community's threshold that is set, else the default.
+func withDefaults(opt Options, communities []*gatehouse.Community) Options {
+	if opt.MinVisits <= 0 {
+		opt.MinVisits = 5
 	}
-	for v, n := range visits {
-		if n < int64(opt.MinVisits) {
+	for _, c := range communities {
+		if opt.ThresholdHours <= 0 && c.OnsiteThresholdHours > 0 {
+			opt.ThresholdHours = c.OnsiteThresholdHours
+		}
+	}
+	if opt.ThresholdHours <= 0 {
+		opt.ThresholdHours = gatehouse.DefaultOnsiteThresholdHours
+	}
+	return opt
+}
+
+// header starts the report with its communities and period; days are those
+// of the first community's time zone.
+func header(communities []*gatehouse.Community, opt Options) (rep *Report, ids []int64, loc *time.Location) {
+	rep = &Report{From: opt.From, To: opt.To, GeneratedAt: opt.Now.UTC()}
+	ids = make([]int64, len(communities))
+	for i, c := range communities {
+		ids[i] = c.ID
+		rep.Communities = append(rep.Communities, CommunityRef{ID: c.ID, Name: c.Name, TimeZone: c.TimeZone})
+	}
+	loc = time.UTC
+	if len(communities) > 0 {
+		loc, rep.TimeZone = communities[0].Location(), communities[0].TimeZone
+	}
+	return rep, ids, loc
+}
+
+func residents(buildings []gatehouse.BuildingCount) Residents {
+	r := Residents{ByBuilding: []BuildingRow{}}
+	for _, b := range buildings {
+		r.Total += b.Residents
+		r.ByBuilding = append(r.ByBuilding, BuildingRow(b))
+	}
+	return r
+}
+
+// facts is what one pass over the entries gathers: counts of the period, and
+// stays followed from the lookback on.
+type facts struct {
+	opt  Options
+	locs map[int64]*time.Location // each community's time zone
+
+	total, granted, denied int64
+	gates                  map[int64]*GateRow
+	reasons                map[gatehouse.Reason]int64
+
+	visits    map[int64]int64 // granted "in" of each visitor
+	dayVisits map[string]int64
+	dayUnique map[string]map[int64]bool
+	hours     [24]int64
+	hostsOf   map[int64]map[int64]bool
+	names     map[int64]string
+
+	open  map[[2]int64]*stay // community, visitor
+	stays []*stay
+}
+
+func newFacts(opt Options, communities []*gatehouse.Community) *facts {
+	f := &facts{opt: opt, locs: map[int64]*time.Location{}, gates: map[int64]*GateRow{}, reasons: map[gatehouse.Reason]int64{},
+		visits: map[int64]int64{}, dayVisits: map[string]int64{}, dayUnique: map[string]map[int64]bool{},
+		hostsOf: map[int64]map[int64]bool{}, names: map[int64]string{}, open: map[[2]int64]*stay{}}
+	for _, c := range communities {
+		f.locs[c.ID] = c.Location()
+	}
+	return f
+}
+
+// add takes one entry of the lookback or the period, in log order.
+func (f *facts) add(e gatehouse.EntryFact) error {
+	granted := e.Decision == gatehouse.Grant
+	if e.VisitorID != 0 && granted {
+		f.follow(e)
+	}
+	if e.OccurredAt.Before(f.opt.From) {
+		return nil
+	}
+	f.count(e, granted)
+	if e.VisitorID != 0 && granted && e.Direction == gatehouse.In {
+		f.visit(e)
+	}
+	return nil
+}
+
+// follow opens a visitor's stay on the way in and closes it on the way out.
+func (f *facts) follow(e gatehouse.EntryFact) {
+	key := [2]int64{e.CommunityID, e.VisitorID}
+	if e.Direction != gatehouse.In {
+		if s := f.open[key]; s != nil {
+			s.until = e.OccurredAt
+			delete(f.open, key)
+		}
+		return
+	}
+	if f.open[key] == nil {
+		s := &stay{visitor: e.VisitorID, community: e.CommunityID, host: e.HostResidentID, name: e.PersonName, since: e.OccurredAt}
+		f.open[key] = s
+		f.stays = append(f.stays, s)
+	}
+}
+
+// count counts an entry of the period by decision, gate and reason.
+func (f *facts) count(e gatehouse.EntryFact, granted bool) {
+	f.total++
+	g := f.gates[e.GateID]
+	if g == nil {
+		g = &GateRow{GateID: e.GateID, CommunityID: e.CommunityID}
+		f.gates[e.GateID] = g
+	}
+	if granted {
+		f.granted++
+		g.Granted++
+	} else {
+		f.denied++
+		g.Denied++
+	}
+	f.reasons[e.Reason]++
+}
+
+// visit counts a visitor's granted entry by local day and hour, and whom it visited.
+func (f *facts) visit(e gatehouse.EntryFact) {
+	local := e.OccurredAt.In(f.locs[e.CommunityID])
+	day := local.Format("2006-01-02")
+	f.dayVisits[day]++
+	addTo(f.dayUnique, day, e.VisitorID)
+	f.hours[local.Hour()]++
+	f.visits[e.VisitorID]++
+	if e.PersonName != "" {
+		f.names[e.VisitorID] = e.PersonName
+	}
+	if e.HostResidentID != 0 {
+		addTo(f.hostsOf, e.VisitorID, e.HostResidentID)
+	}
+}
+
+// addTo adds v to the set m[k], making it when missing.
+func addTo[K comparable](m map[K]map[int64]bool, k K, v int64) {
+	if m[k] == nil {
+		m[k] = map[int64]bool{}
+	}
+	m[k][v] = true
+}
+
+// addOnsite follows the stays of visitors inside since before the lookback.
+func (f *facts) addOnsite(inside []*gatehouse.OnsitePerson) {
+	for _, o := range inside {
+		if o.Visitor == nil || !o.Since.Before(f.opt.From.Add(-Lookback)) {
 			continue
 		}
-		row := FrequentRow{VisitorID: v, Name: names[v], IDNumber: masked(v), Visits: n, Hosts: []Dwelling{}}
-		for h := range hostsOf[v] {
+		st := &stay{visitor: o.Visitor.ID, community: o.CommunityID, name: o.Visitor.Name, since: o.Since}
+		if o.Host != nil {
+			st.host = o.Host.ID
+		}
+		f.stays = append(f.stays, st)
+	}
+}
+
+// end is when stays still open are measured to: the period's end, or now.
+func (f *facts) end() time.Time {
+	if f.opt.Now.Before(f.opt.To) {
+		return f.opt.Now
+	}
+	return f.opt.To
+}
+
+// frequent reports whether a visitor's visits make them a frequent visitor.
+func (f *facts) frequent(visits int64) bool { return visits >= int64(f.opt.MinVisits) }
+
+// longStays returns the stays reaching into the period that last at least the threshold.
+func (f *facts) longStays() []*stay {
+	threshold := time.Duration(f.opt.ThresholdHours) * time.Hour
+	var long []*stay
+	for _, s := range f.stays {
+		until := s.until
+		if until.IsZero() {
+			until = f.end()
+		}
+		if until.Before(f.opt.From) || until.Sub(s.since) < threshold {
+			continue
+		}
+		long = append(long, s)
+	}
+	return long
+}
+
+// people returns the visitors and hosts the report names.
+func (f *facts) people(long []*stay) (vids, hids []int64) {
+	for v, n := range f.visits {
+		if f.frequent(n) {
+			vids = append(vids, v)
+			for h := range f.hostsOf[v] {
+				hids = append(hids, h)
+			}
+		}
+	}
+	for _, s := range long {
+		vids, hids = append(vids, s.visitor), append(hids, s.host)
+	}
+	return vids, hids
+}
+
+func (f *facts) visitRows(loc *time.Location) Visits {
+	vs := Visits{UniqueVisitors: int64(len(f.visits)), ByDay: []DayRow{}, ByHour: make([]HourRow, 24)}
+	for _, n := range f.visits {
+		vs.Total += n
+	}
+	for d := dayStart(f.opt.From.In(loc)); d.Before(f.opt.To); d = d.AddDate(0, 0, 1) {
+		date := d.Format("2006-01-02")
+		vs.ByDay = append(vs.ByDay, DayRow{Date: date, Visits: f.dayVisits[date], UniqueVisitors: int64(len(f.dayUnique[date]))})
+	}
+	for h := range f.hours {
+		vs.ByHour[h] = HourRow{Hour: h, Visits: f.hours[h]}
+	}
+	return vs
+}
+
+// entryRows lays out the counts by gate, named from gl, and by reason.
+func (f *facts) entryRows(gl []*gatehouse.Gate) Entries {
+	for _, g := range gl {
+		if row := f.gates[g.ID]; row != nil {
+			row.GateName = g.Name
+		}
+	}
+	es := Entries{Total: f.total, Granted: f.granted, Denied: f.denied, ByGate: []GateRow{}, ByReason: []ReasonRow{}}
+	for _, g := range f.gates {
+		es.ByGate = append(es.ByGate, *g)
+	}
+	sort.Slice(es.ByGate, func(i, j int) bool { return es.ByGate[i].GateID < es.ByGate[j].GateID })
+	for r, n := range f.reasons {
+		es.ByReason = append(es.ByReason, ReasonRow{Reason: r, Decision: string(r.Decision()), Count: n})
+	}
+	sort.Slice(es.ByReason, func(i, j int) bool {
+		a, b := es.ByReason[i], es.ByReason[j]
+		return a.Count > b.Count || a.Count == b.Count && a.Reason < b.Reason
+	})
+	return es
+}
+
+func (f *facts) frequentRows(visitors map[int64]*gatehouse.Visitor, hosts map[int64]*gatehouse.Resident) Frequent {
+	fr := Frequent{MinVisits: f.opt.MinVisits, Items: []FrequentRow{}}
+	for v, n := range f.visits {
+		if !f.frequent(n) {
+			continue
+		}
+		row := FrequentRow{VisitorID: v, Name: f.names[v], IDNumber: masked(visitors, v), Visits: n, Hosts: []Dwelling{}}
+		for h := range f.hostsOf[v] {
 			if d := dwelling(hosts[h]); d != nil {
 				row.Hosts = append(row.Hosts, *d)
 			}
 		}
 		sort.Slice(row.Hosts, func(i, j int) bool { return row.Hosts[i].ResidentID < row.Hosts[j].ResidentID })
-		rep.FrequentVisitors.Items = append(rep.FrequentVisitors.Items, row)
+		fr.Items = append(fr.Items, row)
 	}
-	sort.Slice(rep.FrequentVisitors.Items, func(i, j int) bool {
-		a, b := rep.FrequentVisitors.Items[i], rep.FrequentVisitors.Items[j]
+	sort.Slice(fr.Items, func(i, j int) bool {
+		a, b := fr.Items[i], fr.Items[j]
 		return a.Visits > b.Visits || a.Visits == b.Visits && a.VisitorID < b.VisitorID
 	})
-	rep.LongStays = LongStays{ThresholdHours: opt.ThresholdHours, Items: []StayRow{}}
+	return fr
+}
+
+func (f *facts) stayRows(long []*stay, visitors map[int64]*gatehouse.Visitor, hosts map[int64]*gatehouse.Resident) LongStays {
+	ls := LongStays{ThresholdHours: f.opt.ThresholdHours, Items: []StayRow{}}
 	for _, s := range long {
-		row := StayRow{VisitorID: s.visitor, CommunityID: s.community, Name: s.name, IDNumber: masked(s.visitor), Since: s.since,
+		row := StayRow{VisitorID: s.visitor, CommunityID: s.community, Name: s.name, IDNumber: masked(visitors, s.visitor), Since: s.since,
 			OnSite: s.until.IsZero(), Host: dwelling(hosts[s.host])}
-		until := s.until
-		if row.OnSite {
-			until = end
-		} else {
-			u := s.until
-			row.Until = &u
+		until := f.end()
+		if !row.OnSite {
+			until = s.until
+			row.Until = &until
 		}
 		row.Hours = float64(int(until.Sub(s.since).Hours()*10)) / 10
-		rep.LongStays.Items = append(rep.LongStays.Items, row)
+		ls.Items = append(ls.Items, row)
 	}
-	sort.Slice(rep.LongStays.Items, func(i, j int) bool { return rep.LongStays.Items[i].Since.Before(rep.LongStays.Items[j].Since) })
-	return rep, nil
+	sort.Slice(ls.Items, func(i, j int) bool { return ls.Items[i].Since.Before(ls.Items[j].Since) })
+	return ls
+}
+
+// masked is a visitor's masked ID number, "" when unknown.
+func masked(visitors map[int64]*gatehouse.Visitor, id int64) string {
+	if v := visitors[id]; v != nil {
+		return v.IDNumber.Masked()
+	}
+	return ""
 }
 
 func dwelling(r *gatehouse.Resident) *Dwelling {

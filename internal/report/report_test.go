@@ -157,7 +157,7 @@ func TestBuildCountsAHandBuiltEntryLog(t *testing.T) {
 	want := &Report{
 		Communities: []CommunityRef{{ID: 1, Name: "翠竹苑", TimeZone: "Asia/Shanghai"}},
 		From:        from, To: to, TimeZone: "Asia/Shanghai", GeneratedAt: now,
-		Residents: Residents{Total: 3, ByBuilding: []BuildingRow{{CommunityID: 1, Building: "3栋", Residents: 2}, {CommunityID: 1, Building: "5栋", Residents: 1}}},
+		Residents:          Residents{Total: 3, ByBuilding: []BuildingRow{{CommunityID: 1, Building: "3栋", Residents: 2}, {CommunityID: 1, Building: "5栋", Residents: 1}}},
 		RegisteredVisitors: Registered{Passes: 4, Visitors: 3},
 		Visits: Visits{Total: 3, UniqueVisitors: 2,
 			ByDay:  []DayRow{{Date: "2025-03-01", Visits: 2, UniqueVisitors: 2}, {Date: "2025-03-02", Visits: 1, UniqueVisitors: 1}},
