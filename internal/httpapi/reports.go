@@ -72,78 +72,12 @@ func (s *Server) searchByID(c *gin.Context, communityID int64, where string) err
 	return nil
 }
 
-// period reads from and to (RFC 3339 or a date, YYYY-MM-DD, in loc);
-// by default the last 30 days.
-func (s *Server) period(c *gin.Context, loc *time.Location) (time.Time, time.Time, error) {
-	var probs gatehouse.Problems
-	read := func(name string) time.Time {
-		v := c.Query(name)
-		if v == "" {
-			return time.Time{}
-		}
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			return t
-		}
-		if t, err := time.ParseInLocation("2006-01-02", v, loc); err == nil {
-			return t
-		}
-		probs.Add(name, "must be a date (2026-11-01) or an RFC 3339 time")
-		return time.Time{}
-	}
-	from, to := read("from"), read("to")
-	if err := probs.Err(); err != nil {
-		return from, to, err
-	}
-	if to.IsZero() {
-		to = s.Now()
-	}
-	if from.IsZero() {
-		from = to.AddDate(0, 0, -30)
-	}
-	switch {
-	case !to.After(from):
-		probs.Add("to", "must be after from")
-	case to.Sub(from) > 366*24*time.Hour:
-		probs.Add("to", "a report covers at most 366 days")
-	}
-	return from, to, probs.Err()
-}
-
 // populationReport builds the population-information report of one
 // community (or every community in scope) as JSON, CSV or XLSX.
 func (s *Server) populationReport(c *gin.Context) {
-	pr := principal(c)
-	ctx := c.Request.Context()
 	cid, err := queryID(c, "community_id")
 	if err != nil {
 		s.fail(c, err)
-		return
-	}
-	var communities []*gatehouse.Community
-	if cid != 0 {
-		com, err := s.scopedCommunity(c, cid)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		communities = []*gatehouse.Community{com}
-	} else {
-		pg := gatehouse.Page{Limit: gatehouse.MaxPageLimit}
-		for {
-			some, next, err := s.Store.Communities(ctx, pr.ScopeCommunities(0), pg)
-			if err != nil {
-				s.fail(c, err)
-				return
-			}
-			communities = append(communities, some...)
-			if next == 0 {
-				break
-			}
-			pg.After = next
-		}
-	}
-	if len(communities) == 0 {
-		s.fail(c, gatehouse.NotFound("community"))
 		return
 	}
 	format := c.DefaultQuery("format", "json")
@@ -151,37 +85,18 @@ func (s *Server) populationReport(c *gin.Context) {
 		s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "format: must be json, csv or xlsx", Fields: map[string]string{"format": "must be json, csv or xlsx"}})
 		return
 	}
-	from, to, err := s.period(c, communities[0].Location())
+	q := service.ReportQuery{CommunityID: cid, From: c.Query("from"), To: c.Query("to"),
+		MinVisits: c.Query("min_visits"), ThresholdHours: c.Query("threshold_hours")}
+	if format != "json" {
+		q.Download = format
+	}
+	rep, err := s.reports.Population(c.Request.Context(), principal(c), q)
 	if err != nil {
 		s.fail(c, err)
 		return
-	}
-	opt := report.Options{From: from, To: to, Now: s.Now()}
-	for _, p := range []struct {
-		name string
-		dst  *int
-		max  int
-	}{{"min_visits", &opt.MinVisits, 10000}, {"threshold_hours", &opt.ThresholdHours, 24 * 366}} {
-		if v := c.Query(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > p.max {
-				s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: p.name + ": must be a positive whole number",
-					Fields: map[string]string{p.name: fmt.Sprintf("must be a whole number from 1 to %d", p.max)}})
-				return
-			}
-			*p.dst = n
-		}
-	}
-	rep, err := report.Build(ctx, s.Store, communities, opt)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !gatehouse.MaySeeWhole(principal(c)) {
-		pseudonymizeVisitors(rep)
 	}
 	if format == "json" {
-		c.JSON(200, rep)
+		c.JSON(200, rep.Report)
 		return
 	}
 	var buf bytes.Buffer
@@ -196,38 +111,9 @@ func (s *Server) populationReport(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	detail := fmt.Sprintf("format %s; from %s to %s; %d communities", format, from.Format(time.RFC3339), to.Format(time.RFC3339), len(communities))
-	if err := s.audit(c, gatehouse.AuditReportDownload, cid, "", "report:population", detail); err != nil {
-		s.fail(c, err)
-		return
-	}
-	name := fmt.Sprintf("population-report-%s-%s.%s", from.Format("20060102"), to.Format("20060102"), format)
+	name := fmt.Sprintf("population-report-%s-%s.%s", rep.From.Format("20060102"), rep.To.Format("20060102"), format)
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Data(200, ctype, buf.Bytes())
-}
-
-// pseudonymizeVisitors numbers a report's visitors 1, 2, 3 … in the order
-// they appear, for roles that see ID numbers masked: a visitor's record id is
-// one per ID number, so across reports it would confirm a guessed number
-// (a walk-in with the guess, then see whose visits grew).
-func pseudonymizeVisitors(rep *report.Report) {
-	seen := map[int64]int64{}
-	alias := func(id int64) int64 {
-		if id == 0 {
-			return 0
-		}
-		if a, ok := seen[id]; ok {
-			return a
-		}
-		seen[id] = int64(len(seen) + 1)
-		return seen[id]
-	}
-	for i := range rep.FrequentVisitors.Items {
-		rep.FrequentVisitors.Items[i].VisitorID = alias(rep.FrequentVisitors.Items[i].VisitorID)
-	}
-	for i := range rep.LongStays.Items {
-		rep.LongStays.Items[i].VisitorID = alias(rep.LongStays.Items[i].VisitorID)
-	}
 }
 
 type policeQueryRequest struct {

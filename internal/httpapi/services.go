@@ -13,11 +13,13 @@ type services struct {
 	passes    *service.Passes
 	residents *service.Residents
 	police    *service.Police
+	reports   *service.Reports
 }
 
 func (s *Server) initServices() {
 	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now}
 	s.police = &service.Police{Store: s.Store, Audit: auditor{s}}
+	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}
 }
 
