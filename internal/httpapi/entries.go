@@ -96,87 +96,38 @@ func (s *Server) entryBodies(c *gin.Context, d *gatehouse.Disclosure, entries []
 	return out, nil
 }
 
-// entryFilter reads the filters of GET /entries within the caller's scope.
-func entryFilter(c *gin.Context) (gatehouse.EntryFilter, error) {
-	pr := principal(c)
-	var f gatehouse.EntryFilter
-	var probs gatehouse.Problems
-	cid, err := communityQuery(c)
-	if err != nil {
-		return f, err
-	}
-	f.CommunityIDs = pr.ScopeCommunities(cid)
-	if pr.Role == gatehouse.RoleResident {
-		f.Household = pr.Household
-	}
-
-	for _, t := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := c.Query(t.name); v != "" {
-			*t.dst = service.ParseTime(&probs, t.name, v)
-		}
-	}
-	// A resident sees its household's entries since it moved in, nothing older.
-	if pr.Role == gatehouse.RoleResident && f.From.Before(pr.MovedInAt) {
-		f.From = pr.MovedInAt
-	}
-	if n := c.Query("id_number"); n != "" {
-		f.IDNumber = gatehouse.NewIDNumber(gatehouse.NormalizeIDNumber(n))
-	}
-	f.Name, f.Plate = c.Query("name"), c.Query("plate")
-	if g, err := queryID(c, "gate_id"); err != nil {
-		return f, err
-	} else {
-		f.GateID = g
-	}
-	if p, err := queryID(c, "pass_id"); err != nil {
-		return f, err
-	} else {
-		f.PassID = p
-	}
-	switch d := gatehouse.Decision(c.Query("decision")); d {
-	case "", gatehouse.Grant, gatehouse.Deny:
-		f.Decision = d
-	default:
-		probs.Add("decision", `must be "grant" or "deny"`)
-	}
-	if err := probs.Err(); err != nil {
-		e := err.(*gatehouse.Error)
-		e.Code = gatehouse.EBADREQUEST
-		return f, e
-	}
-	return f, nil
-}
-
 func (s *Server) listEntries(c *gin.Context) {
 	pg, err := page(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	f, err := entryFilter(c)
+	cid, err := communityQuery(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	var cid int64
-	if len(f.CommunityIDs) == 1 {
-		cid = f.CommunityIDs[0]
+	q := service.EntryQuery{CommunityID: cid, From: c.Query("from"), To: c.Query("to"), IDNumber: c.Query("id_number"),
+		Name: c.Query("name"), Plate: c.Query("plate"), Decision: c.Query("decision")}
+	if q.GateID, err = queryID(c, "gate_id"); err != nil {
+		s.fail(c, err)
+		return
 	}
-	if !f.IDNumber.IsZero() {
-		if err := s.searchByID(c, cid, "GET /entries id_number"); err != nil {
-			s.fail(c, err)
-			return
-		}
+	if q.PassID, err = queryID(c, "pass_id"); err != nil {
+		s.fail(c, err)
+		return
 	}
-	entries, next, err := s.Store.Entries(c.Request.Context(), f, pg)
+	pr := principal(c)
+	entries, next, err := s.entries.List(c.Request.Context(), pr, q, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	d := gatehouse.Disclose(principal(c), cid, "entries")
+	scope := pr.ScopeCommunities(cid)
+	if len(scope) == 1 {
+		cid = scope[0]
+	}
+	d := gatehouse.Disclose(pr, cid, "entries")
 	out, err := s.entryBodies(c, d, entries)
 	if err != nil {
 		s.fail(c, err)
@@ -187,19 +138,12 @@ func (s *Server) listEntries(c *gin.Context) {
 
 // verifyEntries checks the hash chains of the communities in scope (or one).
 func (s *Server) verifyEntries(c *gin.Context) {
-	pr := principal(c)
 	cid, err := queryID(c, "community_id")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if cid != 0 {
-		if _, err := s.scopedCommunity(c, cid); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	rep, err := s.Store.VerifyChains(c.Request.Context(), pr.ScopeCommunities(cid))
+	rep, err := s.entries.Verify(c.Request.Context(), principal(c), cid)
 	if err != nil {
 		s.fail(c, err)
 		return

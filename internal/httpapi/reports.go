@@ -18,17 +18,6 @@ import (
 	"gatehouse/internal/service"
 )
 
-// audit records who read or exported what; a caller shows nothing if it fails.
-func (s *Server) audit(c *gin.Context, action string, communityID int64, caseRef, target, detail string) error {
-	p := principal(c)
-	err := s.Store.Audit(c.Request.Context(), &gatehouse.AuditEvent{ActorID: p.UserID, ActorName: p.Username, ActorRole: p.Role,
-		Action: action, CommunityID: communityID, CaseRef: caseRef, Target: target, Detail: detail})
-	if err == nil {
-		s.Metrics.Audited(action)
-	}
-	return err
-}
-
 // requestDetail describes a request for the audit: its route and the names
 // of its filters, never their values (an ID number searched for must not lie
 // in the audit in the clear).
@@ -56,20 +45,6 @@ func (s *Server) respond(c *gin.Context, status int, body any, d *gatehouse.Disc
 		s.Metrics.Audited(ev.Action)
 	}
 	c.JSON(status, body)
-}
-
-// searchByID applies the rule for a search by a whole ID number (admin and
-// police only) and writes its audit event before the search runs.
-func (s *Server) searchByID(c *gin.Context, communityID int64, where string) error {
-	ev, err := gatehouse.SearchByID(principal(c), communityID, where)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.Audit(c.Request.Context(), ev); err != nil {
-		return err
-	}
-	s.Metrics.Audited(ev.Action)
-	return nil
 }
 
 // populationReport builds the population-information report of one
@@ -327,30 +302,16 @@ func (s *Server) listAudit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	var f gatehouse.AuditFilter
-	var probs gatehouse.Problems
-	if f.ActorID, err = queryID(c, "actor_id"); err != nil {
+	q := service.AuditQuery{Action: c.Query("action"), CaseRef: c.Query("case_ref"), From: c.Query("from"), To: c.Query("to")}
+	if q.ActorID, err = queryID(c, "actor_id"); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if f.CommunityID, err = queryID(c, "community_id"); err != nil {
+	if q.CommunityID, err = queryID(c, "community_id"); err != nil {
 		s.fail(c, err)
 		return
 	}
-	f.Action, f.CaseRef = c.Query("action"), c.Query("case_ref")
-	if v := c.Query("from"); v != "" {
-		f.From = service.ParseTime(&probs, "from", v)
-	}
-	if v := c.Query("to"); v != "" {
-		f.To = service.ParseTime(&probs, "to", v)
-	}
-	if err := probs.Err(); err != nil {
-		e := err.(*gatehouse.Error)
-		e.Code = gatehouse.EBADREQUEST
-		s.fail(c, e)
-		return
-	}
-	evs, next, err := s.Store.AuditEvents(c.Request.Context(), f, pg)
+	evs, next, err := s.audits.List(c.Request.Context(), principal(c), q, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -364,7 +325,7 @@ func (s *Server) listAudit(c *gin.Context) {
 }
 
 func (s *Server) verifyAudit(c *gin.Context) {
-	rep, err := s.Store.VerifyAudit(c.Request.Context())
+	rep, err := s.audits.Verify(c.Request.Context(), principal(c))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -14,11 +14,17 @@ type services struct {
 	residents *service.Residents
 	police    *service.Police
 	reports   *service.Reports
+	entries   *service.Entries
+	watchlist *service.Watchlist
+	audits    *service.AccessAudit
 }
 
 func (s *Server) initServices() {
 	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now}
 	s.police = &service.Police{Store: s.Store, Audit: auditor{s}}
+	s.watchlist = &service.Watchlist{Store: s.Store}
+	s.audits = &service.AccessAudit{Store: s.Store}
+	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}
 }

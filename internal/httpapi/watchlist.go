@@ -1,13 +1,12 @@
 package httpapi
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
 )
 
 type watchlistRequest struct {
@@ -41,31 +40,9 @@ func (s *Server) addToWatchlist(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	var probs gatehouse.Problems
-	probs.Check(req.CommunityID > 0, "community_id", "is required")
-	if req.IDType == "" {
-		req.IDType = gatehouse.IDResident
-	}
-	n := gatehouse.NormalizeIDNumber(req.IDNumber)
-	if !req.IDType.Valid() {
-		probs.Add("id_type", "must be one of resident_id, passport, hk_macao_permit, taiwan_permit, other")
-	} else if msg := gatehouse.ValidateIDNumber(req.IDType, n); msg != "" {
-		probs.Add("id_number", msg)
-	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	probs.Check(req.Reason != "", "reason", "is required: guards see it")
-	probs.Check(utf8.RuneCountInString(req.Reason) <= 200, "reason", "must be at most 200 characters")
-	probs.Check(utf8.RuneCountInString(req.Name) <= 64, "name", "must be at most 64 characters")
-	if err := probs.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if _, err := s.scopedCommunity(c, req.CommunityID); err != nil {
-		s.fail(c, err)
-		return
-	}
-	w := &gatehouse.WatchlistEntry{CommunityID: req.CommunityID, Name: strings.TrimSpace(req.Name), Reason: req.Reason, CreatedBy: principal(c).UserID}
-	if err := s.Store.AddToWatchlist(c.Request.Context(), w, n); err != nil {
+	w, err := s.watchlist.Add(c.Request.Context(), principal(c), service.WatchInput{CommunityID: req.CommunityID, IDType: req.IDType,
+		IDNumber: req.IDNumber, Name: req.Name, Reason: req.Reason})
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -73,7 +50,6 @@ func (s *Server) addToWatchlist(c *gin.Context) {
 }
 
 func (s *Server) listWatchlist(c *gin.Context) {
-	pr := principal(c)
 	pg, err := page(c)
 	if err != nil {
 		s.fail(c, err)
@@ -84,7 +60,7 @@ func (s *Server) listWatchlist(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Store.Watchlist(c.Request.Context(), pr.ScopeCommunities(cid), pg)
+	items, next, err := s.watchlist.List(c.Request.Context(), principal(c), cid, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -102,16 +78,7 @@ func (s *Server) removeFromWatchlist(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	w, err := s.Store.WatchlistEntry(c.Request.Context(), id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if !principal(c).InCommunity(w.CommunityID) {
-		s.fail(c, gatehouse.NotFound("watchlist entry"))
-		return
-	}
-	if err := s.Store.RemoveFromWatchlist(c.Request.Context(), id); err != nil {
+	if err := s.watchlist.Remove(c.Request.Context(), principal(c), id); err != nil {
 		s.fail(c, err)
 		return
 	}
