@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -37,8 +36,6 @@ func gateBody(g *gatehouse.Gate) gateResponse {
 		Disabled: g.DisabledAt != nil, DisabledAt: g.DisabledAt, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
 }
 
-func validateGateName(name string) string { return gatehouse.ValidateGateName(name) }
-
 // newDeviceKey returns a fresh device key, its stored hash and the prefix
 // shown in lists so that a manager can tell keys apart.
 func newDeviceKey() (key, hash, prefix string) {
@@ -52,22 +49,8 @@ func (s *Server) createGate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	var p gatehouse.Problems
-	p.Check(req.CommunityID > 0, "community_id", "is required")
-	if msg := validateGateName(req.Name); msg != "" {
-		p.Add("name", msg)
-	}
-	if err := p.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if _, err := s.scopedCommunity(c, req.CommunityID); err != nil {
-		s.fail(c, err)
-		return
-	}
-	key, hash, prefix := newDeviceKey()
-	g := &gatehouse.Gate{CommunityID: req.CommunityID, Name: strings.TrimSpace(req.Name), KeyPrefix: prefix}
-	if err := s.Store.CreateGate(c.Request.Context(), g, hash); err != nil {
+	g, key, err := s.gateAdmin.Create(c.Request.Context(), principal(c), req.CommunityID, req.Name)
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -76,23 +59,13 @@ func (s *Server) createGate(c *gin.Context) {
 	c.JSON(201, body)
 }
 
-func (s *Server) scopedGate(c *gin.Context) (*gatehouse.Gate, error) {
+func (s *Server) getGate(c *gin.Context) {
 	id, err := idParam(c, "id", "gate")
 	if err != nil {
-		return nil, err
+		s.fail(c, err)
+		return
 	}
-	g, err := s.Store.Gate(c.Request.Context(), id)
-	if err != nil {
-		return nil, err
-	}
-	if !principal(c).InCommunity(g.CommunityID) {
-		return nil, gatehouse.NotFound("gate")
-	}
-	return g, nil
-}
-
-func (s *Server) getGate(c *gin.Context) {
-	g, err := s.scopedGate(c)
+	g, err := s.gateAdmin.Get(c.Request.Context(), principal(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -101,7 +74,6 @@ func (s *Server) getGate(c *gin.Context) {
 }
 
 func (s *Server) listGates(c *gin.Context) {
-	p := principal(c)
 	pg, err := page(c)
 	if err != nil {
 		s.fail(c, err)
@@ -112,7 +84,7 @@ func (s *Server) listGates(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Store.Gates(c.Request.Context(), p.ScopeCommunities(cid), pg)
+	items, next, err := s.gateAdmin.List(c.Request.Context(), principal(c), cid, pg)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -130,20 +102,12 @@ func (s *Server) updateGate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	g, err := s.scopedGate(c)
+	id, err := idParam(c, "id", "gate")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if req.Name != nil {
-		if msg := validateGateName(*req.Name); msg != "" {
-			s.fail(c, gatehouse.FieldError("name", msg))
-			return
-		}
-		n := strings.TrimSpace(*req.Name)
-		req.Name = &n
-	}
-	g, err = s.Store.UpdateGate(c.Request.Context(), g.ID, gatehouse.GatePatch{Name: req.Name, Disabled: req.Disabled})
+	g, err := s.gateAdmin.Update(c.Request.Context(), principal(c), id, req.Name, req.Disabled)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -153,13 +117,12 @@ func (s *Server) updateGate(c *gin.Context) {
 
 // rotateGateKey issues a new device key; the old one stops working at once.
 func (s *Server) rotateGateKey(c *gin.Context) {
-	g, err := s.scopedGate(c)
+	id, err := idParam(c, "id", "gate")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	key, hash, prefix := newDeviceKey()
-	g, err = s.Store.UpdateGate(c.Request.Context(), g.ID, gatehouse.GatePatch{KeyHash: &hash, KeyPrefix: &prefix})
+	g, key, err := s.gateAdmin.RotateKey(c.Request.Context(), principal(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return

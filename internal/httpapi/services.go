@@ -17,6 +17,7 @@ type services struct {
 	entries   *service.Entries
 	watchlist *service.Watchlist
 	audits    *service.AccessAudit
+	gateAdmin *service.Gates
 }
 
 func (s *Server) initServices() {
@@ -24,6 +25,7 @@ func (s *Server) initServices() {
 	s.police = &service.Police{Store: s.Store, Audit: auditor{s}}
 	s.watchlist = &service.Watchlist{Store: s.Store}
 	s.audits = &service.AccessAudit{Store: s.Store}
+	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}
