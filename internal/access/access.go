@@ -212,15 +212,7 @@ type Outcome struct {
 // Scan decides one scan and logs it; the answer is a decision, never an
 // error, unless the database fails (then nothing was granted).
 func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
-	var p gatehouse.Problems
-	p.Check(req.Direction.Valid(), "direction", `must be "in" or "out"`)
-	p.Check(req.Code != "", "code", "is required")
-	if req.EventID != "" {
-		if msg := gatehouse.ValidateEventID(req.EventID); msg != "" {
-			p.Add("event_id", msg)
-		}
-	}
-	if err := p.Err(); err != nil {
+	if err := req.validate(); err != nil {
 		return nil, err
 	}
 	now := e.now().UTC().Truncate(time.Microsecond)
@@ -231,29 +223,11 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 	out := &Outcome{}
 	err := e.store.InScanTx(ctx, req.CommunityID, func(tx gatehouse.ScanTx) error {
 		*out = Outcome{Epoch: tx.Epoch()}
-		if req.CheckGate && tx.Epoch() != req.GateEpoch {
-			g, hash, err := tx.Gate(req.GateID)
-			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && (g.DisabledAt != nil || hash != req.GateKeyHash || g.CommunityID != req.CommunityID)) {
-				return ErrGateKeyRevoked
-			} else if err != nil {
-				return err
-			}
+		if err := req.checkGate(tx); err != nil {
+			return err
 		}
-		if req.EventID != "" {
-			if prev, err := tx.EventEntry(req.GateID, req.EventID); err == nil {
-				if !sameScan(prev, code, req.Direction) {
-					return gatehouse.FieldError("event_id", "this gate already used this event id for another scan")
-				}
-				out.Entry, out.Replayed = prev, true
-				if prev.PassID != 0 {
-					if out.Pass, err = tx.Pass(prev.PassID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
-						return err
-					}
-				}
-				return nil
-			} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
-				return err
-			}
+		if replayed, err := replay(tx, req, code, out); replayed || err != nil {
+			return err
 		}
 		st, err := e.state(tx, req.CommunityID)
 		if err != nil {
@@ -265,19 +239,8 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 		if err != nil {
 			return err
 		}
-		entry.Reason = reason
-		entry.Decision = reason.Decision()
-		entry.ServerDecision = entry.Decision
-		if reason == gatehouse.Granted && req.Direction == gatehouse.In && out.Pass != nil {
-			if err := tx.ConsumeUse(out.Pass, false); err != nil {
-				return err
-			}
-		}
-		if err := tx.Append(entry, subject); err != nil {
-			return err
-		}
-		out.Entry = entry
-		return nil
+		entry.Reason, entry.Decision, entry.ServerDecision = reason, reason.Decision(), reason.Decision()
+		return commit(tx, out, entry, subject, false)
 	})
 	if err != nil {
 		return nil, err
@@ -286,6 +249,87 @@ func (e *Engine) Scan(ctx context.Context, req ScanRequest) (*Outcome, error) {
 		e.published(out)
 	}
 	return out, nil
+}
+
+// validate names every field of a scan request at fault.
+func (req *ScanRequest) validate() error {
+	var p gatehouse.Problems
+	p.Check(req.Direction.Valid(), "direction", `must be "in" or "out"`)
+	p.Check(req.Code != "", "code", "is required")
+	if req.EventID != "" {
+		if msg := gatehouse.ValidateEventID(req.EventID); msg != "" {
+			p.Add("event_id", msg)
+		}
+	}
+	return p.Err()
+}
+
+// checkGate re-checks a device key authenticated from a cache when the
+// community's epoch has moved since: the key may have been rotated, or the
+// gate disabled or moved.
+func (req *ScanRequest) checkGate(tx gatehouse.ScanTx) error {
+	if !req.CheckGate || tx.Epoch() == req.GateEpoch {
+		return nil
+	}
+	g, hash, err := tx.Gate(req.GateID)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && (g.DisabledAt != nil || hash != req.GateKeyHash || g.CommunityID != req.CommunityID)) {
+		return ErrGateKeyRevoked
+	}
+	return err
+}
+
+// replay fills out with the decision already logged under the scan's event
+// id, if there is one (replayed); an id used for another scan is refused.
+func replay(tx gatehouse.ScanTx, req ScanRequest, code *passcode.Code, out *Outcome) (replayed bool, err error) {
+	if req.EventID == "" {
+		return false, nil
+	}
+	prev, err := tx.EventEntry(req.GateID, req.EventID)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if !sameScan(prev, code, req.Direction) {
+		return false, gatehouse.FieldError("event_id", "this gate already used this event id for another scan")
+	}
+	out.Entry, out.Replayed = prev, true
+	if prev.PassID != 0 {
+		if out.Pass, err = tx.Pass(prev.PassID); err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// commit logs an entry and, when the door opened on the way in for a pass,
+// counts the use (force: past max_entries too, as an offline use happened).
+func commit(tx gatehouse.ScanTx, out *Outcome, entry *gatehouse.Entry, subject gatehouse.Subject, force bool) error {
+	if entry.Decision == gatehouse.Grant && entry.Direction == gatehouse.In && out.Pass != nil {
+		if err := tx.ConsumeUse(out.Pass, force); err != nil {
+			return err
+		}
+	}
+	if err := tx.Append(entry, subject); err != nil {
+		return err
+	}
+	out.Entry = entry
+	return nil
+}
+
+// visitorEntry names a pass's visitor (and host) in an entry.
+func visitorEntry(entry *gatehouse.Entry, p *gatehouse.Pass) gatehouse.Subject {
+	entry.PassID, entry.VisitorID, entry.HostResidentID = p.ID, p.VisitorID, p.HostResidentID
+	if v := p.Visitor; v != nil {
+		entry.PersonName, entry.IDHash, entry.Plate = v.Name, v.IDHash, v.Plate
+	}
+	return gatehouse.VisitorSubject(p.VisitorID)
+}
+
+// residentEntry names a resident in an entry.
+func residentEntry(entry *gatehouse.Entry, r *gatehouse.Resident) gatehouse.Subject {
+	entry.ResidentID, entry.PersonName, entry.IDHash = r.ID, r.Name, r.IDHash
+	return gatehouse.ResidentSubject(r.ID)
 }
 
 // decide gathers the facts of one scan inside its transaction, fills the
@@ -316,12 +360,8 @@ func (e *Engine) decide(tx gatehouse.ScanTx, st *communityState, req ScanRequest
 			return gatehouse.UnknownPass, "", nil
 		}
 		facts.Pass, out.Pass = p, p
-		subject = gatehouse.VisitorSubject(p.VisitorID)
-		entry.PassID, entry.VisitorID, entry.HostResidentID = p.ID, p.VisitorID, p.HostResidentID
-		if v := p.Visitor; v != nil {
-			entry.PersonName, entry.IDHash, entry.Plate = v.Name, v.IDHash, v.Plate
-			facts.Watchlisted = v.IDHash != "" && st.watchlist[v.IDHash]
-		}
+		subject = visitorEntry(entry, p)
+		facts.Watchlisted = entry.IDHash != "" && st.watchlist[entry.IDHash]
 	case passcode.KindResident:
 		r, err := tx.Resident(code.ID)
 		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
@@ -331,8 +371,7 @@ func (e *Engine) decide(tx gatehouse.ScanTx, st *communityState, req ScanRequest
 		}
 		facts.Resident, out.Resident = r, r
 		facts.CodeIssuedAt = time.Unix(code.Step*passcode.ResidentStep, 0)
-		subject = gatehouse.ResidentSubject(r.ID)
-		entry.ResidentID, entry.PersonName, entry.IDHash = r.ID, r.Name, r.IDHash
+		subject = residentEntry(entry, r)
 	default:
 		return gatehouse.InvalidCode, "", nil
 	}

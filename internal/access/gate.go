@@ -65,9 +65,7 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 				return gatehouse.NotFound("pass")
 			}
 			out.Pass = pass
-			subject = gatehouse.VisitorSubject(pass.VisitorID)
-			entry.PassID, entry.VisitorID, entry.HostResidentID = pass.ID, pass.VisitorID, pass.HostResidentID
-			entry.PersonName, entry.IDHash, entry.Plate = pass.Visitor.Name, pass.Visitor.IDHash, pass.Visitor.Plate
+			subject = visitorEntry(entry, pass)
 		case req.ResidentID != 0:
 			r, err := tx.Resident(req.ResidentID)
 			if err != nil {
@@ -77,8 +75,7 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 				return gatehouse.NotFound("resident")
 			}
 			out.Resident = r
-			subject = gatehouse.ResidentSubject(r.ID)
-			entry.ResidentID, entry.PersonName, entry.IDHash = r.ID, r.Name, r.IDHash
+			subject = residentEntry(entry, r)
 		default:
 			host, err := tx.Resident(req.HostID)
 			if err != nil || host.CommunityID != req.CommunityID {
@@ -121,16 +118,8 @@ func (e *Engine) WalkIn(ctx context.Context, pass *gatehouse.Pass, gateID, guard
 		*out = Outcome{Pass: p}
 		entry := &gatehouse.Entry{CommunityID: p.CommunityID, GateID: gateID, GuardID: guardID, Direction: gatehouse.In,
 			Method: gatehouse.MethodWalkIn, Reason: gatehouse.Granted, Decision: gatehouse.Grant, ServerDecision: gatehouse.Grant,
-			OccurredAt: now, PassID: p.ID, VisitorID: p.VisitorID, HostResidentID: p.HostResidentID,
-			PersonName: p.Visitor.Name, IDHash: p.Visitor.IDHash, Plate: p.Visitor.Plate, Note: p.Purpose}
-		if err := tx.ConsumeUse(p, false); err != nil {
-			return err
-		}
-		if err := tx.Append(entry, gatehouse.VisitorSubject(p.VisitorID)); err != nil {
-			return err
-		}
-		out.Entry = entry
-		return nil
+			OccurredAt: now, Note: p.Purpose}
+		return commit(tx, out, entry, visitorEntry(entry, p), false)
 	})
 	if err != nil {
 		return nil, err
@@ -260,16 +249,7 @@ func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *
 		}
 		entry.Reason, entry.ServerDecision, entry.Decision = reason, reason.Decision(), ev.Decision
 		// The door opened: the use happened, whatever the server thinks of it.
-		if ev.Decision == gatehouse.Grant && ev.Direction == gatehouse.In && out.Pass != nil {
-			if err := tx.ConsumeUse(out.Pass, true); err != nil {
-				return err
-			}
-		}
-		if err := tx.Append(entry, subject); err != nil {
-			return err
-		}
-		out.Entry = entry
-		return nil
+		return commit(tx, out, entry, subject, true)
 	})
 	if isDuplicateEvent(err) {
 		// Logged by a concurrent upload between our check and insert: the
