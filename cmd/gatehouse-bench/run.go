@@ -57,7 +57,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	var rows []row
 	var my *mariadb
 	if want["scan"] || want["data"] {
 		fmt.Fprintln(stderr, "starting the benchmark's MariaDB")
@@ -66,55 +65,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		defer my.stop()
 	}
-	if want["scan"] {
-		r, err := benchScans(ctx, o, work, bin, my, stderr)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r...)
+	sections := []struct {
+		name  string
+		bench func() ([]row, error)
+	}{
+		{"scan", func() ([]row, error) { return benchScans(ctx, o, work, bin, my, stderr) }},
+		{"galera", func() ([]row, error) { return benchGalera(ctx, o, work, bin, stderr) }},
+		{"qr", benchQR},
+		{"data", func() ([]row, error) { return benchDataSets(ctx, o, work, bin, my) }},
 	}
-	if want["galera"] {
-		r, err := benchGalera(ctx, o, work, bin, stderr)
-		if err != nil {
-			return err
+	var rows []row
+	for _, sec := range sections {
+		if !want[sec.name] {
+			continue
 		}
-		rows = append(rows, r...)
-	}
-	if want["qr"] {
-		r, err := benchQR()
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r...)
-	}
-	if want["data"] {
-		sdir := filepath.Join(work, "data-sqlite")
-		sq, err := prepareData(ctx, bin, sdir, map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sdir, "gatehouse.db"),
-			"GATEHOUSE_KEY_DIR": filepath.Join(sdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}, o.entries, o.communities,
-			func() error { return nil })
-		if err != nil {
-			return err
-		}
-		sq.name = "SQLite"
-		r, err := benchData(ctx, bin, sq, o.rounds)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, r...)
-		mdir := filepath.Join(work, "data-mariadb")
-		menv := map[string]string{"GATEHOUSE_DB_DRIVER": "mysql", "GATEHOUSE_DB_DSN": my.dsn("gatehouse_data"),
-			"GATEHOUSE_KEY_DIR": filepath.Join(mdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}
-		if my.count(ctx, "gatehouse_data", "entries") != o.entries {
-			os.Remove(filepath.Join(mdir, "samples.json"))
-		}
-		md, err := prepareData(ctx, bin, mdir, menv, o.entries, o.communities, func() error {
-			return my.exec(ctx, "DROP DATABASE IF EXISTS gatehouse_data", "CREATE DATABASE gatehouse_data CHARACTER SET utf8mb4")
-		})
-		if err != nil {
-			return err
-		}
-		md.name = "MariaDB"
-		r, err = benchData(ctx, bin, md, o.rounds)
+		r, err := sec.bench()
 		if err != nil {
 			return err
 		}
@@ -195,4 +160,39 @@ func render(rows []row, started time.Time) string {
 			strings.TrimSuffix(filepath.Base(p), ".top.txt"), strings.TrimSpace(strings.Join(lines, "\n")))
 	}
 	return b.String()
+}
+
+// benchDataSets times searches and reports over the data set on SQLite,
+// then on MariaDB, making each data set on the first run.
+func benchDataSets(ctx context.Context, o options, work, bin string, my *mariadb) ([]row, error) {
+	sdir := filepath.Join(work, "data-sqlite")
+	sq, err := prepareData(ctx, bin, sdir, map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sdir, "gatehouse.db"),
+		"GATEHOUSE_KEY_DIR": filepath.Join(sdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}, o.entries, o.communities,
+		func() error { return nil })
+	if err != nil {
+		return nil, err
+	}
+	sq.name = "SQLite"
+	rows, err := benchData(ctx, bin, sq, o.rounds)
+	if err != nil {
+		return nil, err
+	}
+	mdir := filepath.Join(work, "data-mariadb")
+	menv := map[string]string{"GATEHOUSE_DB_DRIVER": "mysql", "GATEHOUSE_DB_DSN": my.dsn("gatehouse_data"),
+		"GATEHOUSE_KEY_DIR": filepath.Join(mdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}
+	if my.count(ctx, "gatehouse_data", "entries") != o.entries {
+		os.Remove(filepath.Join(mdir, "samples.json"))
+	}
+	md, err := prepareData(ctx, bin, mdir, menv, o.entries, o.communities, func() error {
+		return my.exec(ctx, "DROP DATABASE IF EXISTS gatehouse_data", "CREATE DATABASE gatehouse_data CHARACTER SET utf8mb4")
+	})
+	if err != nil {
+		return nil, err
+	}
+	md.name = "MariaDB"
+	r, err := benchData(ctx, bin, md, o.rounds)
+	if err != nil {
+		return nil, err
+	}
+	return append(rows, r...), nil
 }

@@ -280,12 +280,6 @@ func benchScanRuns(ctx context.Context, o options, work, bin string, my *mariadb
 	rows := []row{scanRow("scan", "bare gin handler, 64 connections (the ceiling)", r, cpu, rss, 0)}
 	rows[0].Note = "no middleware, answers 200"
 
-	type dbRun struct {
-		name   string
-		env    map[string]string
-		target int
-		fresh  func() error
-	}
 	sqliteDir := filepath.Join(work, "scan-sqlite")
 	runs := []dbRun{
 		{name: "SQLite", target: 5000, env: map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sqliteDir, "gatehouse.db"), "GATEHOUSE_KEY_DIR": filepath.Join(sqliteDir, "keys")},
@@ -298,98 +292,127 @@ func benchScanRuns(ctx context.Context, o options, work, bin string, my *mariadb
 			}},
 	}
 	for _, db := range runs {
-		fmt.Fprintf(stderr, "scan: %s\n", db.name)
-		if err := db.fresh(); err != nil {
-			return nil, profiles, err
-		}
-		env := map[string]string{"GATEHOUSE_ADDR": "127.0.0.1:0", "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword, "GATEHOUSE_DEBUG_ADDR": "127.0.0.1:0"}
-		for k, v := range db.env {
-			env[k] = v
-		}
-		p, err := start(ctx, bin, []string{"serve"}, env)
+		r, failed, err := benchScanDB(ctx, o, work, bin, db, ceiling, &profiles, stderr)
+		rows = append(rows, r...)
 		if err != nil {
 			return nil, profiles, err
 		}
-		s, err := setupScans(ctx, p.URL)
-		if err != nil {
-			p.stop()
-			return nil, profiles, err
-		}
-		url := p.URL + "/api/v1/scan"
-		t := &total{grants: map[int64]int64{}}
-		for _, run := range []struct {
-			name string
-			f    func() *result
-		}{
-			{"closed loop, 16 connections", func() *result { return closedLoop(ctx, []string{url}, s.mix, 16, o.duration) }},
-			{"closed loop, 64 connections", func() *result {
-				prof := profile(ctx, p, o.duration-time.Second, filepath.Join(work, "profile-"+strings.ToLower(db.name)+".pprof"))
-				r := closedLoop(ctx, []string{url}, s.mix, 64, o.duration)
-				profiles = append(profiles, <-prof)
-				return r
-			}},
-			{fmt.Sprintf("open loop, %d/s", db.target), func() *result { return openLoop(ctx, url, s.mix, db.target, o.duration) }},
-		} {
-			r, cpu, rss, err := measured(p, run.f)
-			if err != nil {
-				p.stop()
-				return nil, profiles, err
-			}
-			t.add(r)
-			row := scanRow("scan", db.name+", "+run.name, r, cpu, rss, ceiling)
-			row.Target = fmt.Sprintf("%d/s, p99 < 20 ms, 1/4 of gin, < 200 MiB", db.target)
-			row.Verdict = "met"
-			if r.rps() < float64(db.target)*0.98 || r.lat.quantile(0.99) >= 20*time.Millisecond || r.rps() < ceiling/4 || rss >= 200<<20 {
-				row.Verdict = "MISSED"
-			}
-			if db.name == "MariaDB" {
-				row.Target = fmt.Sprintf("%d/s durable, 1/4 of gin, < 200 MiB", db.target)
-				if r.rps() >= float64(db.target)*0.98 && r.rps() >= ceiling/4 && rss < 200<<20 {
-					row.Verdict = "met"
-				}
-			}
-			rows = append(rows, row)
-		}
-		if err := t.check(ctx, s, 0); err != nil {
-			rows = append(rows, row{Section: "check", Name: db.name + ": one grant per single-use pass, no entry lost, chain verifies", Verdict: "FAILED", Note: err.Error()})
-			p.stop()
+		if failed {
 			return rows, profiles, nil
 		}
-		rows = append(rows, row{Section: "check", Name: db.name + ": one grant per single-use pass, no entry lost, chain verifies", Verdict: "passed",
-			Note: fmt.Sprintf("%d scans answered, %d single-use passes granted", t.ok, len(t.grants))})
-		if db.name == "MariaDB" {
-			// A second process on the same database: single-use passes still open once.
-			q, err := start(ctx, bin, []string{"serve"}, env)
-			if err != nil {
-				p.stop()
-				return nil, profiles, err
-			}
-			fresh, err := setupScans(ctx, p.URL)
-			if err != nil {
-				p.stop()
-				q.stop()
-				return nil, profiles, err
-			}
-			onlySingle := &mix{multi: fresh.mix.single, single: fresh.mix.single, bad: fresh.mix.single}
-			r := closedLoop(ctx, []string{p.URL + "/api/v1/scan", q.URL + "/api/v1/scan"}, onlySingle, 32, o.duration/2)
-			t2 := &total{grants: map[int64]int64{}}
-			t2.add(r)
-			t.add(r)
-			name := "MariaDB, two processes, single-use passes only"
-			rows = append(rows, scanRow("scan", name, r, 0, 0, ceiling))
-			verdict, note := "passed", fmt.Sprintf("%d scans, %d passes granted once", len(r.lat), len(t2.grants))
-			if err := t.check(ctx, s, 0); err != nil {
-				verdict, note = "FAILED", err.Error()
-			}
-			for _, n := range t2.grants {
-				if n != 1 {
-					verdict, note = "FAILED", fmt.Sprintf("a single-use pass was granted %d times across two processes", n)
-				}
-			}
-			rows = append(rows, row{Section: "check", Name: "two processes: one grant per single-use pass, chain verifies", Verdict: verdict, Note: note})
-			q.stop()
-		}
-		p.stop()
 	}
 	return rows, profiles, nil
+}
+
+// dbRun is one database the scan load runs against.
+type dbRun struct {
+	name   string
+	env    map[string]string
+	target int
+	fresh  func() error
+}
+
+// benchScanDB runs the scan loads against a fresh server on one database and
+// checks the log after them; failed says a check failed (its row tells why).
+func benchScanDB(ctx context.Context, o options, work, bin string, db dbRun, ceiling float64, profiles *[]string, stderr io.Writer) (rows []row, failed bool, err error) {
+	fmt.Fprintf(stderr, "scan: %s\n", db.name)
+	if err := db.fresh(); err != nil {
+		return nil, false, err
+	}
+	env := map[string]string{"GATEHOUSE_ADDR": "127.0.0.1:0", "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword, "GATEHOUSE_DEBUG_ADDR": "127.0.0.1:0"}
+	for k, v := range db.env {
+		env[k] = v
+	}
+	p, err := start(ctx, bin, []string{"serve"}, env)
+	if err != nil {
+		return nil, false, err
+	}
+	defer p.stop()
+	s, err := setupScans(ctx, p.URL)
+	if err != nil {
+		return nil, false, err
+	}
+	url := p.URL + "/api/v1/scan"
+	t := &total{grants: map[int64]int64{}}
+	for _, run := range []struct {
+		name string
+		f    func() *result
+	}{
+		{"closed loop, 16 connections", func() *result { return closedLoop(ctx, []string{url}, s.mix, 16, o.duration) }},
+		{"closed loop, 64 connections", func() *result {
+			prof := profile(ctx, p, o.duration-time.Second, filepath.Join(work, "profile-"+strings.ToLower(db.name)+".pprof"))
+			r := closedLoop(ctx, []string{url}, s.mix, 64, o.duration)
+			*profiles = append(*profiles, <-prof)
+			return r
+		}},
+		{fmt.Sprintf("open loop, %d/s", db.target), func() *result { return openLoop(ctx, url, s.mix, db.target, o.duration) }},
+	} {
+		r, cpu, rss, err := measured(p, run.f)
+		if err != nil {
+			return nil, false, err
+		}
+		t.add(r)
+		rows = append(rows, loadRow(db, run.name, r, cpu, rss, ceiling))
+	}
+	const checked = ": one grant per single-use pass, no entry lost, chain verifies"
+	if err := t.check(ctx, s, 0); err != nil {
+		return append(rows, row{Section: "check", Name: db.name + checked, Verdict: "FAILED", Note: err.Error()}), true, nil
+	}
+	rows = append(rows, row{Section: "check", Name: db.name + checked, Verdict: "passed",
+		Note: fmt.Sprintf("%d scans answered, %d single-use passes granted", t.ok, len(t.grants))})
+	if db.name == "MariaDB" {
+		r, err := benchTwoProcesses(ctx, o, bin, env, p, s, t, ceiling)
+		if err != nil {
+			return nil, false, err
+		}
+		rows = append(rows, r...)
+	}
+	return rows, false, nil
+}
+
+// loadRow is the row of one load run, with its verdict against the targets.
+func loadRow(db dbRun, name string, r *result, cpu time.Duration, rss int64, ceiling float64) row {
+	row := scanRow("scan", db.name+", "+name, r, cpu, rss, ceiling)
+	row.Target = fmt.Sprintf("%d/s, p99 < 20 ms, 1/4 of gin, < 200 MiB", db.target)
+	row.Verdict = "met"
+	if r.rps() < float64(db.target)*0.98 || r.lat.quantile(0.99) >= 20*time.Millisecond || r.rps() < ceiling/4 || rss >= 200<<20 {
+		row.Verdict = "MISSED"
+	}
+	if db.name == "MariaDB" {
+		row.Target = fmt.Sprintf("%d/s durable, 1/4 of gin, < 200 MiB", db.target)
+		if r.rps() >= float64(db.target)*0.98 && r.rps() >= ceiling/4 && rss < 200<<20 {
+			row.Verdict = "met"
+		}
+	}
+	return row
+}
+
+// benchTwoProcesses scans single-use passes through a second process on the
+// same database as p: each still opens once.
+func benchTwoProcesses(ctx context.Context, o options, bin string, env map[string]string, p *process, s *scanSetup, t *total, ceiling float64) ([]row, error) {
+	q, err := start(ctx, bin, []string{"serve"}, env)
+	if err != nil {
+		return nil, err
+	}
+	defer q.stop()
+	fresh, err := setupScans(ctx, p.URL)
+	if err != nil {
+		return nil, err
+	}
+	onlySingle := &mix{multi: fresh.mix.single, single: fresh.mix.single, bad: fresh.mix.single}
+	r := closedLoop(ctx, []string{p.URL + "/api/v1/scan", q.URL + "/api/v1/scan"}, onlySingle, 32, o.duration/2)
+	t2 := &total{grants: map[int64]int64{}}
+	t2.add(r)
+	t.add(r)
+	rows := []row{scanRow("scan", "MariaDB, two processes, single-use passes only", r, 0, 0, ceiling)}
+	verdict, note := "passed", fmt.Sprintf("%d scans, %d passes granted once", len(r.lat), len(t2.grants))
+	if err := t.check(ctx, s, 0); err != nil {
+		verdict, note = "FAILED", err.Error()
+	}
+	for _, n := range t2.grants {
+		if n != 1 {
+			verdict, note = "FAILED", fmt.Sprintf("a single-use pass was granted %d times across two processes", n)
+		}
+	}
+	return append(rows, row{Section: "check", Name: "two processes: one grant per single-use pass, chain verifies", Verdict: verdict, Note: note}), nil
 }
