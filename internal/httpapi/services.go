@@ -18,6 +18,7 @@ type services struct {
 	watchlist *service.Watchlist
 	audits    *service.AccessAudit
 	gateAdmin *service.Gates
+	console   *service.Console
 }
 
 func (s *Server) initServices() {
@@ -26,6 +27,7 @@ func (s *Server) initServices() {
 	s.watchlist = &service.Watchlist{Store: s.Store}
 	s.audits = &service.AccessAudit{Store: s.Store}
 	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey}
+	s.console = &service.Console{Store: s.Store, Engine: s.Engine, Passes: s.passes, Now: s.Now}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}

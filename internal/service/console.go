@@ -1,0 +1,157 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"gatehouse/internal/access"
+	"gatehouse/internal/gatehouse"
+)
+
+// ConsoleStore is what the guard console needs of storage.
+type ConsoleStore interface {
+	CommunityReader
+	Gate(ctx context.Context, id int64) (*gatehouse.Gate, error)
+	Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.OnsitePerson, error)
+}
+
+// ConsoleEngine lets people in by a guard's decision and logs it.
+type ConsoleEngine interface {
+	Override(ctx context.Context, req access.OverrideRequest) (*access.Outcome, error)
+	WalkIn(ctx context.Context, p *gatehouse.Pass, gateID, guardID int64) (*access.Outcome, error)
+}
+
+// Console is the guard console: walk-ins, overrides and who is on site.
+// Guards and managers of the gate's community act there; admin reads who
+// is on site.
+type Console struct {
+	Store  ConsoleStore
+	Engine ConsoleEngine
+	Passes *Passes
+	Now    func() time.Time
+}
+
+func mayActAtGate(pr *gatehouse.Principal) error {
+	if pr.IsGate() || (pr.Role != gatehouse.RoleGuard && pr.Role != gatehouse.RoleManager) {
+		return forbidden("only guards and managers act at a gate's console")
+	}
+	return nil
+}
+
+// gate is the gate a console names; a gate outside the caller's communities
+// is not found, a disabled one refuses.
+func (s *Console) gate(ctx context.Context, pr *gatehouse.Principal, id int64) (*gatehouse.Gate, error) {
+	if id == 0 {
+		return nil, gatehouse.FieldError("gate_id", "is required: which gate is this console at?")
+	}
+	g, err := s.Store.Gate(ctx, id)
+	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && !pr.InCommunity(g.CommunityID)) {
+		return nil, gatehouse.NotFound("gate")
+	} else if err != nil {
+		return nil, err
+	}
+	if g.DisabledAt != nil {
+		return nil, gatehouse.Errorf(gatehouse.ECONFLICT, "this gate is disabled")
+	}
+	return g, nil
+}
+
+// WalkInInput is a walk-in as the guard types it.
+type WalkInInput struct {
+	GateID         int64
+	HostResidentID int64
+	Visitor        VisitorInput
+	Purpose        string
+	ValidUntil     string // default 8 hours from now
+	MaxEntries     *int   // default 1
+}
+
+// WalkIn registers a walk-in visitor and lets them in, in one action: a
+// pass for the gate's community and its first entry, granted with method
+// walkin.
+func (s *Console) WalkIn(ctx context.Context, pr *gatehouse.Principal, in WalkInInput) (*access.Outcome, error) {
+	if err := mayActAtGate(pr); err != nil {
+		return nil, err
+	}
+	g, err := s.gate(ctx, pr, in.GateID)
+	if err != nil {
+		return nil, err
+	}
+	if in.ValidUntil == "" {
+		in.ValidUntil = s.Now().Add(8 * time.Hour).UTC().Format(time.RFC3339)
+	}
+	p, err := s.Passes.Create(ctx, pr, PassInput{CommunityID: g.CommunityID, HostResidentID: in.HostResidentID, Visitor: in.Visitor,
+		ValidUntil: in.ValidUntil, MaxEntries: in.MaxEntries, Purpose: in.Purpose}, gatehouse.PassWalkIn)
+	if err != nil {
+		return nil, err
+	}
+	return s.Engine.WalkIn(ctx, p, g.ID, pr.UserID)
+}
+
+// OverrideInput is a guard's manual decision as typed.
+type OverrideInput struct {
+	GateID         int64
+	Direction      gatehouse.Direction
+	Reason         string
+	PassID         int64
+	ResidentID     int64
+	Visitor        *VisitorInput
+	HostResidentID int64
+}
+
+// Override logs a guard's manual grant with the guard's reason, method
+// manual and the guard's id.
+func (s *Console) Override(ctx context.Context, pr *gatehouse.Principal, in OverrideInput) (*access.Outcome, error) {
+	if err := mayActAtGate(pr); err != nil {
+		return nil, err
+	}
+	g, err := s.gate(ctx, pr, in.GateID)
+	if err != nil {
+		return nil, err
+	}
+	or := access.OverrideRequest{CommunityID: g.CommunityID, GateID: g.ID, GuardID: pr.UserID, Direction: in.Direction,
+		Note: in.Reason, PassID: in.PassID, ResidentID: in.ResidentID, HostID: in.HostResidentID}
+	if v := in.Visitor; v != nil {
+		or.Visitor = &gatehouse.Visitor{Name: v.Name, IDType: v.IDType, IDNumber: gatehouse.NewIDNumber(v.IDNumber), Phone: v.Phone, Plate: v.Plate}
+	}
+	return s.Engine.Override(ctx, or)
+}
+
+// OnsiteRow is a visitor inside a community, and for how long.
+type OnsiteRow struct {
+	*gatehouse.OnsitePerson
+	Hours         float64 // to a tenth of an hour
+	OverThreshold bool    // on site for the community's threshold or longer
+}
+
+// Onsite lists every visitor who entered and has not left, longest first:
+// the guard's roll-call for an evacuation. Guards, managers and admin.
+func (s *Console) Onsite(ctx context.Context, pr *gatehouse.Principal, communityID int64) ([]OnsiteRow, error) {
+	if pr.IsGate() || (pr.Role != gatehouse.RoleGuard && pr.Role != gatehouse.RoleManager && pr.Role != gatehouse.RoleAdmin) {
+		return nil, forbidden("only guards, managers and admin see who is on site")
+	}
+	people, err := s.Store.Onsite(ctx, pr.ScopeCommunities(communityID))
+	if err != nil {
+		return nil, err
+	}
+	thresholds := map[int64]float64{}
+	now := s.Now()
+	out := []OnsiteRow{}
+	for _, o := range people {
+		if o.Visitor == nil {
+			continue
+		}
+		th, ok := thresholds[o.CommunityID]
+		if !ok {
+			com, err := s.Store.Community(ctx, o.CommunityID)
+			if err != nil {
+				return nil, err
+			}
+			th = float64(com.OnsiteThresholdHours)
+			thresholds[o.CommunityID] = th
+		}
+		hours := now.Sub(o.Since).Hours()
+		out = append(out, OnsiteRow{OnsitePerson: o, Hours: float64(int(hours*10)) / 10, OverThreshold: hours >= th})
+	}
+	return out, nil
+}
