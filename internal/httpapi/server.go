@@ -158,7 +158,7 @@ type Server struct {
 	gates *lru.Cache[string, gateAuth]
 	// closing ends the long-lived responses (live streams) when the server
 	// shuts down: http.Server.Shutdown waits for them otherwise.
-	closing   chan struct{}
+	closing chan struct{}
 	services
 	closeOnce sync.Once
 }
