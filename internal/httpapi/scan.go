@@ -10,6 +10,7 @@ import (
 	"gatehouse/internal/access"
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
+	"gatehouse/internal/service"
 )
 
 type scanRequest struct {
@@ -92,36 +93,9 @@ func (s *Server) scan(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := principal(c)
-	sr := access.ScanRequest{Code: req.Code, Direction: req.Direction, EventID: req.EventID}
-	if p.IsGate() {
-		if req.GateID != 0 && req.GateID != p.GateID {
-			s.fail(c, gatehouse.FieldError("gate_id", "a gate device scans at its own gate; leave gate_id out"))
-			return
-		}
-		sr.GateID, sr.CommunityID = p.GateID, p.CommunityID
-		sr.CheckGate, sr.GateEpoch, sr.GateKeyHash = true, c.GetInt64(ctxGateEpoch), c.GetString(ctxToken)
-	} else {
-		if req.GateID == 0 {
-			s.fail(c, gatehouse.FieldError("gate_id", "is required: which gate is this console at?"))
-			return
-		}
-		g, err := s.Store.Gate(c.Request.Context(), req.GateID)
-		if err != nil || !p.InCommunity(g.CommunityID) {
-			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
-				s.fail(c, err)
-				return
-			}
-			s.fail(c, gatehouse.NotFound("gate"))
-			return
-		}
-		if g.DisabledAt != nil {
-			s.fail(c, gatehouse.Errorf(gatehouse.ECONFLICT, "this gate is disabled"))
-			return
-		}
-		sr.GateID, sr.CommunityID, sr.GuardID = g.ID, g.CommunityID, p.UserID
-	}
-	out, err := s.Engine.Scan(c.Request.Context(), sr)
+	in := service.ScanInput{Code: req.Code, Direction: req.Direction, EventID: req.EventID, GateID: req.GateID,
+		GateEpoch: c.GetInt64(ctxGateEpoch), GateKeyHash: c.GetString(ctxToken)}
+	out, sr, err := s.console.Scan(c.Request.Context(), s.Engine, principal(c), in)
 	if err != nil {
 		if errors.Is(err, access.ErrGateKeyRevoked) {
 			s.gates.Remove(sr.GateKeyHash)

@@ -155,3 +155,47 @@ func (s *Console) Onsite(ctx context.Context, pr *gatehouse.Principal, community
 	}
 	return out, nil
 }
+
+// Scanner decides a scan and logs it.
+type Scanner interface {
+	Scan(ctx context.Context, req access.ScanRequest) (*access.Outcome, error)
+}
+
+// ScanInput is one scan: a code, a direction, optionally the event id that
+// makes it idempotent; a console names its gate, a device's key names it.
+type ScanInput struct {
+	Code      string
+	Direction gatehouse.Direction
+	EventID   string
+	GateID    int64
+	// A device's cached key: re-checked in the scan's transaction when the
+	// community's epoch has moved since it was read.
+	GateEpoch   int64
+	GateKeyHash string
+}
+
+// Scan decides one code at one gate: a gate device scans at its own gate; a
+// guard or manager names the gate of the console, of its community. The
+// answer is a decision even for a bad code; only a malformed request or a
+// failing database is an error.
+func (s *Console) Scan(ctx context.Context, sc Scanner, pr *gatehouse.Principal, in ScanInput) (*access.Outcome, access.ScanRequest, error) {
+	sr := access.ScanRequest{Code: in.Code, Direction: in.Direction, EventID: in.EventID}
+	if pr.IsGate() {
+		if in.GateID != 0 && in.GateID != pr.GateID {
+			return nil, sr, gatehouse.FieldError("gate_id", "a gate device scans at its own gate; leave gate_id out")
+		}
+		sr.GateID, sr.CommunityID = pr.GateID, pr.CommunityID
+		sr.CheckGate, sr.GateEpoch, sr.GateKeyHash = true, in.GateEpoch, in.GateKeyHash
+	} else {
+		if err := mayActAtGate(pr); err != nil {
+			return nil, sr, err
+		}
+		g, err := s.gate(ctx, pr, in.GateID)
+		if err != nil {
+			return nil, sr, err
+		}
+		sr.GateID, sr.CommunityID, sr.GuardID = g.ID, g.CommunityID, pr.UserID
+	}
+	out, err := sc.Scan(ctx, sr)
+	return out, sr, err
+}
