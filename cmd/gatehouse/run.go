@@ -283,6 +283,8 @@ func bootstrapAdmin(ctx context.Context, db *store.DB, cfg config.Config, stdout
 	pw, generated := cfg.AdminPassword, false
 	if pw == "" {
 		pw, generated = randomPassword(20), true
+	} else if msg := password.Validate(pw, "admin"); msg != "" {
+		return &config.Error{Setting: "GATEHOUSE_ADMIN_PASSWORD", Problem: "password " + msg}
 	}
 	hash, err := password.Default.Hash(pw)
 	if err != nil {
@@ -370,8 +372,8 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if pw == "" {
 		pw = randomPassword(20)
 		fmt.Fprintf(stdout, "New password of %s: %s\n", username, pw)
-	} else if msg := gatehouse.ValidatePassword(pw); msg != "" {
-		return &config.Error{Setting: "GATEHOUSE_NEW_PASSWORD", Problem: msg}
+	} else if msg := password.Validate(pw, u.Username); msg != "" {
+		return &config.Error{Setting: "GATEHOUSE_NEW_PASSWORD", Problem: "password " + msg}
 	}
 	hash, err := password.Default.Hash(pw)
 	if err != nil {

@@ -70,9 +70,37 @@ func brief(u *gatehouse.User) userBrief {
 
 var errBadLogin = gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "wrong username or password")
 
-// login checks a password and issues a bearer token. Failed logins are
-// counted per account and per address in the database, so the limit holds
-// across processes; past it every attempt answers 429 until the window moves.
+// Growing delays per account: after LoginPerAccount failures from one address
+// (loginPerAccountAll from all addresses together) each failure doubles the
+// wait before the next attempt is evaluated, from loginFirstDelay up to
+// loginMaxDelay. Attempts refused with 429 are not counted, so they never
+// lengthen the wait; the right owner waits at most loginMaxDelay after the
+// last wrong guess, and an address's guesses never delay another address
+// until loginPerAccountAll failures, more than one address can make within
+// the window, arrive from several.
+const (
+	loginFirstDelay    = 2 * time.Second
+	loginMaxDelay      = time.Minute
+	loginPerAccountAll = 30
+)
+
+// growingDelay is how long after the latest of n failures the next attempt
+// waits, once free failures are used up.
+func growingDelay(n int64, free int, latest, now time.Time) time.Duration {
+	if n < int64(free) {
+		return 0
+	}
+	d := loginMaxDelay
+	if k := n - int64(free); k < 6 {
+		d = min(loginFirstDelay<<k, loginMaxDelay)
+	}
+	return latest.Add(d).Sub(now)
+}
+
+// login checks a password and issues a bearer token. Before the password is
+// checked, the attempt is reserved in its buckets (the address, the account,
+// the account from this address) in one locked transaction, so that parallel
+// guesses, on one process or several, cannot pass a limit together.
 func (s *Server) login(c *gin.Context) {
 	var req loginRequest
 	if err := decode(c, &req); err != nil {
@@ -80,7 +108,12 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	var p gatehouse.Problems
-	p.Check(req.Username != "", "username", "is required")
+	if req.Username == "" {
+		p.Add("username", "is required")
+	} else if msg := gatehouse.ValidateUsername(req.Username); msg != "" {
+		// No account can have such a name; nothing is looked up.
+		p.Add("username", msg)
+	}
 	p.Check(req.Password != "", "password", "is required")
 	if err := p.Err(); err != nil {
 		s.fail(c, err)
@@ -88,50 +121,60 @@ func (s *Server) login(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	now := s.Now()
-	// Buckets are hashed: any username fits the column, and the table of
-	// failures names no one.
-	account := "account:" + secretHash(strings.ToLower(req.Username))
-	address := "address:" + secretHash(c.ClientIP())
-	for _, b := range []struct {
-		bucket string
-		limit  int
-		what   string
-	}{{account, s.LoginPerAccount, "this account"}, {address, s.LoginPerAddress, "this address"}} {
-		n, oldest, err := s.Store.LoginFailures(ctx, b.bucket, now.Add(-s.LoginWindow))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if n >= int64(b.limit) {
-			wait := oldest.Add(s.LoginWindow).Sub(now)
-			secs := max(1, int(math.Ceil(wait.Seconds())))
-			c.Header("Retry-After", strconv.Itoa(secs))
-			s.fail(c, gatehouse.Errorf(gatehouse.ERATELIMITED, "too many failed logins for %s; try again in %s", b.what, (time.Duration(secs)*time.Second).String()))
-			return
-		}
-	}
 	u, err := s.Store.UserByUsername(ctx, req.Username)
-	hash := ""
-	if err == nil {
-		hash = u.PasswordHash
-	} else if gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+	hash, account := "", ""
+	switch {
+	case err == nil:
+		hash, account = u.PasswordHash, "account:"+strconv.FormatInt(u.ID, 10)
+	case gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND:
+		// An unknown name is limited like an account, so that limits do not tell
+		// whether it exists. Buckets are hashed: the table names no one.
+		account = "name:" + secretHash(req.Username)
+	default:
 		s.fail(c, err)
 		return
 	}
-	if !s.Passwords.Check(hash, req.Password) {
-		if err := s.Store.RecordLoginFailure(ctx, []string{account, address}, s.LoginWindow); err != nil {
-			s.fail(c, err)
-			return
+	ip := c.ClientIP()
+	buckets := []string{"address:" + secretHash(ip), account, "pair:" + secretHash(account+"\x00"+ip)}
+	ids, blocked, wait, err := s.Store.ReserveLogin(ctx, now, now.Add(-s.LoginWindow), buckets,
+		func(i int, n int64, oldest, latest time.Time) time.Duration {
+			switch i {
+			case 0:
+				if n >= int64(s.LoginPerAddress) {
+					return oldest.Add(s.LoginWindow).Sub(now)
+				}
+				return 0
+			case 1:
+				return growingDelay(n, loginPerAccountAll, latest, now)
+			}
+			return growingDelay(n, s.LoginPerAccount, latest, now)
+		})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if wait > 0 {
+		secs := max(1, int(math.Ceil(wait.Seconds())))
+		c.Header("Retry-After", strconv.Itoa(secs))
+		what := "this account"
+		if blocked == 0 {
+			what = "this address"
 		}
-		s.fail(c, errBadLogin)
+		s.fail(c, gatehouse.Errorf(gatehouse.ERATELIMITED, "too many failed logins for %s; try again in %s", what, (time.Duration(secs)*time.Second).String()))
+		return
+	}
+	if !s.Passwords.Check(hash, req.Password) {
+		s.fail(c, errBadLogin) // the reserved attempt stays, as a failure
+		return
+	}
+	// The right password: this attempt is no failure, and this address's
+	// failures on the account are forgiven (other addresses' are not).
+	if err := s.Store.ReleaseLogin(ctx, ids, buckets[2:]); err != nil {
+		s.fail(c, err)
 		return
 	}
 	if u.Disabled {
 		s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled; ask your property manager"))
-		return
-	}
-	if err := s.Store.ClearLoginFailures(ctx, account); err != nil {
-		s.fail(c, err)
 		return
 	}
 	token, hashed := newSecret(userTokenPrefix)

@@ -51,9 +51,8 @@ type Store interface {
 	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
 	SessionUser(ctx context.Context, tokenHash string) (*gatehouse.User, time.Time, error)
 	DeleteSession(ctx context.Context, tokenHash string) error
-	RecordLoginFailure(ctx context.Context, buckets []string, keep time.Duration) error
-	LoginFailures(ctx context.Context, bucket string, since time.Time) (int64, time.Time, error)
-	ClearLoginFailures(ctx context.Context, bucket string) error
+	ReserveLogin(ctx context.Context, now, since time.Time, buckets []string, wait func(i int, n int64, oldest, latest time.Time) time.Duration) ([]int64, int, time.Duration, error)
+	ReleaseLogin(ctx context.Context, ids []int64, clear []string) error
 
 	CreateResident(ctx context.Context, r *gatehouse.Resident) error
 	ImportResidents(ctx context.Context, rs []*gatehouse.Resident) error
@@ -125,6 +124,14 @@ type Hasher interface {
 	LookupHash(value string) string
 }
 
+// Passwords hashes new passwords and checks login attempts.
+type Passwords interface {
+	Hash(pw string) (string, error)
+	Check(hash, pw string) bool
+}
+
+var _ Passwords = password.Hasher{}
+
 // Config holds the dependencies and settings of the HTTP layer.
 type Config struct {
 	Store     Store
@@ -132,14 +139,14 @@ type Config struct {
 	Hub       Hub
 	QR        *passcode.QRCache
 	Lookup    Hasher
-	Passwords password.Hasher
+	Passwords Passwords
 	Logger    *slog.Logger
 	Now       func() time.Time // the clock; tests move it instead of sleeping
 	DefaultTZ string           // time zone of new communities
 
 	SessionTTL      time.Duration // how long a login token lives
 	LoginWindow     time.Duration // the window of failed-login counting
-	LoginPerAccount int           // failures of one account in the window before 429
+	LoginPerAccount int           // failures of one account from one address before delays begin
 	LoginPerAddress int           // failures from one address in the window before 429
 	MaxBodyBytes    int64         // larger request bodies answer 413
 	TrustedProxies  []string      // reverse proxies whose X-Forwarded-For is believed
@@ -185,7 +192,7 @@ func New(cfg Config) *Server {
 	if cfg.QR == nil {
 		cfg.QR = passcode.NewQRCache(4096)
 	}
-	if cfg.Passwords.Cost == 0 {
+	if cfg.Passwords == nil {
 		cfg.Passwords = password.Default
 	}
 	if cfg.DefaultTZ == "" {
@@ -198,7 +205,7 @@ func New(cfg Config) *Server {
 		cfg.LoginWindow = 15 * time.Minute
 	}
 	if cfg.LoginPerAccount == 0 {
-		cfg.LoginPerAccount = 10
+		cfg.LoginPerAccount = 5
 	}
 	if cfg.LoginPerAddress == 0 {
 		cfg.LoginPerAddress = 50

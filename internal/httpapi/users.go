@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/password"
 )
 
 type userRequest struct {
@@ -56,7 +57,7 @@ func (s *Server) createUser(c *gin.Context) {
 	if msg := gatehouse.ValidateUsername(req.Username); msg != "" {
 		probs.Add("username", msg)
 	}
-	if msg := gatehouse.ValidatePassword(req.Password); msg != "" {
+	if msg := password.Validate(req.Password, req.Username); msg != "" {
 		probs.Add("password", msg)
 	}
 	switch {
@@ -220,7 +221,7 @@ func (s *Server) updateUser(c *gin.Context) {
 	}
 	var patch gatehouse.UserPatch
 	if req.Password != nil {
-		if msg := gatehouse.ValidatePassword(*req.Password); msg != "" {
+		if msg := password.Validate(*req.Password, u.Username); msg != "" {
 			s.fail(c, gatehouse.FieldError("password", msg))
 			return
 		}

@@ -15,12 +15,18 @@ type Hasher struct{ Cost int }
 // Default is the production cost (about 50 ms a check on these machines).
 var Default = Hasher{Cost: 11}
 
-// dummy is checked against when a user does not exist, so that a wrong
-// username takes as long as a wrong password.
-var dummy = sync.OnceValue(func() []byte {
-	b, _ := bcrypt.GenerateFromPassword([]byte("gatehouse-dummy-password"), Default.Cost)
+// dummies are checked against when a user does not exist, so that a wrong
+// username takes as long as a wrong password: one hash per cost.
+var dummies sync.Map // cost -> []byte
+
+func (h Hasher) dummy() []byte {
+	if b, ok := dummies.Load(h.Cost); ok {
+		return b.([]byte)
+	}
+	b, _ := bcrypt.GenerateFromPassword([]byte("gatehouse-dummy-password"), h.Cost)
+	dummies.Store(h.Cost, b)
 	return b
-})
+}
 
 // Hash returns the bcrypt hash of a password.
 func (h Hasher) Hash(pw string) (string, error) {
@@ -32,7 +38,7 @@ func (h Hasher) Hash(pw string) (string, error) {
 // much as a real check and never matches.
 func (h Hasher) Check(hash, pw string) bool {
 	if hash == "" {
-		_ = bcrypt.CompareHashAndPassword(dummy(), []byte(pw))
+		_ = bcrypt.CompareHashAndPassword(h.dummy(), []byte(pw))
 		return false
 	}
 	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw))

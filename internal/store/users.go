@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -46,6 +49,14 @@ type loginFailureRow struct {
 }
 
 func (loginFailureRow) TableName() string { return "login_failures" }
+
+// loginLockRow is locked by every attempt on its bucket while it counts.
+type loginLockRow struct {
+	Bucket string `gorm:"primaryKey"`
+	At     int64
+}
+
+func (loginLockRow) TableName() string { return "login_locks" }
 
 func (r *userRow) domain(communities []int64) *gatehouse.User {
 	u := &gatehouse.User{
@@ -220,44 +231,88 @@ func (db *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 	return internal("delete session", db.w.WithContext(ctx).Where("token_hash = ?", tokenHash).Delete(&sessionRow{}).Error)
 }
 
-// RecordLoginFailure notes one failed login in each bucket (per account, per
-// address) and drops failures older than keep, so the table stays small.
-func (db *DB) RecordLoginFailure(ctx context.Context, buckets []string, keep time.Duration) error {
-	now := db.now()
+// ReserveLogin counts, for each bucket (an account, an address...), the
+// login attempts since a time: wait(i, n, oldest, latest) says how long
+// bucket i makes the next attempt wait. When none makes it wait, one attempt
+// is recorded in every bucket, as a failure until ReleaseLogin says it
+// succeeded, and their ids are returned; otherwise nothing is recorded and
+// the longest wait is returned with its bucket. Counting and recording happen
+// in one transaction that first locks each bucket's row, so that parallel
+// attempts, on one process or several, never pass a limit together.
+func (db *DB) ReserveLogin(ctx context.Context, now, since time.Time, buckets []string,
+	wait func(i int, n int64, oldest, latest time.Time) time.Duration) ([]int64, int, time.Duration, error) {
+	var (
+		ids     []int64
+		blocked int
+		longest time.Duration
+	)
+	at := micros(now)
 	err := db.transact(ctx, func(tx *gorm.DB) error {
-		for _, b := range buckets {
-			if err := tx.Create(&loginFailureRow{Bucket: b, At: now}).Error; err != nil {
-				return err
-			}
-			if err := tx.Where("bucket = ? AND at < ?", b, now-keep.Microseconds()).Delete(&loginFailureRow{}).Error; err != nil {
+		ids, blocked, longest = nil, -1, 0
+		// Locks are taken in one order: two attempts sharing buckets never deadlock.
+		for _, b := range slices.Sorted(slices.Values(buckets)) {
+			lock := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "bucket"}}, DoUpdates: clause.AssignmentColumns([]string{"at"})})
+			if err := lock.Create(&loginLockRow{Bucket: b, At: at}).Error; err != nil {
 				return err
 			}
 		}
+		for i, b := range buckets {
+			if err := tx.Where("bucket = ? AND at < ?", b, micros(since)).Delete(&loginFailureRow{}).Error; err != nil {
+				return err
+			}
+			var res struct {
+				N              int64
+				Oldest, Latest *int64
+			}
+			if err := tx.Model(&loginFailureRow{}).Select("COUNT(*) AS n, MIN(at) AS oldest, MAX(at) AS latest").
+				Where("bucket = ?", b).Scan(&res).Error; err != nil {
+				return err
+			}
+			var oldest, latest time.Time
+			if res.N > 0 {
+				oldest, latest = fromMicros(*res.Oldest), fromMicros(*res.Latest)
+			}
+			if w := wait(i, res.N, oldest, latest); w > longest {
+				blocked, longest = i, w
+			}
+		}
+		if longest > 0 {
+			return nil
+		}
+		for _, b := range buckets {
+			row := loginFailureRow{Bucket: b, At: at}
+			if err := tx.Create(&row).Error; err != nil {
+				return err
+			}
+			ids = append(ids, row.ID)
+		}
 		return nil
 	})
-	return internal("record login failure", err)
-}
-
-// LoginFailures counts a bucket's failures since a time and returns the
-// oldest of them, from which the caller works out when the window ends.
-func (db *DB) LoginFailures(ctx context.Context, bucket string, since time.Time) (int64, time.Time, error) {
-	var res struct {
-		N      int64
-		Oldest *int64
-	}
-	err := db.r.WithContext(ctx).Model(&loginFailureRow{}).Select("COUNT(*) AS n, MIN(at) AS oldest").
-		Where("bucket = ? AND at >= ?", bucket, micros(since)).Scan(&res).Error
 	if err != nil {
-		return 0, time.Time{}, internal("count login failures", err)
+		return nil, 0, 0, internal("reserve login", err)
 	}
-	var oldest time.Time
-	if res.Oldest != nil {
-		oldest = fromMicros(*res.Oldest)
+	if rand.IntN(64) == 0 {
+		// Now and then, forget the locks of buckets that have been quiet for a window.
+		if err := db.w.WithContext(ctx).Where("at < ?", micros(since)).Delete(&loginLockRow{}).Error; err != nil && !isRetryable(err) {
+			return nil, 0, 0, internal("prune login locks", err)
+		}
 	}
-	return res.N, oldest, nil
+	return ids, blocked, longest, nil
 }
 
-// ClearLoginFailures forgets a bucket's failures after a successful login.
-func (db *DB) ClearLoginFailures(ctx context.Context, bucket string) error {
-	return internal("clear login failures", db.w.WithContext(ctx).Where("bucket = ?", bucket).Delete(&loginFailureRow{}).Error)
+// ReleaseLogin takes back reserved attempts that succeeded and forgets every
+// failure of the clear buckets.
+func (db *DB) ReleaseLogin(ctx context.Context, ids []int64, clear []string) error {
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		if len(ids) > 0 {
+			if err := tx.Where("id IN ?", ids).Delete(&loginFailureRow{}).Error; err != nil {
+				return err
+			}
+		}
+		if len(clear) > 0 {
+			return tx.Where("bucket IN ?", clear).Delete(&loginFailureRow{}).Error
+		}
+		return nil
+	})
+	return internal("release login", err)
 }
