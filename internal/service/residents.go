@@ -121,6 +121,9 @@ func CanSeeResident(pr *gatehouse.Principal, r *gatehouse.Resident) bool {
 
 // Get is one resident the principal may see, else ENOTFOUND.
 func (s *Residents) Get(ctx context.Context, pr *gatehouse.Principal, id int64) (*gatehouse.Resident, error) {
+	if pr.IsGate() {
+		return nil, forbidden("a gate device may only scan, sync and upload events")
+	}
 	r, err := s.Store.Resident(ctx, id)
 	if err != nil {
 		return nil, err
