@@ -168,11 +168,17 @@ func (e *Engine) Offline(ctx context.Context, communityID, gateID int64, events 
 			continue
 		}
 		seen[ev.EventID] = ev
-		code, verr := e.verify(ctx, ev.Code)
-		if verr != nil && !isInvalid(verr) {
-			return nil, verr
+		var code *passcode.Code
+		var card *gatehouse.Card
+		var err error
+		if ev.Method == gatehouse.MethodCard {
+			if card, err = e.cardOf(ctx, communityID, ev); err != nil {
+				return nil, err
+			}
+		} else if code, err = e.verify(ctx, ev.Code); err != nil && !isInvalid(err) {
+			return nil, err
 		}
-		dup, out, err := e.offlineOne(ctx, communityID, gateID, ev, code)
+		dup, out, err := e.offlineOne(ctx, communityID, gateID, ev, offlineCredential{code: code, card: card})
 		if errors.Is(err, errEventIDReused) {
 			res.Rejected = append(res.Rejected, Rejection{Index: i, EventID: ev.EventID, Reason: EventIDReused})
 			continue
@@ -197,7 +203,7 @@ var errEventIDReused = errors.New(EventIDReused)
 
 // sameOfflineEvent reports whether two uploads under one id are one event.
 func sameOfflineEvent(a, b *gatehouse.OfflineEvent) bool {
-	return a.Code == b.Code && a.Direction == b.Direction && a.Decision == b.Decision &&
+	return a.Code == b.Code && a.Method == b.Method && a.Card == b.Card && a.Direction == b.Direction && a.Decision == b.Decision &&
 		a.OccurredAt.UTC().Truncate(time.Microsecond).Equal(b.OccurredAt.UTC().Truncate(time.Microsecond))
 }
 
@@ -206,8 +212,12 @@ func sameOfflineEvent(a, b *gatehouse.OfflineEvent) bool {
 // and decided offline) is the same event if it is the same code and way:
 // the time and the decision are then the controller's own. An offline
 // event logged before must match in time and decision too.
-func sameLoggedEvent(prev *gatehouse.Entry, ev *gatehouse.OfflineEvent, code *passcode.Code, at time.Time) bool {
-	if !sameScan(prev, code, ev.Direction) {
+func sameLoggedEvent(prev *gatehouse.Entry, ev *gatehouse.OfflineEvent, cred offlineCredential, at time.Time) bool {
+	if ev.Method == gatehouse.MethodCard {
+		return sameCardSwipe(prev, ev, cred.card, at)
+	}
+	code := cred.code
+	if prev.Method == gatehouse.MethodCard || !sameScan(prev, code, ev.Direction) {
 		return false
 	}
 	if prev.Method != gatehouse.MethodOffline {
@@ -221,7 +231,14 @@ func isInvalid(err error) bool { return errors.Is(err, passcode.ErrInvalid) }
 // isDuplicateEvent reports the store's answer to an event id logged twice.
 func isDuplicateEvent(err error) bool { return gatehouse.ErrorCode(err) == gatehouse.ECONFLICT }
 
-func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *gatehouse.OfflineEvent, code *passcode.Code) (bool, *Outcome, error) {
+// offlineCredential is what an offline event presented: a verified code
+// (nil if invalid), or for a card swipe the card (nil if unknown).
+type offlineCredential struct {
+	code *passcode.Code
+	card *gatehouse.Card
+}
+
+func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *gatehouse.OfflineEvent, cred offlineCredential) (bool, *Outcome, error) {
 	dup := false
 	out := &Outcome{}
 	at := ev.OccurredAt.UTC().Truncate(time.Microsecond)
@@ -232,7 +249,7 @@ func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *
 			return err
 		}
 		if prev, err := tx.EventEntry(gateID, ev.EventID); err == nil {
-			if !sameLoggedEvent(prev, ev, code, at) {
+			if !sameLoggedEvent(prev, ev, cred, at) {
 				return errEventIDReused
 			}
 			dup = true
@@ -242,8 +259,15 @@ func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *
 		}
 		entry := &gatehouse.Entry{CommunityID: communityID, GateID: gateID, Direction: ev.Direction, Method: gatehouse.MethodOffline,
 			EventID: ev.EventID, OccurredAt: at}
-		req := ScanRequest{CommunityID: communityID, GateID: gateID, Direction: ev.Direction}
-		reason, subject, err := e.decide(tx, st, req, code, at, entry, out)
+		var reason gatehouse.Reason
+		var subject gatehouse.Subject
+		if ev.Method == gatehouse.MethodCard {
+			entry.Method = gatehouse.MethodCard
+			reason, subject, err = decideCard(tx, cred.card, at, entry, out)
+		} else {
+			req := ScanRequest{CommunityID: communityID, GateID: gateID, Direction: ev.Direction}
+			reason, subject, err = e.decide(tx, st, req, cred.code, at, entry, out)
+		}
 		if err != nil {
 			return err
 		}
@@ -258,7 +282,7 @@ func (e *Engine) offlineOne(ctx context.Context, communityID, gateID int64, ev *
 		err = e.store.InScanTx(ctx, communityID, func(tx gatehouse.ScanTx) error {
 			prev, err := tx.EventEntry(gateID, ev.EventID)
 			if err == nil {
-				same = sameLoggedEvent(prev, ev, code, at)
+				same = sameLoggedEvent(prev, ev, cred, at)
 			}
 			return err
 		})

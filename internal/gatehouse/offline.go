@@ -12,6 +12,10 @@ type OfflineEvent struct {
 	Direction  Direction
 	OccurredAt time.Time
 	Decision   Decision // what the controller did
+	// Method is "" for a code the agent decided, MethodCard for a card swipe
+	// the controller decided itself (then Card is its number, Code empty).
+	Method Method
+	Card   string
 }
 
 var eventIDRe = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
@@ -29,13 +33,13 @@ func ValidateEventID(id string) string {
 
 // ValidateOfflineEvent says what is wrong with one event, "" if nothing.
 func ValidateOfflineEvent(e *OfflineEvent, now time.Time) string {
+	if msg := ValidateEventID(e.EventID); msg != "" {
+		return "event_id: " + msg
+	}
+	if msg := validateCredential(e); msg != "" {
+		return msg
+	}
 	switch {
-	case ValidateEventID(e.EventID) != "":
-		return "event_id: " + ValidateEventID(e.EventID)
-	case e.Code == "":
-		return "code: is required"
-	case len(e.Code) > 1024:
-		return "code: too long"
 	case !e.Direction.Valid():
 		return `direction: must be "in" or "out"`
 	case e.Decision != Grant && e.Decision != Deny:
@@ -50,11 +54,36 @@ func ValidateOfflineEvent(e *OfflineEvent, now time.Time) string {
 	return ""
 }
 
+// validateCredential checks what was presented: a code, or a card swipe.
+func validateCredential(e *OfflineEvent) string {
+	switch e.Method {
+	case "":
+		switch {
+		case e.Card != "":
+			return `card: only with method "card"`
+		case e.Code == "":
+			return "code: is required"
+		case len(e.Code) > 1024:
+			return "code: too long"
+		}
+	case MethodCard:
+		if e.Code != "" {
+			return `code: a card swipe has no code (send the card's number as "card")`
+		}
+		if msg := ValidateCardNumber(e.Card); msg != "" {
+			return "card: " + msg
+		}
+	default:
+		return `method: must be "card" or left out`
+	}
+	return ""
+}
+
 // CodeChange is one change an offline controller must learn.
 type CodeChange struct {
 	ID        int64  // the sync cursor after this change
-	SubjectID int64  // a pass, or for moved_out a resident
-	Kind      string // revoked, exhausted or moved_out
+	SubjectID int64  // a pass; for moved_out a resident; for card a card
+	Kind      string // revoked, exhausted, moved_out or card
 }
 
 // Change kinds besides the pass statuses revoked and exhausted.

@@ -40,12 +40,34 @@ type syncResponse struct {
 	MovedOutResidents []int64       `json:"moved_out_residents"`
 	Keys              []keyResponse `json:"keys"`
 	ServerTime        time.Time     `json:"server_time"`
+	// Residents' cards: added or changed, and removed, since the cursor; every
+	// card that opens the gate's doors when cards_complete (a first sync, or
+	// ?cards=all for a controller's full reconcile).
+	Cards         []syncCard        `json:"cards"`
+	CardsRemoved  []syncRemovedCard `json:"cards_removed"`
+	CardsComplete bool              `json:"cards_complete"`
+}
+
+// syncCard is a card a gate's controller must hold.
+type syncCard struct {
+	ID         int64      `json:"id"`
+	Number     string     `json:"number"`
+	ResidentID int64      `json:"resident_id"`
+	ValidFrom  time.Time  `json:"valid_from"`
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
+}
+
+// syncRemovedCard is a card a gate's controller must drop.
+type syncRemovedCard struct {
+	ID     int64  `json:"id"`
+	Number string `json:"number"`
 }
 
 const syncPage = 5000
 
 // syncGate tells an offline-capable controller what changed since its
-// cursor: passes revoked or used up, residents moved out, and the keys.
+// cursor: passes revoked or used up, residents moved out, residents' cards,
+// and the keys.
 func (s *Server) syncGate(c *gin.Context) {
 	pr, err := s.deviceGate(c)
 	if err != nil {
@@ -93,6 +115,18 @@ func (s *Server) syncGate(c *gin.Context) {
 		}
 		out.Cursor = strconv.FormatInt(last, 10)
 	}
+	cards, err := s.cards.ForGate(c.Request.Context(), pr.CommunityID, changes, after == 0 || c.Query("cards") == "all")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out.Cards, out.CardsRemoved, out.CardsComplete = make([]syncCard, len(cards.Live)), make([]syncRemovedCard, len(cards.Removed)), cards.Complete
+	for i, k := range cards.Live {
+		out.Cards[i] = syncCard{ID: k.ID, Number: k.Number, ResidentID: k.ResidentID, ValidFrom: k.ValidFrom, ValidUntil: k.ValidUntil}
+	}
+	for i, k := range cards.Removed {
+		out.CardsRemoved[i] = syncRemovedCard{ID: k.ID, Number: k.Number}
+	}
 	ring := s.Engine.Keys()
 	cur := ring.CurrentID()
 	for _, k := range ring.Keys() {
@@ -112,6 +146,8 @@ type offlineEvent struct {
 	Direction  gatehouse.Direction `json:"direction"`
 	OccurredAt string              `json:"occurred_at"`
 	Decision   gatehouse.Decision  `json:"decision"`
+	Method     gatehouse.Method    `json:"method"` // "card" for a swipe the controller decided
+	Card       string              `json:"card"`   // the card's number, with method "card"
 }
 
 type eventsResponse struct {
@@ -154,7 +190,8 @@ func (s *Server) uploadEvents(c *gin.Context) {
 			rejected = append(rejected, access.Rejection{Index: i, EventID: ev.EventID, Reason: "occurred_at: must be an RFC 3339 time"})
 			continue
 		}
-		good = append(good, gatehouse.OfflineEvent{EventID: ev.EventID, Code: ev.Code, Direction: ev.Direction, OccurredAt: t, Decision: ev.Decision})
+		good = append(good, gatehouse.OfflineEvent{EventID: ev.EventID, Code: ev.Code, Direction: ev.Direction, OccurredAt: t, Decision: ev.Decision,
+			Method: ev.Method, Card: ev.Card})
 		index = append(index, i)
 	}
 	res, err := s.Engine.Offline(c.Request.Context(), pr.CommunityID, pr.GateID, good)

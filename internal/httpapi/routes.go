@@ -58,6 +58,9 @@ func (s *Server) routes() *gin.Engine {
 	users.PATCH("/residents/:id", s.allow(managers...), s.updateResident)
 	users.DELETE("/residents/:id", s.allow(managers...), s.deleteResident)
 	users.GET("/residents/:id/code", s.allow(gatehouse.RoleResident), s.residentCode)
+	users.POST("/residents/:id/cards", s.allow(managers...), s.createCard)
+	users.GET("/residents/:id/cards", s.allow(gatehouse.RoleAdmin, gatehouse.RoleManager, gatehouse.RoleResident), s.listCards)
+	users.DELETE("/cards/:id", s.allow(managers...), s.deleteCard)
 
 	users.POST("/gates", s.allow(managers...), s.createGate)
 	users.GET("/gates", s.allow(staff...), s.listGates)

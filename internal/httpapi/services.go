@@ -19,11 +19,13 @@ type services struct {
 	audits    *service.AccessAudit
 	gateAdmin *service.Gates
 	console   *service.Console
+	cards     *service.Cards
 }
 
 func (s *Server) initServices() {
 	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now}
 	s.police = &service.Police{Store: s.Store, Audit: auditor{s}}
+	s.cards = &service.Cards{Store: s.Store, Now: s.Now}
 	s.watchlist = &service.Watchlist{Store: s.Store}
 	s.audits = &service.AccessAudit{Store: s.Store}
 	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey}

@@ -9,14 +9,14 @@ import (
 )
 
 // CodeChanges returns what changed in a community after the cursor, oldest
-// first: passes revoked or used up, residents moved out. Changes of passes
+// first: passes revoked or used up, residents moved out, cards changed. Changes of passes
 // that ended more than a day ago are left out: their window refuses them anyway.
 func (db *DB) CodeChanges(ctx context.Context, communityID, after int64, limit int) ([]gatehouse.CodeChange, error) {
 	var rows []codeChangeRow
 	cutoff := db.now() - 24*3600*1_000_000
 	err := db.r.WithContext(ctx).Model(&codeChangeRow{}).
 		Where("community_id = ? AND id > ?", communityID, after).
-		Where("kind = ? OR subject_id IN (?)", gatehouse.ChangeMovedOut,
+		Where("kind IN ? OR subject_id IN (?)", []string{gatehouse.ChangeMovedOut, gatehouse.ChangeCard},
 			db.r.Model(&passRow{}).Select("id").Where("community_id = ? AND valid_until > ?", communityID, cutoff)).
 		Order("id").Limit(limit).Find(&rows).Error
 	if err != nil {
