@@ -87,12 +87,6 @@ type Store interface {
 	Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.OnsitePerson, error)
 	CodeChanges(ctx context.Context, communityID, after int64, limit int) ([]gatehouse.CodeChange, error)
 	LastCodeChange(ctx context.Context, communityID int64) (int64, error)
-	CreateCard(ctx context.Context, c *gatehouse.Card) error
-	Card(ctx context.Context, id int64) (*gatehouse.Card, error)
-	ResidentCards(ctx context.Context, residentID int64) ([]*gatehouse.Card, error)
-	DeleteCard(ctx context.Context, id, by int64) error
-	LiveCards(ctx context.Context, communityID int64, now time.Time) ([]*gatehouse.Card, error)
-	CardsForChanges(ctx context.Context, communityID int64, cardIDs, movedOut []int64) ([]*gatehouse.Card, error)
 
 	report.Source
 	MaxEntryID(ctx context.Context) (int64, error)
@@ -165,14 +159,14 @@ var errNoUI = gatehouse.Errorf(gatehouse.ENOTFOUND, "this server has no web UI")
 // Server serves the API.
 type Server struct {
 	Config
+	services
 	engine *gin.Engine
 	// gates caches device keys for the scan path; every scan re-checks a
 	// cached key in its transaction when its community's epoch has moved.
 	gates *lru.Cache[string, gateAuth]
 	// closing ends the long-lived responses (live streams) when the server
 	// shuts down: http.Server.Shutdown waits for them otherwise.
-	closing chan struct{}
-	services
+	closing   chan struct{}
 	closeOnce sync.Once
 }
 
@@ -221,6 +215,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{Config: cfg, closing: make(chan struct{})}
 	s.gates, _ = lru.New[string, gateAuth](20000)
+	s.initServices()
 	s.engine = s.routes()
 	return s
 }
@@ -228,7 +223,6 @@ func New(cfg Config) *Server {
 // ServeHTTP makes Server an http.Handler. HEAD is served as GET wherever GET
 // is (net/http drops the body): a HEAD probe of /readyz must see a 503 too.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.initServices()
 	if r.Method == http.MethodHead {
 		r = r.WithContext(context.WithValue(r.Context(), headRequest{}, true))
 		r.Method = http.MethodGet
