@@ -570,3 +570,87 @@ func TestAssignKeyRefusesAPassTooLargeForACode(t *testing.T) {
 }
 
 func asError(err error, target **gatehouse.Error) bool { return errors.As(err, target) }
+
+func TestOfflineEventIDsAreNeverReusedForAnotherEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		_, code := w.pass(func(p *gatehouse.Pass) { p.MaxEntries = 5 })
+		at := monday.Add(-10 * time.Minute)
+		ev := gatehouse.OfflineEvent{EventID: "off-1", Code: code, Direction: gatehouse.In, OccurredAt: at, Decision: gatehouse.Grant}
+		other := ev
+		other.Direction = gatehouse.Out
+		res, err := w.eng.Offline(ctx, w.c.ID, w.gate.ID, []gatehouse.OfflineEvent{ev, other})
+		if err != nil || len(res.Recorded) != 1 || len(res.Rejected) != 1 || res.Rejected[0].Reason != access.EventIDReused {
+			t.Fatalf("another event under an id of the same batch: %+v, %v", res, err)
+		}
+		later := ev
+		later.OccurredAt = at.Add(time.Minute)
+		res, err = w.eng.Offline(ctx, w.c.ID, w.gate.ID, []gatehouse.OfflineEvent{later})
+		if err != nil || len(res.Rejected) != 1 || res.Rejected[0].Reason != access.EventIDReused {
+			t.Errorf("another event under an id logged before: %+v, %v", res, err)
+		}
+
+		// A scan sent online with an event id, then uploaded as decided
+		// offline (the controller gave up waiting): one event.
+		if _, err := w.eng.Scan(ctx, access.ScanRequest{CommunityID: w.c.ID, GateID: w.gate.ID, Code: code, Direction: gatehouse.Out, EventID: "off-2"}); err != nil {
+			t.Fatal(err)
+		}
+		late := gatehouse.OfflineEvent{EventID: "off-2", Code: code, Direction: gatehouse.Out, OccurredAt: monday.Add(-time.Second), Decision: gatehouse.Grant}
+		res, err = w.eng.Offline(ctx, w.c.ID, w.gate.ID, []gatehouse.OfflineEvent{late})
+		if err != nil || len(res.Duplicates) != 1 {
+			t.Errorf("an online scan uploaded again as offline: %+v, %v", res, err)
+		}
+		late.Direction = gatehouse.In
+		res, err = w.eng.Offline(ctx, w.c.ID, w.gate.ID, []gatehouse.OfflineEvent{late})
+		if err != nil || len(res.Rejected) != 1 {
+			t.Errorf("another way under an online scan's id: %+v, %v", res, err)
+		}
+		w.verify(2)
+	})
+}
+
+func TestOfflineCardSwipesAreLoggedWithTheirResident(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		card := &gatehouse.Card{CommunityID: w.c.ID, ResidentID: w.host.ID, Number: "3735928559", ValidFrom: monday.Add(-24 * time.Hour)}
+		if err := db.CreateCard(ctx, card); err != nil {
+			t.Fatal(err)
+		}
+		at := monday.Add(-10 * time.Minute)
+		swipe := gatehouse.OfflineEvent{EventID: "card-1", Method: gatehouse.MethodCard, Card: "3735928559", Direction: gatehouse.In,
+			OccurredAt: at, Decision: gatehouse.Grant}
+		stranger := swipe
+		stranger.EventID, stranger.Card, stranger.Decision = "card-2", "12345", gatehouse.Deny
+		res, err := w.eng.Offline(ctx, w.c.ID, w.gate.ID, []gatehouse.OfflineEvent{swipe, stranger})
+		if err != nil || len(res.Recorded) != 2 {
+			t.Fatalf("two swipes: %+v, %v", res, err)
+		}
+		again, err := w.eng.Offline(ctx, w.c.ID, w.gate.ID, []gatehouse.OfflineEvent{swipe})
+		if err != nil || len(again.Duplicates) != 1 {
+			t.Errorf("a swipe uploaded again: %+v, %v", again, err)
+		}
+		reused := swipe
+		reused.Card = "12345"
+		again, err = w.eng.Offline(ctx, w.c.ID, w.gate.ID, []gatehouse.OfflineEvent{reused})
+		if err != nil || len(again.Rejected) != 1 {
+			t.Errorf("another card under a swipe's id: %+v, %v", again, err)
+		}
+		entries, _, err := db.Entries(ctx, gatehouse.EntryFilter{CommunityIDs: []int64{w.c.ID}}, gatehouse.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byEvent := map[string]*gatehouse.Entry{}
+		for _, e := range entries {
+			byEvent[e.EventID] = e
+		}
+		if e := byEvent["card-1"]; e == nil || e.Method != gatehouse.MethodCard || e.ResidentID != w.host.ID || e.PersonName != "王芳" || e.Reason != gatehouse.Granted {
+			t.Errorf("the resident's swipe: %+v", e)
+		}
+		if e := byEvent["card-2"]; e == nil || e.Reason != gatehouse.UnknownCard || e.ResidentID != 0 || e.Decision != gatehouse.Deny {
+			t.Errorf("an unknown card's swipe: %+v", e)
+		}
+		w.verify(2)
+	})
+}
