@@ -136,6 +136,20 @@ func (w *world) uses(id int64) int {
 	return p.Uses
 }
 
+// entriesByEvent returns the community's entries by their event ids.
+func (w *world) entriesByEvent() map[string]*gatehouse.Entry {
+	w.t.Helper()
+	entries, _, err := w.db.Entries(context.Background(), gatehouse.EntryFilter{CommunityIDs: []int64{w.c.ID}}, gatehouse.Page{Limit: 50})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	byEvent := map[string]*gatehouse.Entry{}
+	for _, e := range entries {
+		byEvent[e.EventID] = e
+	}
+	return byEvent
+}
+
 // verify checks that the community's hash chain holds n entries and is whole.
 func (w *world) verify(n int64) {
 	w.t.Helper()
@@ -497,14 +511,7 @@ func TestOfflineEventsAreLoggedOnceAndCountAgainstThePass(t *testing.T) {
 		if err != nil || len(again.Duplicates) != 1 || len(again.Recorded) != 0 {
 			t.Errorf("an upload sent again: %+v, %v", again, err)
 		}
-		entries, _, err := db.Entries(ctx, gatehouse.EntryFilter{CommunityIDs: []int64{w.c.ID}}, gatehouse.Page{Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		byEvent := map[string]*gatehouse.Entry{}
-		for _, e := range entries {
-			byEvent[e.EventID] = e
-		}
+		byEvent := w.entriesByEvent()
 		if e := byEvent["off-2"]; e == nil || e.Method != gatehouse.MethodOffline || e.Decision != gatehouse.Grant || e.Reason != gatehouse.Exhausted {
 			t.Errorf("the second offline grant: %+v, want logged as granted by the door, exhausted by the server", e)
 		}
@@ -637,14 +644,7 @@ func TestOfflineCardSwipesAreLoggedWithTheirResident(t *testing.T) {
 		if err != nil || len(again.Rejected) != 1 {
 			t.Errorf("another card under a swipe's id: %+v, %v", again, err)
 		}
-		entries, _, err := db.Entries(ctx, gatehouse.EntryFilter{CommunityIDs: []int64{w.c.ID}}, gatehouse.Page{Limit: 10})
-		if err != nil {
-			t.Fatal(err)
-		}
-		byEvent := map[string]*gatehouse.Entry{}
-		for _, e := range entries {
-			byEvent[e.EventID] = e
-		}
+		byEvent := w.entriesByEvent()
 		if e := byEvent["card-1"]; e == nil || e.Method != gatehouse.MethodCard || e.ResidentID != w.host.ID || e.PersonName != "王芳" || e.Reason != gatehouse.Granted {
 			t.Errorf("the resident's swipe: %+v", e)
 		}

@@ -185,13 +185,7 @@ func TestValidatePassAgainstTheCommunitysRules(t *testing.T) {
 		p := good()
 		tc.edit(p)
 		err := gatehouse.ValidatePass(p, c, now)
-		var ge *gatehouse.Error
-		switch {
-		case tc.field == "" && err != nil:
-			t.Errorf("%+v: %v, want no problem", p, err)
-		case tc.field != "" && (!errors.As(err, &ge) || ge.Fields[tc.field] == ""):
-			t.Errorf("%+v: %v, want a problem with %s", p, err, tc.field)
-		}
+		wantProblem(t, p, err, tc.field)
 	}
 }
 
@@ -263,13 +257,7 @@ func TestPoliceQueriesAreChecked(t *testing.T) {
 		q := good()
 		tc.edit(&q)
 		err := q.Validate()
-		var ge *gatehouse.Error
-		switch {
-		case tc.field == "" && err != nil:
-			t.Errorf("%+v: %v, want no problem", q, err)
-		case tc.field != "" && (!errors.As(err, &ge) || ge.Fields[tc.field] == ""):
-			t.Errorf("%+v: %v, want a problem with %s", q, err, tc.field)
-		}
+		wantProblem(t, q, err, tc.field)
 	}
 	q := good()
 	if q.Validate(); q.CaseRef != "2025-001" {
@@ -424,13 +412,7 @@ func TestCommunitiesAreChecked(t *testing.T) {
 		c := good()
 		tc.edit(&c)
 		err := c.Validate()
-		var ge *gatehouse.Error
-		switch {
-		case tc.field == "" && err != nil:
-			t.Errorf("%+v: %v, want no problem", c, err)
-		case tc.field != "" && (!errors.As(err, &ge) || ge.Fields[tc.field] == ""):
-			t.Errorf("%+v: %v, want a problem with %s", c, err, tc.field)
-		}
+		wantProblem(t, c, err, tc.field)
 	}
 	if (&gatehouse.Community{TimeZone: "Mars/Olympus"}).Location() != time.UTC {
 		t.Error("an unknown time zone is not UTC")
@@ -470,5 +452,18 @@ func TestVisitorsAndResidentsAreChecked(t *testing.T) {
 		if got := gatehouse.ValidateGateName(name) == ""; got != want {
 			t.Errorf("ValidateGateName(%q) ok = %v", name, got)
 		}
+	}
+}
+
+// wantProblem checks that err names field as at fault, or that there is no
+// error when field is "".
+func wantProblem(t *testing.T, v any, err error, field string) {
+	t.Helper()
+	var ge *gatehouse.Error
+	switch {
+	case field == "" && err != nil:
+		t.Errorf("%+v: %v, want no problem", v, err)
+	case field != "" && (!errors.As(err, &ge) || ge.Fields[field] == ""):
+		t.Errorf("%+v: %v, want a problem with %s", v, err, field)
 	}
 }
