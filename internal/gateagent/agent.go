@@ -37,6 +37,7 @@ type Agent struct {
 	journal *Journal
 	cache   *Cache
 	door    Output
+	board   *Board // the controller, with --controller
 	unlock  func()
 
 	uploading chan struct{} // a semaphore: one upload at a time, waited for with a deadline
@@ -83,6 +84,18 @@ func New(cfg Config, log *slog.Logger, opt Options) (*Agent, error) {
 		return fail(&ConfigError{"journal", oneLine(err.Error())})
 	}
 	a.door = opt.Output
+	if cfg.Controller != "" {
+		spec, err := ParseController(cfg.Controller, cfg.Door, cfg.Listen)
+		if err != nil {
+			return fail(&ConfigError{"controller", err.Error()})
+		}
+		if a.board, err = NewBoard(spec, cfg.Journal+".board", max(cfg.Timeout, 2*time.Second), log); err != nil {
+			return fail(&ConfigError{"journal", oneLine(err.Error())})
+		}
+		if a.door == nil {
+			a.door = a.board
+		}
+	}
 	if a.door == nil {
 		spec, err := ParseOutput(cfg.Output)
 		if err != nil {
@@ -390,7 +403,7 @@ func (a *Agent) upload(ctx context.Context) error {
 		events := make([]UploadEvent, len(batch))
 		inBatch := map[string]bool{}
 		for i, e := range batch {
-			events[i] = UploadEvent{EventID: e.EventID, Code: e.Code, Direction: e.Direction,
+			events[i] = UploadEvent{EventID: e.EventID, Code: e.Code, Method: e.Method, Card: e.Card, Direction: e.Direction,
 				OccurredAt: e.OccurredAt.UTC().Format(time.RFC3339Nano), Decision: e.Decision}
 			inBatch[e.EventID] = true
 		}
@@ -434,13 +447,21 @@ func (a *Agent) sync(ctx context.Context) error {
 	first := a.cache.SyncedAt().IsZero()
 	news, keysChanged, settings, badTZ := 0, false, false, ""
 	var sum SyncSummary
+	allCards := a.board != nil && a.board.reconcileDue(a.now())
+	full := allCards
 	for {
-		p, err := a.client.Sync(ctx, cursor)
+		p, err := a.client.Sync(ctx, cursor, allCards)
 		if err != nil {
 			return err
 		}
+		allCards = false
 		if sum, err = a.cache.Apply(p, a.now()); err != nil {
 			return err
+		}
+		if a.board != nil {
+			if err := a.board.ApplySync(p); err != nil {
+				return err
+			}
 		}
 		news += sum.New
 		keysChanged = keysChanged || sum.KeysChanged
@@ -467,6 +488,9 @@ func (a *Agent) sync(ctx context.Context) error {
 			attrs = append(attrs, "anti_passback", ap)
 		}
 		a.log.Info("synced", attrs...)
+	}
+	if a.board != nil {
+		a.driveBoard(full)
 	}
 	if badTZ != "" {
 		a.logOnce("the server sent a time zone this controller does not know; schedules are judged in "+a.timeZone(),
@@ -578,6 +602,13 @@ func (a *Agent) Run(ctx context.Context, lines <-chan string) error {
 		defer wg.Done()
 		a.background(bctx)
 	}()
+	if a.board != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.runBoard(bctx)
+		}()
+	}
 	defer func() {
 		stop()
 		wg.Wait()

@@ -136,23 +136,43 @@ type SyncKey struct {
 // SyncPage is one answer of GET /gates/{id}/sync. The community's settings
 // are zero from a server older than them.
 type SyncPage struct {
-	CommunityID       int64     `json:"community_id"`
-	TimeZone          string    `json:"time_zone"`
-	AntiPassback      string    `json:"anti_passback"` // "on" or "off"
-	Cursor            string    `json:"cursor"`
-	More              bool      `json:"more"`
-	Revoked           []int64   `json:"revoked"`
-	Exhausted         []int64   `json:"exhausted"`
-	MovedOutResidents []int64   `json:"moved_out_residents"`
-	Keys              []SyncKey `json:"keys"`
-	ServerTime        time.Time `json:"server_time"`
+	CommunityID       int64      `json:"community_id"`
+	TimeZone          string     `json:"time_zone"`
+	AntiPassback      string     `json:"anti_passback"` // "on" or "off"
+	Cursor            string     `json:"cursor"`
+	More              bool       `json:"more"`
+	Revoked           []int64    `json:"revoked"`
+	Exhausted         []int64    `json:"exhausted"`
+	MovedOutResidents []int64    `json:"moved_out_residents"`
+	Keys              []SyncKey  `json:"keys"`
+	ServerTime        time.Time  `json:"server_time"`
+	Cards             []SyncCard `json:"cards"`
+	CardsRemoved      []SyncCard `json:"cards_removed"`
+	CardsComplete     bool       `json:"cards_complete"` // Cards is every card: drop any other
 }
 
-// Sync fetches what changed after cursor ("" for everything).
-func (c *Client) Sync(ctx context.Context, cursor string) (*SyncPage, error) {
-	path := "/api/v1/gates/" + strconv.FormatInt(c.gateID, 10) + "/sync"
+// SyncCard is a resident's card as sync sends it.
+type SyncCard struct {
+	ID         int64      `json:"id"`
+	Number     string     `json:"number"`
+	ResidentID int64      `json:"resident_id,omitempty"`
+	ValidFrom  time.Time  `json:"valid_from"`
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
+}
+
+// Sync fetches what changed after cursor ("" for everything); allCards
+// asks for every card too, for a controller's full reconcile.
+func (c *Client) Sync(ctx context.Context, cursor string, allCards bool) (*SyncPage, error) {
+	q := url.Values{}
 	if cursor != "" {
-		path += "?cursor=" + url.QueryEscape(cursor)
+		q.Set("cursor", cursor)
+	}
+	if allCards {
+		q.Set("cards", "all")
+	}
+	path := "/api/v1/gates/" + strconv.FormatInt(c.gateID, 10) + "/sync"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	var out SyncPage
 	if err := c.do(ctx, "GET", path, nil, &out); err != nil {
@@ -164,7 +184,9 @@ func (c *Client) Sync(ctx context.Context, cursor string) (*SyncPage, error) {
 // UploadEvent is one offline decision as the server takes it.
 type UploadEvent struct {
 	EventID    string              `json:"event_id"`
-	Code       string              `json:"code"`
+	Code       string              `json:"code,omitempty"`
+	Method     gatehouse.Method    `json:"method,omitempty"` // card: a swipe the controller decided
+	Card       string              `json:"card,omitempty"`
 	Direction  gatehouse.Direction `json:"direction"`
 	OccurredAt string              `json:"occurred_at"`
 	Decision   gatehouse.Decision  `json:"decision"`

@@ -35,6 +35,9 @@ type Config struct {
 	TimeZone      string              // --tz: pins the community's time zone, for pass schedules offline ("": learned from sync)
 	LogFormat     string              // --log-format: text or json
 	Once          string              // --once: decide one code, print the decision and exit
+	Controller    string              // --controller: uhppote:DEVICE_ID@HOST:PORT, a board that is the door and decides cards
+	Door          string              // --door: the board's doors this agent serves, e.g. 1 or 1,2
+	Listen        string              // --listen: HOST:PORT where the board sends its events
 }
 
 // Default returns the settings used when nothing is set.
@@ -127,6 +130,9 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{name: "community-id", usage: "this gate's community (default: learned from the server's first sync)", num: &c.CommunityID},
 		{name: "tz", usage: "the community's time zone, for pass schedules judged offline (default: learned from the server's first sync; " + DefaultTimeZone + " until then)", str: &c.TimeZone},
 		{name: "log-format", usage: "text or json", str: &c.LogFormat},
+		{name: "controller", usage: "a 微耕/UHPPOTE board that is the door and decides residents' cards itself: uhppote:DEVICE_ID@HOST:PORT", str: &c.Controller},
+		{name: "door", usage: "with --controller: the board's doors this agent serves (a QR grant opens the first), e.g. 1 or 1,2", str: &c.Door},
+		{name: "listen", usage: "with --controller: this computer's IPv4 HOST:PORT where the board sends its events", str: &c.Listen},
 	}
 	fs := flag.NewFlagSet("gatehouse-gate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -238,6 +244,13 @@ func (c *Config) load() error {
 	}
 	if _, err := ParseOutput(c.Output); err != nil {
 		return &ConfigError{"output", err.Error()}
+	}
+	if c.Controller != "" {
+		if _, err := ParseController(c.Controller, c.Door, c.Listen); err != nil {
+			return &ConfigError{"controller", err.Error()}
+		}
+	} else if c.Door != "" || c.Listen != "" {
+		return &ConfigError{"controller", "is required with door and listen: uhppote:DEVICE_ID@HOST:PORT"}
 	}
 	if c.DeviceKeyFile == "" {
 		return &ConfigError{"device-key-file", "is required: a file holding this gate's device key"}

@@ -19,6 +19,8 @@ import (
 type Event struct {
 	EventID    string              `json:"event_id"`
 	Code       string              `json:"code"`
+	Method     gatehouse.Method    `json:"method,omitempty"` // card: a swipe its controller decided
+	Card       string              `json:"card,omitempty"`
 	Direction  gatehouse.Direction `json:"direction"`
 	OccurredAt time.Time           `json:"occurred_at"`
 	Decision   gatehouse.Decision  `json:"decision"`
