@@ -87,6 +87,12 @@ type Store interface {
 	Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.OnsitePerson, error)
 	CodeChanges(ctx context.Context, communityID, after int64, limit int) ([]gatehouse.CodeChange, error)
 	LastCodeChange(ctx context.Context, communityID int64) (int64, error)
+	CreateCard(ctx context.Context, c *gatehouse.Card) error
+	Card(ctx context.Context, id int64) (*gatehouse.Card, error)
+	ResidentCards(ctx context.Context, residentID int64) ([]*gatehouse.Card, error)
+	DeleteCard(ctx context.Context, id, by int64) error
+	LiveCards(ctx context.Context, communityID int64, now time.Time) ([]*gatehouse.Card, error)
+	CardsForChanges(ctx context.Context, communityID int64, cardIDs, movedOut []int64) ([]*gatehouse.Card, error)
 
 	report.Source
 	MaxEntryID(ctx context.Context) (int64, error)
