@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 	"unicode/utf8"
 
@@ -108,41 +107,4 @@ func (r *eventsRequest) required() error {
 		return gatehouse.FieldError("events", `is required: send {"events": [...]}, at most 1000 events`)
 	}
 	return nil
-}
-
-// checkUTF8CSV refuses a CSV that is not UTF-8, naming the first line (as
-// a spreadsheet numbers it) and column that hold bytes of another encoding.
-func checkUTF8CSV(body []byte) error {
-	if utf8.Valid(body) {
-		return nil
-	}
-	line, col, quoted := 1, 0, false
-	for rest := body; len(rest) > 0; {
-		r, size := utf8.DecodeRune(rest)
-		if r == utf8.RuneError && size <= 1 {
-			break
-		}
-		switch {
-		case r == '"':
-			quoted = !quoted
-		case r == '\n':
-			line++
-			if !quoted {
-				col = 0
-			}
-		case r == ',' && !quoted:
-			col++
-		}
-		rest = rest[size:]
-	}
-	column := "column " + strconv.Itoa(col+1)
-	if header, _, _ := bytes.Cut(body, []byte("\n")); line > 1 && utf8.Valid(header) {
-		if names := bytes.Split(bytes.TrimSpace(header), []byte(",")); col < len(names) {
-			column = string(bytes.Trim(bytes.TrimSpace(names[col]), `"`))
-		}
-	}
-	field := fmt.Sprintf("line %d: %s", line, column)
-	return &gatehouse.Error{Code: gatehouse.EINVALID,
-		Message: field + ": the file is not UTF-8 text; save it as UTF-8 (in Excel: CSV UTF-8) and import it again",
-		Fields:  map[string]string{field: "is not UTF-8 text: the file must be saved as UTF-8 (in Excel: CSV UTF-8); GBK is not read"}}
 }

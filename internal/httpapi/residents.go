@@ -1,12 +1,13 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -157,21 +158,21 @@ type importResponse struct {
 	Imported int `json:"imported"`
 }
 
-// importResidents reads a CSV (the body, or the multipart field "file") and
-// stores every row or none. Each bad line is reported as "line N: field";
-// line 1 is the header, as a spreadsheet numbers it.
+// importResidents reads a CSV or XLSX file (the body, or the multipart field
+// "file") and stores every row or none. Each bad line is reported as
+// "line N: field"; line 1 is the header, as a spreadsheet numbers it.
 func (s *Server) importResidents(c *gin.Context) {
 	cid, err := queryID(c, "community_id")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	body, err := importBody(c)
+	f, err := importBody(c)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	n, err := s.residents.Import(c.Request.Context(), principal(c), cid, body)
+	n, err := s.residents.Import(c.Request.Context(), principal(c), cid, f)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -179,32 +180,44 @@ func (s *Server) importResidents(c *gin.Context) {
 	c.JSON(201, importResponse{Imported: n})
 }
 
-func importBody(c *gin.Context) ([]byte, error) {
+// importBody is the uploaded file with the name and type the client gave.
+func importBody(c *gin.Context) (service.ImportFile, error) {
+	f := service.ImportFile{ContentType: c.ContentType()}
 	var r io.Reader = c.Request.Body
 	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
-		f, _, err := c.Request.FormFile("file")
+		file, fh, err := c.Request.FormFile("file")
 		if err != nil {
 			var maxErr *http.MaxBytesError
 			if errors.As(err, &maxErr) {
-				return nil, jsonError(err)
+				return f, jsonError(err)
 			}
-			return nil, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "file: attach the CSV as the form field \"file\"", Fields: map[string]string{"file": "is required"}}
+			return f, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "file: attach the CSV or XLSX file as the form field \"file\"", Fields: map[string]string{"file": "is required"}}
 		}
-		defer f.Close()
-		r = f
+		defer file.Close()
+		r, f.Name, f.ContentType = file, fh.Filename, fh.Header.Get("Content-Type")
 	}
-	b, err := io.ReadAll(r)
+	var err error
+	if f.Body, err = io.ReadAll(r); err != nil {
+		return f, jsonError(err)
+	}
+	return f, nil
+}
+
+// importTemplate hands out the file to fill in for an import, as CSV or XLSX.
+func (s *Server) importTemplate(c *gin.Context) {
+	f, err := s.residents.ImportTemplate(principal(c), c.Query("format"))
 	if err != nil {
-		return nil, jsonError(err)
+		s.fail(c, err)
+		return
 	}
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // Excel writes a UTF-8 BOM
-	if err := checkUTF8CSV(b); err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV is empty; the first line must be a header such as name,id_type,id_number,phone,building,unit,room")
-	}
-	return b, nil
+	c.Header("Content-Disposition", attachment(f.Name, "住户导入模板"+path.Ext(f.Name)))
+	c.Data(200, f.ContentType, f.Body)
+}
+
+// attachment is a Content-Disposition that saves as name, or as the
+// Chinese local name where the browser reads RFC 6266's filename*.
+func attachment(name, local string) string {
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, name, url.PathEscape(local))
 }
 
 type residentCodeResponse struct {

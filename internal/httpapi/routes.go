@@ -53,6 +53,7 @@ func (s *Server) routes() *gin.Engine {
 
 	users.POST("/residents", s.allow(managers...), s.createResident)
 	users.POST("/residents/import", s.allow(managers...), s.importResidents)
+	users.GET("/residents/import/template", s.allow(managers...), s.importTemplate)
 	users.GET("/residents", s.allow(residentish...), s.listResidents)
 	users.GET("/residents/:id", s.allow(residentish...), s.getResident)
 	users.PATCH("/residents/:id", s.allow(managers...), s.updateResident)

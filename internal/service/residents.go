@@ -1,12 +1,9 @@
 package service
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -236,10 +233,12 @@ var idTypeNames = map[string]gatehouse.IDType{
 // MaxImportRows bounds one import.
 const MaxImportRows = 20000
 
-// Import registers every resident of a CSV (UTF-8, header first) in a
-// community, or none: each bad line is reported as "line N: field", line 1
-// being the header as a spreadsheet numbers it.
-func (s *Residents) Import(ctx context.Context, pr *gatehouse.Principal, communityID int64, csvBody []byte) (int, error) {
+// Import registers every resident of a file in a community, or none: a CSV
+// (UTF-8, with or without a BOM, or GBK/GB18030 as Excel writes it on a
+// Chinese Windows) or the first sheet of an XLSX workbook, header first.
+// Each bad line is reported as "line N: field", line 1 being the header as
+// a spreadsheet numbers it.
+func (s *Residents) Import(ctx context.Context, pr *gatehouse.Principal, communityID int64, f ImportFile) (int, error) {
 	if err := mayManage(pr); err != nil {
 		return 0, err
 	}
@@ -249,7 +248,11 @@ func (s *Residents) Import(ctx context.Context, pr *gatehouse.Principal, communi
 	if _, err := scopedCommunity(ctx, s.Store, pr, communityID); err != nil {
 		return 0, err
 	}
-	residents, lines, err := s.parseCSV(communityID, csvBody)
+	t, err := readImport(f)
+	if err != nil {
+		return 0, err
+	}
+	residents, lines, err := s.parseRows(communityID, t)
 	if err != nil {
 		return 0, err
 	}
@@ -275,17 +278,15 @@ func importClashes(err error, lines []int) error {
 	return out
 }
 
-func (s *Residents) parseCSV(communityID int64, body []byte) ([]*gatehouse.Resident, []int, error) {
-	cr := csv.NewReader(bytes.NewReader(body))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if err != nil {
-		return nil, nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "line 1: the header cannot be read as CSV")
-	}
+// parseRows checks an import's header and rows: the residents to store and
+// the line of each, or every problem found.
+func (s *Residents) parseRows(communityID int64, t *importTable) ([]*gatehouse.Resident, []int, error) {
 	col := map[string]int{}
-	var probs gatehouse.Problems
-	for i, h := range header {
+	probs := t.probs
+	for i, h := range t.header.cells {
+		if strings.TrimSpace(h) == "" {
+			continue // an empty column, as a spreadsheet may leave
+		}
 		name, ok := importColumns[strings.ToLower(strings.TrimSpace(h))]
 		if !ok {
 			probs.Add("line 1: "+h, "unknown column; use name, id_type, id_number, phone, building, unit, room")
@@ -303,31 +304,18 @@ func (s *Residents) parseCSV(communityID int64, body []byte) ([]*gatehouse.Resid
 	}
 	var out []*gatehouse.Resident
 	lineOf := map[string]int{} // id hash -> first line
-	var lines []int            // the CSV line of each resident in out
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				probs.Add(fmt.Sprintf("line %d", pe.Line), "is not valid CSV (check its quotes)")
-				continue
-			}
-			return nil, nil, gatehouse.Errorf(gatehouse.EBADREQUEST, "the CSV cannot be read")
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
+	var lines []int            // the line of each resident in out
+	for _, row := range t.rows {
+		if blank(row.cells) {
+			continue
 		}
 		if len(out) >= MaxImportRows {
-			probs.Add(fmt.Sprintf("line %d", line), fmt.Sprintf("an import holds at most %d residents; split the file", MaxImportRows))
+			probs.Add(fmt.Sprintf("line %d", row.line), fmt.Sprintf("an import holds at most %d residents; split the file", MaxImportRows))
 			break
 		}
-		r := csvResident(communityID, col, rec)
+		r := csvResident(communityID, col, row.cells)
 		if err := r.Validate(); err != nil {
-			probs.Merge(fmt.Sprintf("line %d: ", line), err)
+			probs.Merge(fmt.Sprintf("line %d: ", row.line), err)
 			continue
 		}
 		// Within the file only: the caller typed both lines. Whether a
@@ -335,11 +323,11 @@ func (s *Residents) parseCSV(communityID int64, body []byte) ([]*gatehouse.Resid
 		// this the number?" for the masked numbers a manager sees).
 		h := r.IDNumber.Hash(s.Lookup)
 		if first, dup := lineOf[h]; dup {
-			probs.Add(fmt.Sprintf("line %d: id_number", line), fmt.Sprintf("the same ID number is on line %d", first))
+			probs.Add(fmt.Sprintf("line %d: id_number", row.line), fmt.Sprintf("the same ID number is on line %d", first))
 			continue
 		}
-		lineOf[h] = line
-		out, lines = append(out, r), append(lines, line)
+		lineOf[h] = row.line
+		out, lines = append(out, r), append(lines, row.line)
 	}
 	if len(out) == 0 && probs.Err() == nil {
 		probs.Add("line 2", "the CSV has a header but no residents")
@@ -350,6 +338,16 @@ func (s *Residents) parseCSV(communityID int64, body []byte) ([]*gatehouse.Resid
 		return nil, nil, e
 	}
 	return out, lines, nil
+}
+
+// blank reports whether a row holds nothing but spaces.
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // csvResident is one CSV record as a normalized resident.
