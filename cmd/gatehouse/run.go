@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -18,12 +16,10 @@ import (
 	"gatehouse/internal/access"
 	"gatehouse/internal/config"
 	"gatehouse/internal/events"
-	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/httpapi"
 	"gatehouse/internal/keys"
 	"gatehouse/internal/metrics"
 	"gatehouse/internal/passcode"
-	"gatehouse/internal/password"
 	"gatehouse/internal/store"
 	"gatehouse/static"
 )
@@ -33,7 +29,7 @@ const usage = `usage: gatehouse <command> [flags]
 commands:
   serve       run the server (migrates an empty database first)
   migrate     apply pending database migrations
-  user        user accounts: user passwd USERNAME
+  user        user accounts: user passwd USERNAME | user add USERNAME --role ROLE ...
   keys        code-signing keys: keys list | rotate | remove KID
   verify-log  check the entry log's hash chains: verify-log [COMMUNITY_ID]
   retention   erase personal data past the retention period: retention run
@@ -272,51 +268,6 @@ func refreshKeys(ctx context.Context, e *access.Engine, log *slog.Logger) {
 	}
 }
 
-// bootstrapAdmin creates the user admin on a database with no users. Its
-// password comes from GATEHOUSE_ADMIN_PASSWORD or is generated and printed
-// once on stdout (never into the log).
-func bootstrapAdmin(ctx context.Context, db *store.DB, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
-	n, err := db.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	pw, generated := cfg.AdminPassword, false
-	if pw == "" {
-		pw, generated = randomPassword(20), true
-	} else if msg := password.Validate(pw, "admin"); msg != "" {
-		return &config.Error{Setting: "GATEHOUSE_ADMIN_PASSWORD", Problem: "password " + msg}
-	}
-	hash, err := password.Default.Hash(pw)
-	if err != nil {
-		return err
-	}
-	if err := db.CreateUser(ctx, &gatehouse.User{Username: "admin", PasswordHash: hash, Role: gatehouse.RoleAdmin}); err != nil {
-		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT {
-			return nil // another process made it first
-		}
-		return err
-	}
-	if generated {
-		fmt.Fprintf(stdout, "Created the user admin with password %s\nIt is shown only this once: log in and keep it safe.\n", pw)
-	}
-	log.Info("created the user admin", "password_from", map[bool]string{true: "generated", false: "GATEHOUSE_ADMIN_PASSWORD"}[generated])
-	return nil
-}
-
-// randomPassword returns n characters without look-alikes (0/O, 1/l/I).
-func randomPassword(n int) string {
-	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-	b := make([]byte, n)
-	for i := range b {
-		v, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		if err != nil {
-			panic(err)
-		}
-		b[i] = alphabet[v.Int64()]
-	}
-	return string(b)
-}
-
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, _, err := loadConfig("migrate", args, getenv, stderr)
 	if err == errHelp {
@@ -343,44 +294,6 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintf(stdout, "applied migrations %v; schema is at version %d\n", applied, s.Current)
 	}
 	return nil
-}
-
-func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) < 2 || args[0] != "passwd" {
-		return &usageError{"usage: gatehouse user passwd USERNAME [serve flags]; the new password comes from GATEHOUSE_NEW_PASSWORD or is generated"}
-	}
-	username := args[1]
-	cfg, _, err := loadConfig("user", args[2:], getenv, stderr)
-	if err == errHelp {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.CheckSchema(ctx); err != nil {
-		return err
-	}
-	u, err := db.UserByUsername(ctx, username)
-	if err != nil {
-		return fmt.Errorf("no user %q", username)
-	}
-	pw := getenv("GATEHOUSE_NEW_PASSWORD")
-	if pw == "" {
-		pw = randomPassword(20)
-		fmt.Fprintf(stdout, "New password of %s: %s\n", username, pw)
-	} else if msg := password.Validate(pw, u.Username); msg != "" {
-		return &config.Error{Setting: "GATEHOUSE_NEW_PASSWORD", Problem: "password " + msg}
-	}
-	hash, err := password.Default.Hash(pw)
-	if err != nil {
-		return err
-	}
-	enabled := false
-	return db.UpdateUser(ctx, u.ID, gatehouse.UserPatch{PasswordHash: &hash, Disabled: &enabled})
 }
 
 // serveDebug serves Go's pprof profiles on their own listener.

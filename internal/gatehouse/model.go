@@ -46,8 +46,9 @@ type Principal struct {
 	ResidentID  int64   // for a resident: the resident record the user is
 	Household   *Household
 	MovedInAt   time.Time // for a resident: when it was registered in its household; it sees nothing older
-	GateID      int64 // for a gate device: the gate
-	CommunityID int64 // for a gate device: its community
+	System      bool      // the command line on the server (an operator with the database and its keys), acting as admin
+	GateID      int64     // for a gate device: the gate
+	CommunityID int64     // for a gate device: its community
 }
 
 // IsGate reports whether the principal is a gate device rather than a user.
@@ -204,7 +205,7 @@ type Resident struct {
 	Name        string
 	IDType      IDType
 	IDNumber    IDNumber // shown whole only through a Disclosure
-	IDHash      string // keyed hash of the ID number, set when read from the store
+	IDHash      string   // keyed hash of the ID number, set when read from the store
 	Phone       string
 	Building    string
 	Unit        string
@@ -276,6 +277,7 @@ type Gate struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
+
 // ValidateGateName checks a gate's name as guards read it on screen.
 func ValidateGateName(name string) string {
 	if strings.TrimSpace(name) == "" {
@@ -283,7 +285,6 @@ func ValidateGateName(name string) string {
 	}
 	return ValidateText(strings.TrimSpace(name), 64)
 }
-
 
 // Page asks for one page of a list.
 type Page struct {

@@ -19,6 +19,7 @@ type services struct {
 	audits    *service.AccessAudit
 	gateAdmin *service.Gates
 	console   *service.Console
+	users     *service.Users
 	cards     *service.Cards
 }
 
@@ -30,6 +31,7 @@ func (s *Server) initServices() {
 	s.audits = &service.AccessAudit{Store: s.Store}
 	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey}
 	s.console = &service.Console{Store: s.Store, Engine: s.Engine, Passes: s.passes, Now: s.Now}
+	s.users = &service.Users{Store: s.Store, Passwords: s.Passwords}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}
