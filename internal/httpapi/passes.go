@@ -76,8 +76,6 @@ type passResponse struct {
 	CreatedAt        time.Time          `json:"created_at"`
 }
 
-var dayNames = []string{"", "mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-
 func hostBody(r *gatehouse.Resident) *hostResponse {
 	if r == nil {
 		return nil
