@@ -172,9 +172,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	engine.UseHasher(k)
 	go refreshKeys(ctx, engine, log)
-	webhooks := events.NewWebhooks(db, log)
+	allow, err := events.ParseAllowList(cfg.WebhookAllow)
+	if err != nil {
+		return &config.Error{Setting: "GATEHOUSE_WEBHOOK_ALLOW", Problem: err.Error()}
+	}
+	webhooks := events.NewWebhooks(db, allow, log)
 	hub := events.NewHub(db, webhooks, log)
+	hub.MaxStreams, hub.MaxPerAccount = cfg.LiveMaxStreams, cfg.LiveMaxPerAccount
 	m := metrics.New()
+	webhooks.Metrics, hub.Metrics = m, m
 	wpool, rpool := db.Pools()
 	m.WatchDB("writer", wpool)
 	if rpool != wpool {
@@ -186,7 +192,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go retentionLoop(ctx, db, cfg.RetentionDays, log)
 
 	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone,
-		TrustedProxies: cfg.Proxies(), UI: static.FS(), Metrics: m})
+		TrustedProxies: cfg.Proxies(), UI: static.FS(), Metrics: m, WebhookAllow: allow})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever

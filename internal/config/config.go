@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,17 @@ type Config struct {
 	// there: keep it on a loopback or private address.
 	DebugAddr     string
 	ShutdownGrace time.Duration
+	// LiveMaxStreams (GATEHOUSE_LIVE_MAX_STREAMS) bounds the live event
+	// streams of this process, LiveMaxPerAccount
+	// (GATEHOUSE_LIVE_MAX_PER_ACCOUNT) those of one account: each holds a
+	// connection and a file descriptor.
+	LiveMaxStreams    int
+	LiveMaxPerAccount int
+	// WebhookAllow (GATEHOUSE_WEBHOOK_ALLOW, comma-separated host names, IP
+	// addresses or CIDRs) names trusted webhook receivers: a listed name or
+	// an address in a listed range may be reached over plain http, and only
+	// listed ranges may be private, loopback or otherwise special.
+	WebhookAllow string
 }
 
 // Default returns the settings used when nothing is set: SQLite under ./data.
@@ -47,6 +59,9 @@ func Default() Config {
 		RetentionDays: 180,
 		LogLevel:      "info",
 		ShutdownGrace: 15 * time.Second,
+
+		LiveMaxStreams:    1000,
+		LiveMaxPerAccount: 3,
 	}
 }
 
@@ -82,6 +97,9 @@ func Load(name string, getenv func(string) string, args []string, stderr io.Writ
 		{env: "GATEHOUSE_DEBUG_ADDR", flag: "debug-addr", usage: "address of the pprof profiles (off when empty)", str: &c.DebugAddr},
 		{env: "GATEHOUSE_TRUSTED_PROXIES", flag: "trusted-proxies", usage: "comma-separated addresses or CIDRs of reverse proxies", str: &c.TrustedProxies},
 		{env: "GATEHOUSE_SHUTDOWN_GRACE", flag: "shutdown-grace", usage: "how long SIGTERM waits for in-flight requests", dur: &c.ShutdownGrace},
+		{env: "GATEHOUSE_LIVE_MAX_STREAMS", flag: "live-max-streams", usage: "live event streams this process serves at most", num: &c.LiveMaxStreams},
+		{env: "GATEHOUSE_LIVE_MAX_PER_ACCOUNT", flag: "live-max-per-account", usage: "live event streams of one account (a newer one closes the oldest)", num: &c.LiveMaxPerAccount},
+		{env: "GATEHOUSE_WEBHOOK_ALLOW", flag: "webhook-allow", usage: "comma-separated host names, IPs or CIDRs of webhook receivers allowed over http or in private ranges", str: &c.WebhookAllow},
 	}
 	for _, s := range settings {
 		v, ok := lookup(getenv, s.env)
@@ -185,6 +203,17 @@ func (c *Config) Validate() error {
 			return &Error{"GATEHOUSE_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p)}
 		}
 	}
+	if c.LiveMaxStreams < 1 || c.LiveMaxStreams > 1_000_000 {
+		return &Error{"GATEHOUSE_LIVE_MAX_STREAMS", fmt.Sprintf("%d is out of range; use 1 to 1000000", c.LiveMaxStreams)}
+	}
+	if c.LiveMaxPerAccount < 1 || c.LiveMaxPerAccount > 100 {
+		return &Error{"GATEHOUSE_LIVE_MAX_PER_ACCOUNT", fmt.Sprintf("%d is out of range; use 1 to 100", c.LiveMaxPerAccount)}
+	}
+	for _, h := range strings.Split(c.WebhookAllow, ",") {
+		if h = strings.TrimSpace(h); h != "" && !allowEntry(h) {
+			return &Error{"GATEHOUSE_WEBHOOK_ALLOW", fmt.Sprintf("%q is not a host name, IP address or CIDR (such as hooks.corp.lan, 192.168.10.5 or 192.168.10.0/24)", h)}
+		}
+	}
 	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
 		return &Error{"GATEHOUSE_ADMIN_PASSWORD", "must be at least 8 characters"}
 	}
@@ -213,4 +242,23 @@ func (c *Config) Proxies() []string {
 		}
 	}
 	return out
+}
+
+// hostLabel is one label of a DNS name.
+var hostLabel = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// allowEntry reports whether s is an IP address, a CIDR or a host name
+// whose last label is not a number (which would read as an IPv4 address).
+func allowEntry(s string) bool {
+	if _, _, err := net.ParseCIDR(s); err == nil || net.ParseIP(s) != nil {
+		return true
+	}
+	labels := strings.Split(strings.TrimSuffix(strings.ToLower(s), "."), ".")
+	for _, l := range labels {
+		if !hostLabel.MatchString(l) {
+			return false
+		}
+	}
+	last := labels[len(labels)-1]
+	return strings.Trim(last, "0123456789") != "" && !strings.HasPrefix(last, "0x")
 }

@@ -27,8 +27,17 @@ type Store interface {
 type Sub struct {
 	C           chan *gatehouse.DecisionEvent
 	communityID int64
+	accountID   int64
 	filter      func(*gatehouse.DecisionEvent) bool
+	gone        chan struct{}
 }
+
+// Gone is closed when the hub ends the stream to make room for a newer one
+// of the same account.
+func (s *Sub) Gone() <-chan struct{} { return s.gone }
+
+// StreamRetryAfter is what a refused stream is told to wait.
+const StreamRetryAfter = 30 * time.Second
 
 // Hub fans committed decisions out to subscribers. Safe for concurrent use.
 type Hub struct {
@@ -36,41 +45,101 @@ type Hub struct {
 	log      *slog.Logger
 	webhooks *Webhooks
 
-	mu   sync.Mutex
-	subs map[int64]map[*Sub]struct{}
-	seen *lru.Cache[int64, struct{}] // entry ids already delivered
+	mu       sync.Mutex
+	subs     map[int64]map[*Sub]struct{}
+	accounts map[int64][]*Sub // each account's streams, oldest first
+	open     int
+	seen     *lru.Cache[int64, struct{}] // entry ids already delivered
 
 	// PollEvery is how often the entry log is read for other processes'
 	// decisions; Slack is how many ids back each poll looks, for
 	// transactions that committed out of id order.
 	PollEvery time.Duration
 	Slack     int64
+	// MaxPerAccount streams of one account are kept (a newer one closes
+	// the oldest); past MaxStreams in all, a new stream is refused. Each
+	// stream holds a connection, so these bound what watchers can take.
+	MaxPerAccount int
+	MaxStreams    int
+	// Metrics, when set, counts open streams and the limits' actions.
+	Metrics Meter
 }
 
 // NewHub returns a hub; Run must be started for cross-process delivery.
 func NewHub(store Store, webhooks *Webhooks, log *slog.Logger) *Hub {
 	seen, _ := lru.New[int64, struct{}](100_000)
-	return &Hub{store: store, log: log, webhooks: webhooks, subs: map[int64]map[*Sub]struct{}{}, seen: seen,
-		PollEvery: time.Second, Slack: 1000}
+	return &Hub{store: store, log: log, webhooks: webhooks, subs: map[int64]map[*Sub]struct{}{},
+		accounts: map[int64][]*Sub{}, seen: seen, PollEvery: time.Second, Slack: 1000, MaxPerAccount: 3, MaxStreams: 1000}
 }
 
-// Subscribe starts watching a community; filter (if not nil) picks events.
+// Subscribe starts watching a community for an account; filter (if not
+// nil) picks events. An account at MaxPerAccount loses its oldest stream
+// (whose Gone closes); at MaxStreams the answer is an ERATELIMITED error.
 // Call the returned function to stop.
-func (h *Hub) Subscribe(communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*Sub, func()) {
-	s := &Sub{C: make(chan *gatehouse.DecisionEvent, 64), communityID: communityID, filter: filter}
+func (h *Hub) Subscribe(accountID, communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*Sub, func(), error) {
+	s := &Sub{C: make(chan *gatehouse.DecisionEvent, 64), communityID: communityID, accountID: accountID,
+		filter: filter, gone: make(chan struct{})}
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	for len(h.accounts[accountID]) >= max(1, h.MaxPerAccount) {
+		oldest := h.accounts[accountID][0]
+		h.remove(oldest)
+		close(oldest.gone)
+		h.limited("replaced")
+	}
+	if h.open >= h.MaxStreams {
+		h.limited("refused")
+		return nil, nil, gatehouse.Errorf(gatehouse.ERATELIMITED,
+			"this server already serves %d live streams, its limit; try again in %s", h.open, StreamRetryAfter)
+	}
 	if h.subs[communityID] == nil {
 		h.subs[communityID] = map[*Sub]struct{}{}
 	}
 	h.subs[communityID][s] = struct{}{}
-	h.mu.Unlock()
+	h.accounts[accountID] = append(h.accounts[accountID], s)
+	h.open++
+	h.gauge()
 	return s, func() {
 		h.mu.Lock()
-		delete(h.subs[s.communityID], s)
-		if len(h.subs[s.communityID]) == 0 {
-			delete(h.subs, s.communityID)
-		}
+		h.remove(s)
 		h.mu.Unlock()
+	}, nil
+}
+
+// remove forgets a stream, once; call it with h.mu held.
+func (h *Hub) remove(s *Sub) {
+	if _, ok := h.subs[s.communityID][s]; !ok {
+		return
+	}
+	delete(h.subs[s.communityID], s)
+	if len(h.subs[s.communityID]) == 0 {
+		delete(h.subs, s.communityID)
+	}
+	list := h.accounts[s.accountID]
+	for i, x := range list {
+		if x == s {
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(h.accounts, s.accountID)
+	} else {
+		h.accounts[s.accountID] = list
+	}
+	h.open--
+	h.gauge()
+}
+
+func (h *Hub) gauge() {
+	if h.Metrics != nil {
+		h.Metrics.LiveStreams(h.open)
+	}
+}
+
+func (h *Hub) limited(action string) {
+	if h.Metrics != nil {
+		h.Metrics.LiveStreamLimited(action)
 	}
 }
 

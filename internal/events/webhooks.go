@@ -7,9 +7,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -22,29 +26,89 @@ type CommunityReader interface {
 	Community(ctx context.Context, id int64) (*gatehouse.Community, error)
 }
 
+// Meter counts what streams and webhooks do; *metrics.Metrics is one.
+type Meter interface {
+	LiveStreams(open int)
+	LiveStreamLimited(action string)
+	WebhookDelivery(outcome, reason string)
+	WebhookRetry(reason string)
+}
+
+// Outcomes and reasons of webhook deliveries, as counted.
+const (
+	outcomeOK      = "ok"
+	outcomeFailed  = "failed"
+	outcomeDropped = "dropped"
+
+	reasonDelivered   = "delivered"
+	reasonQueueFull   = "queue_full"
+	reasonRefusedURL  = "refused_url"     // scheme, host or literal address not allowed
+	reasonRefusedAddr = "refused_address" // the name resolved to a refused address
+	reasonRedirect    = "redirect"        // a 3xx: never followed
+	reasonStatus4xx   = "status_4xx"
+	reasonStatus5xx   = "status_5xx"
+	reasonTimeout     = "timeout"
+	reasonConnect     = "connect"
+	reasonCircuitOpen = "circuit_open"
+	reasonSettings    = "settings" // the community's settings could not be read
+)
+
 // Webhooks POSTs every decision of this process to its community's webhook,
 // signed with HMAC-SHA-256 of the body (header X-Gatehouse-Signature:
-// sha256=<hex>). Delivery is asynchronous and never slows a scan; a failed
-// delivery is retried with exponential backoff. Deliveries pending when the
-// process stops are lost: the entry log remains the record.
+// sha256=<hex>). Delivery is asynchronous and never slows a scan. Each
+// community has its own bounded queue and its own workers, so a slow or
+// dead receiver delays only its own community; each target (scheme, host
+// and port) has a circuit breaker. A failed delivery is retried with
+// exponential backoff. Only the addresses and schemes the AllowList permits
+// are reached, checked when connecting; redirects are never followed.
+// Deliveries pending when the process stops are lost: the entry log
+// remains the record.
 type Webhooks struct {
 	store  CommunityReader
 	log    *slog.Logger
+	allow  *AllowList
 	client *http.Client
-	queue  chan delivery
+
+	// Metrics, when set, counts deliveries by outcome and reason.
+	Metrics Meter
+	// Now is the clock of the circuit breakers.
+	Now func() time.Time
 
 	// Attempts is how many times one delivery is tried; Backoff the wait
-	// before the second try, doubling after each failure.
+	// before the second try, doubling after each failure; Timeout bounds
+	// one attempt, from connecting to the answer's status.
 	Attempts int
 	Backoff  time.Duration
+	Timeout  time.Duration
 	// SettingsTTL is how long a community's webhook settings are cached: a
 	// changed webhook URL takes effect within it.
 	SettingsTTL time.Duration
+	// QueueSize bounds one community's pending deliveries (queued or
+	// waiting to be retried); a new one past it is dropped and counted.
+	QueueSize int
+	// BreakAfter consecutive failures of one target stop deliveries to it
+	// for BreakFor; then one trial decides whether to resume.
+	BreakAfter int
+	BreakFor   time.Duration
 
 	wg       sync.WaitGroup
 	mu       sync.Mutex
+	ctx      context.Context // set by Run; workers start only after it
+	workers  int             // per community
 	settings map[int64]webhookSettings
+	lanes    map[int64]*lane
+	breakers map[string]*breaker
 }
+
+// lane is one community's queue; w.mu guards its counters.
+type lane struct {
+	queue   chan delivery
+	pending int // queued, being tried, or waiting to be retried
+	running int // workers
+}
+
+// laneIdle is how long a community's worker waits for work before it ends.
+const laneIdle = time.Minute
 
 type webhookSettings struct {
 	url, secret string
@@ -77,11 +141,26 @@ type delivery struct {
 	attempt     int
 }
 
-// NewWebhooks returns a dispatcher; Run delivers.
-func NewWebhooks(store CommunityReader, log *slog.Logger) *Webhooks {
-	return &Webhooks{store: store, log: log, client: &http.Client{Timeout: 5 * time.Second},
-		queue: make(chan delivery, 4096), Attempts: 6, Backoff: time.Second, SettingsTTL: 5 * time.Second,
-		settings: map[int64]webhookSettings{}}
+// NewWebhooks returns a dispatcher that reaches only what allow permits
+// (nil: https to public addresses); Run delivers.
+func NewWebhooks(store CommunityReader, allow *AllowList, log *slog.Logger) *Webhooks {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second, Control: allow.control}
+	transport := &http.Transport{
+		Proxy:                 nil, // a proxy would connect for us, past the address check
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	client := &http.Client{Transport: transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &Webhooks{store: store, log: log, allow: allow, client: client, Now: time.Now,
+		Attempts: 6, Backoff: time.Second, Timeout: 5 * time.Second, SettingsTTL: 5 * time.Second,
+		QueueSize: 1000, BreakAfter: 5, BreakFor: 30 * time.Second,
+		settings: map[int64]webhookSettings{}, lanes: map[int64]*lane{}, breakers: map[string]*breaker{}}
 }
 
 // WebhookEvent is the body of a webhook delivery.
@@ -129,54 +208,183 @@ func (w *Webhooks) Enqueue(ev *gatehouse.DecisionEvent) {
 	w.push(delivery{communityID: e.CommunityID, entryID: e.ID, body: b})
 }
 
+// push queues a new delivery in its community's lane, or drops it when the
+// lane is full.
 func (w *Webhooks) push(d delivery) {
-	select {
-	case w.queue <- d:
-	default:
-		w.log.Warn("webhook queue full; a delivery was dropped", "community_id", d.communityID, "entry_id", d.entryID)
+	w.mu.Lock()
+	l := w.lanes[d.communityID]
+	if l == nil {
+		l = &lane{queue: make(chan delivery, w.QueueSize)}
+		w.lanes[d.communityID] = l
+	}
+	if l.pending >= cap(l.queue) {
+		w.mu.Unlock()
+		w.count(outcomeDropped, reasonQueueFull)
+		w.log.Warn("webhook queue of a community full; a delivery was dropped", "community_id", d.communityID, "entry_id", d.entryID)
+		return
+	}
+	l.pending++
+	l.queue <- d // never blocks: pending bounds what the channel holds
+	w.startWorker(d.communityID, l)
+	w.mu.Unlock()
+}
+
+// retry puts a delivery back in its lane, which it still counts in.
+func (w *Webhooks) retry(d delivery) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := w.lanes[d.communityID]
+	l.queue <- d
+	w.startWorker(d.communityID, l)
+}
+
+// done forgets a delivery that has its outcome.
+func (w *Webhooks) done(d delivery) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := w.lanes[d.communityID]
+	l.pending--
+	if l.pending == 0 && l.running == 0 {
+		delete(w.lanes, d.communityID)
 	}
 }
 
-// Run delivers with n workers until ctx ends.
-func (w *Webhooks) Run(ctx context.Context, n int) {
-	for i := 0; i < n; i++ {
-		w.wg.Add(1)
-		go func() {
-			defer w.wg.Done()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case d := <-w.queue:
-					w.attempt(ctx, d)
-				}
-			}
-		}()
+// startWorker starts one more worker for a lane that has fewer than its
+// share; call it with w.mu held.
+func (w *Webhooks) startWorker(communityID int64, l *lane) {
+	if w.ctx == nil || w.ctx.Err() != nil || l.running >= w.workers || len(l.queue) == 0 {
+		return
 	}
+	l.running++
+	w.wg.Add(1)
+	go w.work(w.ctx, communityID, l)
+}
+
+// work delivers a community's queue until it has been idle for laneIdle.
+func (w *Webhooks) work(ctx context.Context, communityID int64, l *lane) {
+	defer w.wg.Done()
+	idle := time.NewTimer(laneIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case d := <-l.queue:
+			w.attempt(ctx, d)
+			idle.Reset(laneIdle)
+		case <-idle.C:
+			w.mu.Lock()
+			if len(l.queue) == 0 {
+				l.running--
+				if l.running == 0 && l.pending == 0 {
+					delete(w.lanes, communityID)
+				}
+				w.mu.Unlock()
+				return
+			}
+			w.mu.Unlock()
+			idle.Reset(laneIdle)
+		}
+	}
+}
+
+// Run delivers, with up to n concurrent deliveries per community, until
+// ctx ends.
+func (w *Webhooks) Run(ctx context.Context, n int) {
+	w.mu.Lock()
+	w.ctx, w.workers = ctx, max(1, n)
+	for id, l := range w.lanes {
+		for range w.workers {
+			w.startWorker(id, l)
+		}
+	}
+	w.mu.Unlock()
+	<-ctx.Done()
 	w.wg.Wait()
 }
 
+func (w *Webhooks) count(outcome, reason string) {
+	if w.Metrics != nil {
+		w.Metrics.WebhookDelivery(outcome, reason)
+	}
+}
+
+// failure is why an attempt failed; a permanent one is not retried.
+type failure struct {
+	reason    string
+	permanent bool
+	err       error
+}
+
+func (f *failure) Error() string { return f.err.Error() }
+
 func (w *Webhooks) attempt(ctx context.Context, d delivery) {
-	url, secret, err := w.target(ctx, d.communityID)
-	if err != nil || url == "" {
+	f := w.try(ctx, d)
+	if f == nil {
+		w.done(d)
+		w.count(outcomeOK, reasonDelivered)
 		return
 	}
-	err = w.send(ctx, url, secret, d)
-	if err == nil {
+	if f.reason == "" { // the webhook was removed
+		w.done(d)
 		return
 	}
 	d.attempt++
-	if d.attempt >= w.Attempts {
-		w.log.Warn("webhook delivery failed; giving up", "community_id", d.communityID, "entry_id", d.entryID, "attempts", d.attempt, "err", err.Error())
+	if f.permanent || d.attempt >= w.Attempts {
+		w.done(d)
+		w.count(outcomeFailed, f.reason)
+		w.log.Warn("webhook delivery failed; giving up", "community_id", d.communityID, "entry_id", d.entryID,
+			"attempts", d.attempt, "reason", f.reason, "err", f.Error())
 		return
 	}
+	if w.Metrics != nil {
+		w.Metrics.WebhookRetry(f.reason)
+	}
 	wait := w.Backoff << (d.attempt - 1)
-	w.log.Info("webhook delivery failed; will retry", "community_id", d.communityID, "entry_id", d.entryID, "in", wait.String(), "err", err.Error())
+	w.log.Info("webhook delivery failed; will retry", "community_id", d.communityID, "entry_id", d.entryID,
+		"in", wait.String(), "reason", f.reason, "err", f.Error())
 	time.AfterFunc(wait, func() {
 		if ctx.Err() == nil {
-			w.push(d)
+			w.retry(d)
 		}
 	})
+}
+
+// try makes one attempt; nil is success, a failure without a reason means
+// there is no webhook any more.
+func (w *Webhooks) try(ctx context.Context, d delivery) *failure {
+	raw, secret, err := w.target(ctx, d.communityID)
+	if err != nil {
+		return &failure{reason: reasonSettings, err: err}
+	}
+	if raw == "" {
+		return &failure{err: errors.New("no webhook")}
+	}
+	if err := w.allow.CheckURL(raw); err != nil {
+		return &failure{reason: reasonRefusedURL, permanent: true, err: fmt.Errorf("webhook_url %w", err)}
+	}
+	u, _ := url.Parse(raw) // CheckURL parsed it
+	key := u.Scheme + "://" + u.Host
+	now := w.Now()
+	w.mu.Lock()
+	b := w.breakers[key]
+	if b == nil {
+		b = &breaker{}
+		w.breakers[key] = b
+	}
+	ok := b.allow(now, w.BreakAfter)
+	w.mu.Unlock()
+	if !ok {
+		return &failure{reason: reasonCircuitOpen, err: fmt.Errorf("%s failed %d times in a row; deliveries to it pause", key, w.BreakAfter)}
+	}
+	f := w.send(ctx, raw, secret, d)
+	w.mu.Lock()
+	opened := b.record(f == nil, w.Now(), w.BreakAfter, w.BreakFor)
+	w.mu.Unlock()
+	if opened {
+		w.log.Warn("webhook target keeps failing; deliveries to it pause", "target", key, "for", w.BreakFor.String())
+	}
+	return f
 }
 
 // Sign is the signature header value of a body under a secret.
@@ -186,10 +394,12 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-func (w *Webhooks) send(ctx context.Context, url, secret string, d delivery) error {
+func (w *Webhooks) send(ctx context.Context, url, secret string, d delivery) *failure {
+	ctx, cancel := context.WithTimeout(ctx, w.Timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(d.body))
 	if err != nil {
-		return err
+		return &failure{reason: reasonRefusedURL, permanent: true, err: err}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Gatehouse-Webhook/1")
@@ -198,11 +408,30 @@ func (w *Webhooks) send(ctx context.Context, url, secret string, d delivery) err
 	req.Header.Set("X-Gatehouse-Signature", Sign(secret, d.body))
 	res, err := w.client.Do(req)
 	if err != nil {
-		return err
+		var refused *AddressError
+		switch {
+		case errors.As(err, &refused):
+			return &failure{reason: reasonRefusedAddr, permanent: true, err: refused}
+		case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+			return &failure{reason: reasonTimeout, err: err}
+		}
+		return &failure{reason: reasonConnect, err: err}
 	}
+	io.Copy(io.Discard, io.LimitReader(res.Body, 4096)) // lets the connection be reused
 	res.Body.Close()
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("the receiver answered %d", res.StatusCode)
+	switch {
+	case res.StatusCode >= 200 && res.StatusCode <= 299:
+		return nil
+	case res.StatusCode >= 300 && res.StatusCode <= 399:
+		return &failure{reason: reasonRedirect, permanent: true,
+			err: fmt.Errorf("the receiver answered %d (a redirect, not followed: set webhook_url to the final address)", res.StatusCode)}
+	case res.StatusCode >= 400 && res.StatusCode <= 499:
+		return &failure{reason: reasonStatus4xx, err: fmt.Errorf("the receiver answered %d", res.StatusCode)}
 	}
-	return nil
+	return &failure{reason: reasonStatus5xx, err: fmt.Errorf("the receiver answered %d", res.StatusCode)}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
 )
 
@@ -44,8 +45,9 @@ func communityBody(c *gatehouse.Community) communityResponse {
 		WebhookSecretSet: c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
-// apply copies the set fields of a request onto a community and validates it.
-func (req *communityRequest) apply(c *gatehouse.Community) error {
+// apply copies the set fields of a request onto a community and validates
+// it; a webhook_url being set must also pass the webhook allow-list.
+func (req *communityRequest) apply(c *gatehouse.Community, allow *events.AllowList) error {
 	var p gatehouse.Problems
 	if req.Name != nil {
 		c.Name = *req.Name
@@ -82,6 +84,11 @@ func (req *communityRequest) apply(c *gatehouse.Community) error {
 		c.WebhookSecret = *req.WebhookSecret
 	}
 	p.Merge("", c.Validate())
+	if req.WebhookURL != nil && c.WebhookURL != "" && !p.Has("webhook_url") {
+		if err := allow.CheckURL(c.WebhookURL); err != nil {
+			p.Add("webhook_url", err.Error())
+		}
+	}
 	return p.Err()
 }
 
@@ -95,7 +102,7 @@ func (s *Server) createCommunity(c *gin.Context) {
 	if req.Name == nil {
 		req.Name = new(string)
 	}
-	if err := req.apply(com); err != nil {
+	if err := req.apply(com, s.WebhookAllow); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -162,7 +169,7 @@ func (s *Server) updateCommunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := req.apply(com); err != nil {
+	if err := req.apply(com, s.WebhookAllow); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/access"
+	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
 )
 
@@ -258,7 +259,16 @@ func (s *Server) live(c *gin.Context) {
 			return ev.Host != nil && ev.Host.Household() == home && ev.Entry.Direction == gatehouse.In && ev.Entry.Decision == gatehouse.Grant
 		}
 	}
-	sub, stop := s.Hub.Subscribe(cid, filter)
+	// Each stream holds a connection: an account keeps its newest few, and
+	// the server refuses streams past its limit rather than run out of files.
+	sub, stop, err := s.Hub.Subscribe(pr.UserID, cid, filter)
+	if err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.ERATELIMITED {
+			c.Header("Retry-After", strconv.Itoa(int(events.StreamRetryAfter.Seconds())))
+		}
+		s.fail(c, err)
+		return
+	}
 	defer stop()
 	// A stream outlives the server's write timeout.
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
@@ -276,6 +286,12 @@ func (s *Server) live(c *gin.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.closing:
+			return
+		case <-sub.Gone():
+			// A newer stream of this account took this one's place; the
+			// browser is asked not to reconnect at once (and so replace it).
+			fmt.Fprint(c.Writer, "retry: 60000\nevent: closed\ndata: {\"reason\":\"replaced\"}\n\n")
+			c.Writer.Flush()
 			return
 		case <-heartbeat.C:
 			// The stream lives only as long as the session: a disabled user or

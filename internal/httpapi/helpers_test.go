@@ -44,6 +44,7 @@ type env struct {
 	api    *httpapi.Server
 	clock  *clock
 	engine *access.Engine
+	hub    *events.Hub
 	logs   *syncBuffer // everything the server logged
 	admin  string      // the admin's token
 }
@@ -79,7 +80,13 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	engine.UseHasher(storetest.Keys(t))
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	webhooks := events.NewWebhooks(db, log)
+	// The test receivers listen on loopback, which only the allow-list lets
+	// webhooks reach (over plain http).
+	allow, err := events.ParseAllowList("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	webhooks := events.NewWebhooks(db, allow, log)
 	webhooks.Backoff = 20 * time.Millisecond
 	hub := events.NewHub(db, webhooks, log)
 	hub.PollEvery = 50 * time.Millisecond
@@ -90,16 +97,17 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	go webhooks.Run(ctx, 2)
 	go hub.Run(ctx)
 	api := httpapi.New(httpapi.Config{
-		Store:     db,
-		Engine:    engine,
-		Hub:       hub,
-		Metrics:   m,
-		Logger:    log,
-		Lookup:    storetest.Keys(t),
-		Passwords: password.Hasher{Cost: bcrypt.MinCost},
-		Now:       clk.Now,
+		Store:        db,
+		Engine:       engine,
+		Hub:          hub,
+		Metrics:      m,
+		WebhookAllow: allow,
+		Logger:       log,
+		Lookup:       storetest.Keys(t),
+		Passwords:    password.Hasher{Cost: bcrypt.MinCost},
+		Now:          clk.Now,
 	})
-	e := &env{t: t, db: db, api: api, clock: clk, engine: engine, logs: logs}
+	e := &env{t: t, db: db, api: api, clock: clk, engine: engine, hub: hub, logs: logs}
 	e.mustUser("admin", gatehouse.RoleAdmin, nil, 0)
 	e.admin = e.login("admin")
 	return e

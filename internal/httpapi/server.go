@@ -108,7 +108,7 @@ type Store interface {
 
 // Hub streams committed decisions to live watchers.
 type Hub interface {
-	Subscribe(communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*events.Sub, func())
+	Subscribe(accountID, communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*events.Sub, func(), error)
 }
 
 // Engine decides scans and makes codes.
@@ -158,6 +158,7 @@ type Config struct {
 	TrustedProxies  []string      // reverse proxies whose X-Forwarded-For is believed
 	UI              fs.FS         // the web UI's files; nil serves none
 	Metrics         *metrics.Metrics
+	WebhookAllow    *events.AllowList // receivers trusted over http or in private ranges; nil: none
 }
 
 var errNoUI = gatehouse.Errorf(gatehouse.ENOTFOUND, "this server has no web UI")

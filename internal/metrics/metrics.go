@@ -1,6 +1,7 @@
 // Package metrics is Gatehouse's Prometheus instrumentation: scans by
 // decision and reason, scan latency, HTTP requests by route and status,
-// database pool statistics, entries written and audit events.
+// database pool statistics, entries written, audit events, live streams and
+// webhook deliveries.
 package metrics
 
 import (
@@ -26,6 +27,10 @@ type Metrics struct {
 	reqDuration  *prometheus.HistogramVec
 	entries      *prometheus.CounterVec
 	audit        *prometheus.CounterVec
+	streams      prometheus.Gauge
+	streamLimits *prometheus.CounterVec
+	webhooks     *prometheus.CounterVec
+	retries      *prometheus.CounterVec
 }
 
 // New registers Gatehouse's collectors and Go's runtime and process ones.
@@ -44,7 +49,17 @@ func New() *Metrics {
 		Help: "Entries appended to the entry log by this process, by method."}, []string{"method"})
 	m.audit = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatehouse_audit_events_total",
 		Help: "Events written to the access audit by this process, by action."}, []string{"action"})
+	m.streams = prometheus.NewGauge(prometheus.GaugeOpts{Name: "gatehouse_live_streams",
+		Help: "Live event streams open on this process."})
+	m.streamLimits = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatehouse_live_stream_limits_total",
+		Help: "Live streams ended or refused by the limits: replaced (an account's oldest, for its newest) or refused (the server's limit)."},
+		[]string{"action"})
+	m.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatehouse_webhook_deliveries_total",
+		Help: "Webhook deliveries by outcome (ok, failed, dropped) and reason."}, []string{"outcome", "reason"})
+	m.retries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatehouse_webhook_retries_total",
+		Help: "Failed webhook attempts that will be retried, by reason."}, []string{"reason"})
 	m.reg.MustRegister(m.scans, m.scanDuration, m.requests, m.reqDuration, m.entries, m.audit,
+		m.streams, m.streamLimits, m.webhooks, m.retries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -80,3 +95,17 @@ func (m *Metrics) Request(route, method string, status int, d time.Duration) {
 
 // Audited counts an audit event.
 func (m *Metrics) Audited(action string) { m.audit.WithLabelValues(action).Inc() }
+
+// LiveStreams sets how many live streams are open.
+func (m *Metrics) LiveStreams(open int) { m.streams.Set(float64(open)) }
+
+// LiveStreamLimited counts a stream replaced or refused by the limits.
+func (m *Metrics) LiveStreamLimited(action string) { m.streamLimits.WithLabelValues(action).Inc() }
+
+// WebhookDelivery counts a webhook delivery's final outcome.
+func (m *Metrics) WebhookDelivery(outcome, reason string) {
+	m.webhooks.WithLabelValues(outcome, reason).Inc()
+}
+
+// WebhookRetry counts a failed attempt that will be tried again.
+func (m *Metrics) WebhookRetry(reason string) { m.retries.WithLabelValues(reason).Inc() }
