@@ -60,6 +60,11 @@ func (s *Server) populationReport(c *gin.Context) {
 		s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "format: must be json, csv or xlsx", Fields: map[string]string{"format": "must be json, csv or xlsx"}})
 		return
 	}
+	lang, err := report.ParseLang(c.Query("lang"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	q := service.ReportQuery{CommunityID: cid, From: c.Query("from"), To: c.Query("to"),
 		MinVisits: c.Query("min_visits"), ThresholdHours: c.Query("threshold_hours")}
 	if format != "json" {
@@ -77,17 +82,22 @@ func (s *Server) populationReport(c *gin.Context) {
 	var buf bytes.Buffer
 	ctype := "text/csv; charset=utf-8"
 	if format == "csv" {
-		err = rep.WriteCSV(&buf)
+		err = rep.WriteCSV(&buf, lang)
 	} else {
-		ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		err = rep.WriteXLSX(&buf)
+		ctype = service.XLSXType
+		err = rep.WriteXLSX(&buf, lang)
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	name := fmt.Sprintf("population-report-%s-%s.%s", rep.From.Format("20060102"), rep.To.Format("20060102"), format)
-	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	first, last := rep.Days()
+	name := fmt.Sprintf("population-report-%s-%s.%s", strings.ReplaceAll(first, "-", ""), strings.ReplaceAll(last, "-", ""), format)
+	local := name
+	if lang == report.Chinese {
+		local = fmt.Sprintf("人口信息报表-%s至%s.%s", first, last, format)
+	}
+	c.Header("Content-Disposition", attachment(name, local))
 	c.Data(200, ctype, buf.Bytes())
 }
 
@@ -202,32 +212,65 @@ func (s *Server) getPoliceQuery(c *gin.Context) {
 }
 
 // policeCSV writes a police export: the query, each community's chain head
-// (so the export can be checked against the log later), then the entries.
+// (so the export can be checked against the log later), then the entries;
+// headed and worded in lang, times in each community's time zone.
 type policeCSV struct {
-	s    *Server
-	c    *gin.Context
-	d    *gatehouse.Disclosure
-	buf  bytes.Buffer
-	w    *csv.Writer
-	rows int
+	s     *Server
+	c     *gin.Context
+	d     *gatehouse.Disclosure
+	lang  report.Lang
+	buf   bytes.Buffer
+	w     *csv.Writer
+	rows  int
+	names map[int64]string
+	locs  map[int64]*time.Location
 }
 
+// policeTime writes a time of an export exactly (fractions of a second
+// kept, so that an entry can be checked against the log) and locally.
+const policeTime = "2006-01-02 15:04:05.999999999-07:00"
+
+// pick is zh in a Chinese export, en in an English one.
+func (p *policeCSV) pick(zh, en string) string {
+	if p.lang == report.English {
+		return en
+	}
+	return zh
+}
+
+// Begin writes the query and chain heads, after reading the communities'
+// names and time zones; the query's own times are in its first community's.
 func (p *policeCSV) Begin(q *gatehouse.PoliceQuery, heads []service.ChainHead) error {
+	p.names, p.locs = map[int64]string{}, map[int64]*time.Location{}
+	loc := time.UTC
+	for i, id := range q.CommunityIDs {
+		com, err := p.s.Store.Community(p.c.Request.Context(), id)
+		if err != nil {
+			return err
+		}
+		p.names[id], p.locs[id] = com.Name, com.Location()
+		if i == 0 {
+			loc = com.Location()
+		}
+	}
+	at := func(t time.Time) string { return t.In(loc).Format(policeTime) }
 	p.buf.WriteString("\xef\xbb\xbf")
 	p.w = csv.NewWriter(&p.buf)
-	now := p.s.Now().UTC()
-	p.w.Write([]string{"Gatehouse police export"})
-	p.w.Write([]string{"query_id", "case_ref", "purpose", "officer", "from", "to", "queried_at", "exported_at"})
+	p.w.Write([]string{p.pick("Gatehouse 公安查询导出", "Gatehouse police export")})
+	p.w.Write([]string{p.pick("查询编号", "query_id"), p.pick("案件编号", "case_ref"), p.pick("查询事由", "purpose"), p.pick("民警", "officer"),
+		p.pick("开始时间", "from"), p.pick("结束时间（不含）", "to"), p.pick("查询时间", "queried_at"), p.pick("导出时间", "exported_at")})
 	p.w.Write([]string{strconv.FormatInt(q.ID, 10), report.SafeCell(q.CaseRef), report.SafeCell(q.Purpose), report.SafeCell(principal(p.c).Username),
-		q.From.Format(time.RFC3339), q.To.Format(time.RFC3339), q.CreatedAt.Format(time.RFC3339), now.Format(time.RFC3339)})
+		at(q.From), at(q.To), at(q.CreatedAt), at(p.s.Now())})
 	p.w.Write([]string{})
-	p.w.Write([]string{"community_id", "chain_head_seq", "chain_head_hash"})
+	p.w.Write([]string{p.pick("小区编号", "community_id"), p.pick("链头序号", "chain_head_seq"), p.pick("链头哈希", "chain_head_hash"), p.pick("小区", "community")})
 	for _, h := range heads {
-		p.w.Write([]string{strconv.FormatInt(h.CommunityID, 10), strconv.FormatInt(h.Seq, 10), h.Hash})
+		p.w.Write([]string{strconv.FormatInt(h.CommunityID, 10), strconv.FormatInt(h.Seq, 10), h.Hash, report.SafeCell(p.names[h.CommunityID])})
 	}
 	p.w.Write([]string{})
-	return p.w.Write([]string{"entry_id", "community_id", "seq", "occurred_at", "direction", "decision", "reason", "method", "gate_id",
-		"person_name", "id_number", "plate", "host_building", "host_unit", "host_room", "entry_hash"})
+	return p.w.Write([]string{p.pick("记录编号", "entry_id"), p.pick("小区编号", "community_id"), p.pick("小区", "community"), p.pick("序号", "seq"),
+		p.pick("时间", "occurred_at"), p.pick("方向", "direction"), p.pick("结果", "decision"), p.pick("原因", "reason"), p.pick("方式", "method"),
+		p.pick("门岗编号", "gate_id"), p.pick("门岗", "gate"), p.pick("姓名", "person_name"), p.pick("证件号码", "id_number"), p.pick("车牌号", "plate"),
+		p.pick("被访楼栋", "host_building"), p.pick("被访单元", "host_unit"), p.pick("被访房号", "host_room"), p.pick("记录哈希", "entry_hash")})
 }
 
 func (p *policeCSV) Entries(es []*gatehouse.Entry) error {
@@ -240,9 +283,14 @@ func (p *policeCSV) Entries(es []*gatehouse.Entry) error {
 		if e.Host != nil {
 			b, u, r = e.Host.Building, e.Host.Unit, e.Host.Room
 		}
-		p.w.Write([]string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.CommunityID, 10), strconv.FormatInt(e.Seq, 10),
-			e.OccurredAt.Format(time.RFC3339Nano), string(e.Direction), string(e.Decision), string(e.Reason), string(e.Method),
-			strconv.FormatInt(e.GateID, 10), report.SafeCell(e.PersonName), report.SafeCell(e.IDNumber), report.SafeCell(e.Plate),
+		loc := p.locs[e.CommunityID]
+		if loc == nil {
+			loc = time.UTC
+		}
+		p.w.Write([]string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.CommunityID, 10), report.SafeCell(p.names[e.CommunityID]),
+			strconv.FormatInt(e.Seq, 10), e.OccurredAt.In(loc).Format(policeTime), p.lang.Direction(e.Direction), p.lang.Decision(e.Decision),
+			p.lang.Reason(e.Reason), p.lang.Method(e.Method), strconv.FormatInt(e.GateID, 10), report.SafeCell(e.GateName),
+			report.SafeCell(e.PersonName), report.SafeCell(e.IDNumber), report.SafeCell(e.Plate),
 			report.SafeCell(b), report.SafeCell(u), report.SafeCell(r), e.Hash})
 		p.rows++
 	}
@@ -267,8 +315,13 @@ func (s *Server) exportPoliceQuery(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	lang, err := report.ParseLang(c.Query("lang"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	pr := principal(c)
-	w := &policeCSV{s: s, c: c, d: gatehouse.Disclose(pr, 0, fmt.Sprintf("police_query:%d", id))}
+	w := &policeCSV{s: s, c: c, d: gatehouse.Disclose(pr, 0, fmt.Sprintf("police_query:%d", id)), lang: lang}
 	q, err := s.police.Export(c.Request.Context(), pr, id, w)
 	if err != nil {
 		s.fail(c, err)

@@ -172,7 +172,7 @@ func TestReportDownloadsAsEscapedCSVAndReadableXLSX(t *testing.T) {
 		w := newReportWorld(t, e)
 		// A manager names a gate like a formula.
 		e.expect("PATCH", fmt.Sprintf("/api/v1/gates/%d", w.gate.ID), w.mgr, map[string]any{"name": `=HYPERLINK("http://evil","x")`}, 200, nil)
-		res := e.expect("GET", fmt.Sprintf(reportQuery, w.A)+"&format=csv", w.mgr, nil, 200, nil)
+		res := e.expect("GET", fmt.Sprintf(reportQuery, w.A)+"&format=csv&lang=en", w.mgr, nil, 200, nil)
 		body := string(res.Body)
 		if !strings.Contains(body, `'=HYPERLINK`) || strings.Contains(body, `,=HYPERLINK`) || strings.Contains(body, "\n=HYPERLINK") {
 			t.Fatalf("the formula is not escaped:\n%s", body)
@@ -180,7 +180,7 @@ func TestReportDownloadsAsEscapedCSVAndReadableXLSX(t *testing.T) {
 		if !strings.Contains(body, "2026-11-26,3,2") || !strings.Contains(body, "visits,4") {
 			t.Fatalf("CSV figures:\n%s", body)
 		}
-		res = e.expect("GET", fmt.Sprintf(reportQuery, w.A)+"&format=xlsx", w.mgr, nil, 200, nil)
+		res = e.expect("GET", fmt.Sprintf(reportQuery, w.A)+"&format=xlsx&lang=en", w.mgr, nil, 200, nil)
 		f, err := excelize.OpenReader(bytes.NewReader(res.Body))
 		if err != nil {
 			t.Fatalf("excelize cannot read the XLSX: %v", err)

@@ -40,58 +40,81 @@ func (d *Dwelling) String() string {
 	return strings.TrimSpace(fmt.Sprintf("%s %s %s %s", d.Building, d.Unit, d.Room, d.Name))
 }
 
-// tables lays the report out as tables.
-func (r *Report) tables() []table {
+// location is the report's time zone (its first community's).
+func (r *Report) location() *time.Location {
+	if loc, err := time.LoadLocation(r.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// Days are the first and the last day the report covers, as local dates
+// (2006-01-02). Its To is exclusive: a report to midnight of Dec 2 ends on
+// Dec 1, the day its form, its heading and its file name all show.
+func (r *Report) Days() (first, last string) {
+	loc := r.location()
+	return r.From.In(loc).Format("2006-01-02"), r.To.Add(-time.Nanosecond).In(loc).Format("2006-01-02")
+}
+
+// tables lays the report out as tables, headed in l; times are local, with
+// their offset.
+func (r *Report) tables(l Lang) []table {
+	loc := r.location()
 	names := make([]string, len(r.Communities))
+	community := map[int64]string{}
 	for i, c := range r.Communities {
 		names[i] = fmt.Sprintf("%s (%d)", c.Name, c.ID)
+		community[c.ID] = c.Name
 	}
+	first, last := r.Days()
 	ts := []table{{
-		title:  "Summary / 汇总",
-		header: []string{"item", "value"},
+		title:  l.pick("汇总", "Summary"),
+		header: []string{l.pick("项目", "item"), l.pick("数值", "value")},
 		rows: [][]string{
-			{"communities", strings.Join(names, "; ")},
-			{"from", r.From.Format(time.RFC3339)},
-			{"to", r.To.Format(time.RFC3339)},
-			{"time_zone", r.TimeZone},
-			{"residents", itoa(r.Residents.Total)},
-			{"passes_issued", itoa(r.RegisteredVisitors.Passes)},
-			{"registered_visitors", itoa(r.RegisteredVisitors.Visitors)},
-			{"visits", itoa(r.Visits.Total)},
-			{"unique_visitors", itoa(r.Visits.UniqueVisitors)},
-			{"entries", itoa(r.Entries.Total)},
-			{"entries_granted", itoa(r.Entries.Granted)},
-			{"entries_denied", itoa(r.Entries.Denied)},
-			{"generated_at", r.GeneratedAt.Format(time.RFC3339)},
+			{l.pick("小区", "communities"), strings.Join(names, "; ")},
+			{l.pick("开始日期", "first_day"), first},
+			{l.pick("结束日期（含当日）", "last_day"), last},
+			{l.pick("时区", "time_zone"), r.TimeZone},
+			{l.pick("住户", "residents"), itoa(r.Residents.Total)},
+			{l.pick("签发通行证", "passes_issued"), itoa(r.RegisteredVisitors.Passes)},
+			{l.pick("登记访客", "registered_visitors"), itoa(r.RegisteredVisitors.Visitors)},
+			{l.pick("来访人次", "visits"), itoa(r.Visits.Total)},
+			{l.pick("来访人数", "unique_visitors"), itoa(r.Visits.UniqueVisitors)},
+			{l.pick("通行记录", "entries"), itoa(r.Entries.Total)},
+			{l.pick("准许", "entries_granted"), itoa(r.Entries.Granted)},
+			{l.pick("拒绝", "entries_denied"), itoa(r.Entries.Denied)},
+			{l.pick("生成时间", "generated_at"), LocalTime(r.GeneratedAt, loc)},
 		},
 	}}
-	t := table{title: "Residents by building / 各楼栋住户", header: []string{"community_id", "building", "residents"}}
+	t := table{title: l.pick("各楼栋住户", "Residents by building"),
+		header: []string{l.pick("小区编号", "community_id"), l.pick("小区", "community"), l.pick("楼栋", "building"), l.pick("住户", "residents")}}
 	for _, b := range r.Residents.ByBuilding {
-		t.rows = append(t.rows, []string{itoa(b.CommunityID), b.Building, itoa(b.Residents)})
+		t.rows = append(t.rows, []string{itoa(b.CommunityID), community[b.CommunityID], b.Building, itoa(b.Residents)})
 	}
 	ts = append(ts, t)
-	t = table{title: "Visits by day / 每日来访", header: []string{"date", "visits", "unique_visitors"}}
+	t = table{title: l.pick("每日来访", "Visits by day"), header: []string{l.pick("日期", "date"), l.pick("来访人次", "visits"), l.pick("来访人数", "unique_visitors")}}
 	for _, d := range r.Visits.ByDay {
 		t.rows = append(t.rows, []string{d.Date, itoa(d.Visits), itoa(d.UniqueVisitors)})
 	}
 	ts = append(ts, t)
-	t = table{title: "Visits by hour of day / 各时段来访", header: []string{"hour", "visits"}}
+	t = table{title: l.pick("各时段来访", "Visits by hour of day"), header: []string{l.pick("时（0-23）", "hour"), l.pick("来访人次", "visits")}}
 	for _, h := range r.Visits.ByHour {
 		t.rows = append(t.rows, []string{strconv.Itoa(h.Hour), itoa(h.Visits)})
 	}
 	ts = append(ts, t)
-	t = table{title: "Entries by gate / 各门岗通行", header: []string{"gate_id", "gate", "community_id", "granted", "denied"}}
+	t = table{title: l.pick("各门岗通行", "Entries by gate"),
+		header: []string{l.pick("门岗编号", "gate_id"), l.pick("门岗", "gate"), l.pick("小区", "community"), l.pick("准许", "granted"), l.pick("拒绝", "denied")}}
 	for _, g := range r.Entries.ByGate {
-		t.rows = append(t.rows, []string{itoa(g.GateID), g.GateName, itoa(g.CommunityID), itoa(g.Granted), itoa(g.Denied)})
+		t.rows = append(t.rows, []string{itoa(g.GateID), g.GateName, community[g.CommunityID], itoa(g.Granted), itoa(g.Denied)})
 	}
 	ts = append(ts, t)
-	t = table{title: "Entries by reason / 通行结果", header: []string{"reason", "decision", "entries"}}
+	t = table{title: l.pick("通行结果", "Entries by reason"), header: []string{l.pick("原因", "reason"), l.pick("结果", "decision"), l.pick("次数", "entries")}}
 	for _, x := range r.Entries.ByReason {
-		t.rows = append(t.rows, []string{string(x.Reason), x.Decision, itoa(x.Count)})
+		t.rows = append(t.rows, []string{l.Reason(x.Reason), l.Decision(x.Reason.Decision()), itoa(x.Count)})
 	}
 	ts = append(ts, t)
-	t = table{title: fmt.Sprintf("Frequent visitors (%d+ visits) / 频繁来访", r.FrequentVisitors.MinVisits),
-		header: []string{"visitor_id", "name", "id_number", "visits", "hosts"}}
+	t = table{title: l.pick(fmt.Sprintf("频繁来访（%d 次及以上）", r.FrequentVisitors.MinVisits), fmt.Sprintf("Frequent visitors (%d+ visits)", r.FrequentVisitors.MinVisits)),
+		header: []string{l.pick("访客编号", "visitor_id"), l.pick("姓名", "name"), l.pick("证件号码", "id_number"), l.pick("来访次数", "visits"), l.pick("被访住户", "hosts")}}
 	for _, f := range r.FrequentVisitors.Items {
 		hosts := make([]string, len(f.Hosts))
 		for i := range f.Hosts {
@@ -100,27 +123,29 @@ func (r *Report) tables() []table {
 		t.rows = append(t.rows, []string{itoa(f.VisitorID), f.Name, f.IDNumber, itoa(f.Visits), strings.Join(hosts, "; ")})
 	}
 	ts = append(ts, t)
-	t = table{title: fmt.Sprintf("On site beyond %d hours / 超时滞留", r.LongStays.ThresholdHours),
-		header: []string{"visitor_id", "community_id", "name", "id_number", "since", "until", "hours", "host"}}
+	t = table{title: l.pick(fmt.Sprintf("超时滞留（%d 小时以上）", r.LongStays.ThresholdHours), fmt.Sprintf("On site beyond %d hours", r.LongStays.ThresholdHours)),
+		header: []string{l.pick("访客编号", "visitor_id"), l.pick("小区", "community"), l.pick("姓名", "name"), l.pick("证件号码", "id_number"),
+			l.pick("进入时间", "since"), l.pick("离开时间", "until"), l.pick("时长（小时）", "hours"), l.pick("被访住户", "host")}}
 	for _, s := range r.LongStays.Items {
-		until := "on site"
+		until := l.pick("仍在小区内", "on site")
 		if s.Until != nil {
-			until = s.Until.Format(time.RFC3339)
+			until = LocalTime(*s.Until, loc)
 		}
-		t.rows = append(t.rows, []string{itoa(s.VisitorID), itoa(s.CommunityID), s.Name, s.IDNumber, s.Since.Format(time.RFC3339), until,
+		t.rows = append(t.rows, []string{itoa(s.VisitorID), community[s.CommunityID], s.Name, s.IDNumber, LocalTime(s.Since, loc), until,
 			strconv.FormatFloat(s.Hours, 'f', 1, 64), s.Host.String()})
 	}
 	return append(ts, t)
 }
 
-// WriteCSV writes the report as CSV: sections, each a title line, a header
-// and rows, separated by blank lines. Every cell is formula-safe.
-func (r *Report) WriteCSV(w io.Writer) error {
+// WriteCSV writes the report as CSV headed in l: sections, each a title
+// line, a header and rows, separated by blank lines. Every cell is
+// formula-safe.
+func (r *Report) WriteCSV(w io.Writer, l Lang) error {
 	if _, err := w.Write([]byte("\xef\xbb\xbf")); err != nil { // a BOM, so that Excel reads UTF-8
 		return err
 	}
 	cw := csv.NewWriter(w)
-	for i, t := range r.tables() {
+	for i, t := range r.tables(l) {
 		if i > 0 {
 			cw.Write([]string{})
 		}
@@ -138,17 +163,20 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// sheetNames are the XLSX sheets, one per table.
-var sheetNames = []string{"Summary", "Residents", "By day", "By hour", "By gate", "By reason", "Frequent visitors", "Long stays"}
+// sheetNames are the XLSX sheets, one per table, in Chinese and English.
+var sheetNames = map[Lang][]string{
+	Chinese: {"汇总", "各楼栋住户", "每日来访", "各时段来访", "各门岗通行", "通行结果", "频繁来访", "超时滞留"},
+	English: {"Summary", "Residents", "By day", "By hour", "By gate", "By reason", "Frequent visitors", "Long stays"},
+}
 
-// WriteXLSX writes the report as an Excel workbook, a sheet per table;
-// numbers are numbers, text is text (never a formula).
-func (r *Report) WriteXLSX(w io.Writer) error {
+// WriteXLSX writes the report as an Excel workbook headed in l, a sheet per
+// table; numbers are numbers, text is text (never a formula).
+func (r *Report) WriteXLSX(w io.Writer, l Lang) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	for i, t := range r.tables() {
-		name := sheetNames[i]
+	for i, t := range r.tables(l) {
+		name := sheetNames[l][i]
 		if i == 0 {
 			if err := f.SetSheetName("Sheet1", name); err != nil {
 				return err

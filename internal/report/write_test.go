@@ -42,20 +42,20 @@ func written() *Report {
 
 func TestWriteCSVLaysOutEverySection(t *testing.T) {
 	var b bytes.Buffer
-	if err := written().WriteCSV(&b); err != nil {
+	if err := written().WriteCSV(&b, English); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if !strings.HasPrefix(out, "\xef\xbb\xbfSummary / 汇总\n") {
+	if !strings.HasPrefix(out, "\xef\xbb\xbfSummary\n") {
 		t.Errorf("no BOM and summary first: %q", out[:min(40, len(out))])
 	}
 	for _, line := range []string{
 		"communities,翠竹苑 (1)", "residents,2", "passes_issued,4", "visits,6", "entries_denied,1",
-		"1,3栋,2", "2025-03-01,6,2", "10,6", "1,南门,1,6,1", "granted,grant,6", "expired,deny,1",
-		"Frequent visitors (5+ visits) / 频繁来访", `10,'=cmd|' /C calc'!A0,440524********0014,6,3栋 2单元 502 王芳`,
-		"On site beyond 24 hours / 超时滞留",
-		"10,1,张伟,440524********0014,2025-03-01T02:00:00Z,2025-03-03T01:00:00Z,47.0,3栋 2单元 502 王芳",
-		"11,1,李强,,2025-03-01T02:00:00Z,on site,71.5,",
+		"1,翠竹苑,3栋,2", "2025-03-01,6,2", "10,6", "1,南门,翠竹苑,6,1", "Valid pass. Welcome.,Granted,6", "This pass has expired,Denied,1",
+		"Frequent visitors (5+ visits)", `10,'=cmd|' /C calc'!A0,440524********0014,6,3栋 2单元 502 王芳`,
+		"On site beyond 24 hours",
+		"10,翠竹苑,张伟,440524********0014,2025-03-01 10:00:00+08:00,2025-03-03 09:00:00+08:00,47.0,3栋 2单元 502 王芳",
+		"11,翠竹苑,李强,,2025-03-01 10:00:00+08:00,on site,71.5,",
 	} {
 		if !strings.Contains(out, "\n"+line+"\n") {
 			t.Errorf("no line %q in\n%s", line, out)
@@ -68,7 +68,7 @@ func TestWriteCSVLaysOutEverySection(t *testing.T) {
 
 func TestWriteXLSXHasASheetPerSectionWithNumbersAsNumbers(t *testing.T) {
 	var b bytes.Buffer
-	if err := written().WriteXLSX(&b); err != nil {
+	if err := written().WriteXLSX(&b, English); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&b)
@@ -76,11 +76,11 @@ func TestWriteXLSXHasASheetPerSectionWithNumbersAsNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != strings.Join(sheetNames, ",") {
+	if got := strings.Join(f.GetSheetList(), ","); got != strings.Join(sheetNames[English], ",") {
 		t.Errorf("sheets %s", got)
 	}
 	for _, c := range []struct{ sheet, cell, want string }{
-		{"Summary", "A1", "Summary / 汇总"}, {"Summary", "B3", "翠竹苑 (1)"}, {"By gate", "B3", "南门"}, {"By gate", "D3", "6"},
+		{"Summary", "A1", "Summary"}, {"Summary", "B3", "翠竹苑 (1)"}, {"By gate", "B3", "南门"}, {"By gate", "D3", "6"},
 		{"Frequent visitors", "B3", "=cmd|' /C calc'!A0"}, {"Long stays", "F4", "on site"},
 	} {
 		if got, _ := f.GetCellValue(c.sheet, c.cell); got != c.want {
