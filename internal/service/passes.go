@@ -181,6 +181,9 @@ func parseSchedule(probs *gatehouse.Problems, sc *ScheduleInput) gatehouse.Sched
 		out.Days |= 1 << (d - 1)
 	}
 	probs.Check(!ok1 || !ok2 || start != end, "schedule.end", "must differ from start")
+	if probs.Has("schedule.start") || probs.Has("schedule.end") || probs.Has("schedule.days") {
+		return gatehouse.Schedule{} // refused field by field; not again as a whole by ValidatePass
+	}
 	out.StartMinute, out.EndMinute = start, end
 	return out
 }

@@ -38,6 +38,8 @@ type fixture struct {
 	console   *service.Console
 	reports   *service.Reports
 	audit     *service.AccessAudit
+	users     *service.Users
+	cards     *service.Cards
 }
 
 type auditLog struct{ db *store.DB }
@@ -109,6 +111,8 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.console = &service.Console{Store: db, Engine: f.eng, Passes: f.passes, Now: clock}
 	f.reports = &service.Reports{Store: db, Audit: audit, Now: clock}
 	f.audit = &service.AccessAudit{Store: db}
+	f.users = &service.Users{Store: db, Passwords: plainHasher{}}
+	f.cards = &service.Cards{Store: db, Now: clock}
 	return f
 }
 
