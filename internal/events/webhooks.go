@@ -380,6 +380,9 @@ func (w *Webhooks) try(ctx context.Context, d delivery) *failure {
 	f := w.send(ctx, raw, secret, d)
 	w.mu.Lock()
 	opened := b.record(f == nil, w.Now(), w.BreakAfter, w.BreakFor)
+	if f == nil && w.breakers[key] == b {
+		delete(w.breakers, key) // a healthy target needs no memory: the map stays small
+	}
 	w.mu.Unlock()
 	if opened {
 		w.log.Warn("webhook target keeps failing; deliveries to it pause", "target", key, "for", w.BreakFor.String())
