@@ -77,6 +77,9 @@ func TestReportDownloadsAreChineseWithGateNamesAndLocalTimes(t *testing.T) {
 		}
 		cell := func(sheet, at string) string { v, _ := f.GetCellValue(sheet, at); return v }
 		rows, _ := f.GetRows("汇总")
+		if len(rows) < 3 {
+			t.Fatalf("XLSX summary rows %v", rows)
+		}
 		summary := map[string]string{}
 		for _, r := range rows[2:] {
 			summary[r[0]] = r[1]
