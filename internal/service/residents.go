@@ -282,26 +282,28 @@ func importClashes(err error, lines []int) error {
 // the line of each, or every problem found.
 func (s *Residents) parseRows(communityID int64, t *importTable) ([]*gatehouse.Resident, []int, error) {
 	col := map[string]int{}
-	probs := t.probs
+	var head gatehouse.Problems
 	for i, h := range t.header.cells {
 		if strings.TrimSpace(h) == "" {
 			continue // an empty column, as a spreadsheet may leave
 		}
 		name, ok := importColumns[strings.ToLower(strings.TrimSpace(h))]
 		if !ok {
-			probs.Add("line 1: "+h, "unknown column; use name, id_type, id_number, phone, building, unit, room")
+			head.Add("line 1: "+h, "unknown column; use name, id_type, id_number, phone, building, unit, room")
 			continue
 		}
 		col[name] = i
 	}
 	for _, need := range []string{"name", "id_number", "phone", "building", "unit", "room"} {
 		if _, ok := col[need]; !ok {
-			probs.Add("line 1: "+need, "this column is missing")
+			head.Add("line 1: "+need, "this column is missing")
 		}
 	}
-	if err := probs.Err(); err != nil {
-		return nil, nil, err
+	if err := head.Err(); err != nil {
+		return nil, nil, nothingImported(err)
 	}
+	// The lines that could not be read are reported with every other bad line.
+	probs := t.probs
 	var out []*gatehouse.Resident
 	lineOf := map[string]int{} // id hash -> first line
 	var lines []int            // the line of each resident in out
@@ -333,11 +335,16 @@ func (s *Residents) parseRows(communityID int64, t *importTable) ([]*gatehouse.R
 		probs.Add("line 2", "the CSV has a header but no residents")
 	}
 	if err := probs.Err(); err != nil {
-		e := err.(*gatehouse.Error)
-		e.Message = "nothing was imported; " + e.Message
-		return nil, nil, e
+		return nil, nil, nothingImported(err)
 	}
 	return out, lines, nil
+}
+
+// nothingImported says so in the message of an import's problems.
+func nothingImported(err error) error {
+	e := err.(*gatehouse.Error)
+	e.Message = "nothing was imported; " + e.Message
+	return e
 }
 
 // blank reports whether a row holds nothing but spaces.
