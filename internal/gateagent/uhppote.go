@@ -73,6 +73,7 @@ type Board struct {
 	cards   map[string]SyncCard // the server's cards, by number
 	onBoard map[uint32]bool     // cards this agent put on the board
 	last    uint32              // the last event index journaled
+	met     bool                // events are taken: last is meaningful
 	status  BoardStatus
 
 	nextReconcile time.Time // when the card list is next read in full
@@ -91,6 +92,7 @@ type BoardStatus struct {
 type boardState struct {
 	Cards     map[string]SyncCard `json:"cards"`
 	LastEvent uint32              `json:"last_event"`
+	Met       bool                `json:"met"` // events of the board are taken after LastEvent
 }
 
 // NewBoard drives the board of spec; state is its state file.
@@ -113,7 +115,7 @@ func NewBoard(spec ControllerSpec, state string, timeout time.Duration, log *slo
 		if st.Cards != nil {
 			b.cards = st.Cards
 		}
-		b.last = st.LastEvent
+		b.last, b.met = st.LastEvent, st.Met
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
@@ -121,7 +123,7 @@ func NewBoard(spec ControllerSpec, state string, timeout time.Duration, log *slo
 }
 
 func (b *Board) save() error {
-	data, _ := json.Marshal(boardState{Cards: b.cards, LastEvent: b.last})
+	data, _ := json.Marshal(boardState{Cards: b.cards, LastEvent: b.last, Met: b.met})
 	return writeFileAtomic(b.state, data)
 }
 
@@ -358,9 +360,9 @@ func (l boardListener) OnError(err error) bool {
 func (b *Board) Collect(newest uint32, loc *time.Location, journal func(*Event) error) error {
 	b.mu.Lock()
 	from := b.last + 1
-	if b.last == 0 {
+	if !b.met {
 		// A board first met: its history is not this agent's.
-		b.last = newest
+		b.last, b.met = newest, true
 		b.mu.Unlock()
 		b.log.Info("controller events are taken from here on", "controller", b.spec.DeviceID, "event_index", newest)
 		b.mu.Lock()
@@ -393,7 +395,9 @@ func (b *Board) Collect(newest uint32, loc *time.Location, journal func(*Event) 
 
 // UHPPOTE event types and reasons this agent acts on.
 const (
-	eventSwipe       = 0x01
+	eventSwipe       = 0x01 // a card read (denied ones at least)
+	eventDoor        = 0x02 // a door event; with reasonSwipe, a granted card
+	reasonSwipe      = 0x01
 	reasonPushButton = 0x14
 	reasonForced     = 0x26
 )
@@ -410,7 +414,7 @@ func (b *Board) event(ev *types.Event, loc *time.Location) *Event {
 	}
 	at := boardTime(time.Time(ev.Timestamp), loc)
 	switch {
-	case ev.Type == eventSwipe && ev.CardNumber != 0:
+	case ev.CardNumber != 0 && (ev.Type == eventSwipe || (ev.Type == eventDoor && ev.Reason == reasonSwipe)):
 		dir := gatehouse.In
 		if ev.Direction == 2 {
 			dir = gatehouse.Out
