@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -98,3 +99,5 @@ func idNumber(first14 string, n int) string {
 	first := first14 + string(rune('0'+n/100%10)) + string(rune('0'+n/10%10)) + string(rune('0'+n%10))
 	return first + string(gatehouse.ResidentIDCheckChar(first))
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
