@@ -33,35 +33,63 @@ type ScanFacts struct {
 // decision is Reason.Decision(). Leaving ("out") is refused only for who the
 // holder is, never for time or use: a guest whose pass ran out must get out.
 func Decide(f ScanFacts) Reason {
-	in := f.Direction == In
 	if f.PassCode {
-		p := f.Pass
-		switch {
-		case p == nil:
-			return UnknownPass
-		case p.CommunityID != f.Community.ID:
-			return WrongCommunity
-		case in && p.RevokedAt != nil:
-			return Revoked
-		case in && p.Host != nil && p.Host.MovedOutAt != nil:
-			return Revoked // the host moved out: their guests are no longer expected
-		case len(p.GateIDs) > 0 && !slices.Contains(p.GateIDs, f.GateID):
-			return GateNotAllowed
-		case in && f.Watchlisted:
-			return Watchlisted
-		case in && f.Now.Before(p.ValidFrom):
-			return NotYetValid
-		case in && !f.Now.Before(p.ValidUntil):
-			return Expired
-		case in && !p.Schedule.Allows(f.Now.In(f.Community.Location())):
-			return OutsideSchedule
-		case f.Community.AntiPassback && in == f.Inside:
-			return AntiPassback
-		case in && p.Uses >= p.MaxEntries:
-			return Exhausted
-		}
-		return Granted
+		return decidePass(f)
 	}
+	return decideResident(f)
+}
+
+// decidePass judges a visitor's pass: who holds it first (existence,
+// community, revocation, its host, gate scope, the watchlist), then when
+// (window, schedule), then anti-passback and uses.
+func decidePass(f ScanFacts) Reason {
+	in := f.Direction == In
+	p := f.Pass
+	switch {
+	case p == nil:
+		return UnknownPass
+	case p.CommunityID != f.Community.ID:
+		return WrongCommunity
+	case in && p.RevokedAt != nil:
+		return Revoked
+	case in && p.Host != nil && p.Host.MovedOutAt != nil:
+		return Revoked // the host moved out: their guests are no longer expected
+	case len(p.GateIDs) > 0 && !slices.Contains(p.GateIDs, f.GateID):
+		return GateNotAllowed
+	case in && f.Watchlisted:
+		return Watchlisted
+	}
+	if in {
+		if r := passTime(f, p); r != "" {
+			return r
+		}
+	}
+	switch {
+	case f.Community.AntiPassback && in == f.Inside:
+		return AntiPassback
+	case in && p.Uses >= p.MaxEntries:
+		return Exhausted
+	}
+	return Granted
+}
+
+// passTime judges when a pass is used: its window, then its schedule in the
+// community's time zone; "" when it may be used now.
+func passTime(f ScanFacts, p *Pass) Reason {
+	switch {
+	case f.Now.Before(p.ValidFrom):
+		return NotYetValid
+	case !f.Now.Before(p.ValidUntil):
+		return Expired
+	case !p.Schedule.Allows(f.Now.In(f.Community.Location())):
+		return OutsideSchedule
+	}
+	return ""
+}
+
+// decideResident judges a resident's own rotating code.
+func decideResident(f ScanFacts) Reason {
+	in := f.Direction == In
 	r := f.Resident
 	switch {
 	case r == nil:
