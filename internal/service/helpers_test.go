@@ -101,3 +101,5 @@ func idNumber(first14 string, n int) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+var errTest = errors.New("test failure")
