@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"gatehouse/internal/password"
 )
 
 // Config is every setting of `gatehouse serve` (the other subcommands use
@@ -155,35 +157,20 @@ func (s setting) set(v string) error {
 
 // Validate checks every setting and names the first bad one.
 func (c *Config) Validate() error {
+	for _, check := range []func() error{c.validateServer, c.validateDatabase, c.validateData, c.validateLimits} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateServer checks the listeners, logging and proxies.
+func (c *Config) validateServer() error {
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 		return &Error{"GATEHOUSE_ADDR", fmt.Sprintf("%q is not host:port (for example :8080 or 127.0.0.1:8080)", c.Addr)}
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return &Error{"GATEHOUSE_ADDR", fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
-	}
-	switch c.DBDriver {
-	case "sqlite", "mysql":
-	default:
-		return &Error{"GATEHOUSE_DB_DRIVER", fmt.Sprintf("%q is not supported; use sqlite or mysql", c.DBDriver)}
-	}
-	if strings.TrimSpace(c.DBDSN) == "" {
-		return &Error{"GATEHOUSE_DB_DSN", "is empty"}
-	}
-	if c.DBDriver == "mysql" {
-		if err := CheckMySQLDSN(c.DBDSN); err != nil {
-			return &Error{"GATEHOUSE_DB_DSN", err.Error()}
-		}
-	}
-	if strings.TrimSpace(c.KeyDir) == "" {
-		return &Error{"GATEHOUSE_KEY_DIR", "is empty"}
-	}
-	if c.TimeZone == "" || c.TimeZone == "Local" {
-		return &Error{"GATEHOUSE_TZ", fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", c.TimeZone)}
-	}
-	if _, err := time.LoadLocation(c.TimeZone); err != nil {
-		return &Error{"GATEHOUSE_TZ", fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", c.TimeZone)}
-	}
-	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
-		return &Error{"GATEHOUSE_RETENTION_DAYS", fmt.Sprintf("%d is out of range; use 1 to 3650", c.RetentionDays)}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -203,6 +190,51 @@ func (c *Config) Validate() error {
 			return &Error{"GATEHOUSE_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP address or CIDR", p)}
 		}
 	}
+	return nil
+}
+
+// validateDatabase checks the database and key settings.
+func (c *Config) validateDatabase() error {
+	switch c.DBDriver {
+	case "sqlite", "mysql":
+	default:
+		return &Error{"GATEHOUSE_DB_DRIVER", fmt.Sprintf("%q is not supported; use sqlite or mysql", c.DBDriver)}
+	}
+	if strings.TrimSpace(c.DBDSN) == "" {
+		return &Error{"GATEHOUSE_DB_DSN", "is empty"}
+	}
+	if c.DBDriver == "mysql" {
+		if err := CheckMySQLDSN(c.DBDSN); err != nil {
+			return &Error{"GATEHOUSE_DB_DSN", err.Error()}
+		}
+	}
+	if strings.TrimSpace(c.KeyDir) == "" {
+		return &Error{"GATEHOUSE_KEY_DIR", "is empty"}
+	}
+	if c.AdminPassword != "" {
+		if msg := password.Validate(c.AdminPassword, "admin"); msg != "" {
+			return &Error{"GATEHOUSE_ADMIN_PASSWORD", "password " + msg}
+		}
+	}
+	return nil
+}
+
+// validateData checks the time zone and retention of people's data.
+func (c *Config) validateData() error {
+	if c.TimeZone == "" || c.TimeZone == "Local" {
+		return &Error{"GATEHOUSE_TZ", fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", c.TimeZone)}
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		return &Error{"GATEHOUSE_TZ", fmt.Sprintf("%q is not an IANA time zone such as Asia/Shanghai", c.TimeZone)}
+	}
+	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
+		return &Error{"GATEHOUSE_RETENTION_DAYS", fmt.Sprintf("%d is out of range; use 1 to 3650", c.RetentionDays)}
+	}
+	return nil
+}
+
+// validateLimits checks the live-stream limits and the webhook allow-list.
+func (c *Config) validateLimits() error {
 	if c.LiveMaxStreams < 1 || c.LiveMaxStreams > 1_000_000 {
 		return &Error{"GATEHOUSE_LIVE_MAX_STREAMS", fmt.Sprintf("%d is out of range; use 1 to 1000000", c.LiveMaxStreams)}
 	}
@@ -213,9 +245,6 @@ func (c *Config) Validate() error {
 		if h = strings.TrimSpace(h); h != "" && !allowEntry(h) {
 			return &Error{"GATEHOUSE_WEBHOOK_ALLOW", fmt.Sprintf("%q is not a host name, IP address or CIDR (such as hooks.corp.lan, 192.168.10.5 or 192.168.10.0/24)", h)}
 		}
-	}
-	if c.AdminPassword != "" && len(c.AdminPassword) < 8 {
-		return &Error{"GATEHOUSE_ADMIN_PASSWORD", "must be at least 8 characters"}
 	}
 	return nil
 }
