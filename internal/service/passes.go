@@ -73,20 +73,7 @@ func (s *Passes) Create(ctx context.Context, pr *gatehouse.Principal, in PassInp
 	}
 	now := s.Now().UTC()
 	var probs gatehouse.Problems
-	if pr.Role == gatehouse.RoleResident {
-		if in.CommunityID == 0 && pr.Household != nil {
-			in.CommunityID = pr.Household.CommunityID
-		}
-		if in.HostResidentID == 0 {
-			in.HostResidentID = pr.ResidentID
-		}
-		if in.HostResidentID != pr.ResidentID {
-			probs.Add("host_resident_id", "a resident invites guests as their own host; leave it out")
-		}
-		kind = gatehouse.PassGuest
-	} else if kind == gatehouse.PassGuest {
-		kind = gatehouse.PassWalkIn
-	}
+	kind = hostOf(pr, &in, kind, &probs)
 	probs.Check(in.CommunityID > 0, "community_id", "is required")
 	probs.Check(in.HostResidentID > 0, "host_resident_id", "is required: whom does the visitor visit?")
 	v := &gatehouse.Visitor{Name: in.Visitor.Name, IDType: in.Visitor.IDType, IDNumber: gatehouse.NewIDNumber(in.Visitor.IDNumber),
@@ -98,18 +85,7 @@ func (s *Passes) Create(ctx context.Context, pr *gatehouse.Principal, in PassInp
 	if in.MaxEntries != nil {
 		p.MaxEntries = *in.MaxEntries
 	}
-	p.ValidFrom = now.Truncate(time.Second)
-	if in.ValidFrom != "" {
-		p.ValidFrom = ParseTime(&probs, "valid_from", in.ValidFrom).Truncate(time.Second)
-	}
-	if in.ValidUntil == "" {
-		probs.Add("valid_until", "is required")
-	} else {
-		p.ValidUntil = ParseTime(&probs, "valid_until", in.ValidUntil).Truncate(time.Second)
-	}
-	if in.Schedule != nil {
-		p.Schedule = parseSchedule(&probs, in.Schedule)
-	}
+	parseWindow(&probs, p, in, now)
 	probs.Check(len(p.GateIDs) <= 8, "gate_ids", "name at most 8 gates, or none for every gate")
 	if probs.Has("community_id") || probs.Has("host_resident_id") {
 		return nil, probs.Err()
@@ -145,6 +121,43 @@ func (s *Passes) Create(ctx context.Context, pr *gatehouse.Principal, in PassInp
 	}
 	p.Host = host
 	return p, nil
+}
+
+// hostOf fills in a resident's own community and host (a resident invites
+// as its own host) and says which kind of pass staff issue (a walk-in).
+func hostOf(pr *gatehouse.Principal, in *PassInput, kind gatehouse.PassKind, probs *gatehouse.Problems) gatehouse.PassKind {
+	if pr.Role != gatehouse.RoleResident {
+		if kind == gatehouse.PassGuest {
+			return gatehouse.PassWalkIn
+		}
+		return kind
+	}
+	if in.CommunityID == 0 && pr.Household != nil {
+		in.CommunityID = pr.Household.CommunityID
+	}
+	if in.HostResidentID == 0 {
+		in.HostResidentID = pr.ResidentID
+	}
+	if in.HostResidentID != pr.ResidentID {
+		probs.Add("host_resident_id", "a resident invites guests as their own host; leave it out")
+	}
+	return gatehouse.PassGuest
+}
+
+// parseWindow reads a pass's validity (from now by default) and schedule.
+func parseWindow(probs *gatehouse.Problems, p *gatehouse.Pass, in PassInput, now time.Time) {
+	p.ValidFrom = now.Truncate(time.Second)
+	if in.ValidFrom != "" {
+		p.ValidFrom = ParseTime(probs, "valid_from", in.ValidFrom).Truncate(time.Second)
+	}
+	if in.ValidUntil == "" {
+		probs.Add("valid_until", "is required")
+	} else {
+		p.ValidUntil = ParseTime(probs, "valid_until", in.ValidUntil).Truncate(time.Second)
+	}
+	if in.Schedule != nil {
+		p.Schedule = parseSchedule(probs, in.Schedule)
+	}
 }
 
 // checkGates adds a problem unless every gate id is a gate of the community.

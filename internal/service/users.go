@@ -55,13 +55,8 @@ type UserInput struct {
 
 // Create makes an account.
 func (s *Users) Create(ctx context.Context, pr *gatehouse.Principal, in UserInput) (*gatehouse.User, error) {
-	switch {
-	case pr.IsGate(), pr.Role != gatehouse.RoleAdmin && pr.Role != gatehouse.RoleManager:
-		return nil, forbidden("only admin and managers create accounts")
-	case pr.Role == gatehouse.RoleManager && in.Role.Valid() && !slices.Contains(ManagedRoles, in.Role):
-		return nil, forbidden("a manager creates only guard and resident accounts")
-	case pr.System && in.Role == gatehouse.RoleAdmin && !in.Admin:
-		return nil, forbidden("an admin account from the command line needs --admin")
+	if err := mayCreateAccount(pr, in); err != nil {
+		return nil, err
 	}
 	var probs gatehouse.Problems
 	if msg := gatehouse.ValidateUsername(in.Username); msg != "" {
@@ -77,28 +72,8 @@ func (s *Users) Create(ctx context.Context, pr *gatehouse.Principal, in UserInpu
 	if u.Communities == nil {
 		u.Communities = []int64{}
 	}
-	switch in.Role {
-	case gatehouse.RoleAdmin:
-		probs.Check(len(u.Communities) == 0, "community_ids", "an admin covers every community; leave it empty")
-		probs.Check(in.ResidentID == nil, "resident_id", "only a resident account has a resident_id")
-	case gatehouse.RoleResident:
-		if in.ResidentID == nil {
-			probs.Add("resident_id", "is required for a resident account")
-			break
-		}
-		r, err := s.Store.Resident(ctx, *in.ResidentID)
-		if err != nil || !pr.InCommunity(r.CommunityID) || r.MovedOutAt != nil {
-			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
-				return nil, err
-			}
-			return nil, gatehouse.NotFound("resident")
-		}
-		probs.Check(len(u.Communities) == 0 || (len(u.Communities) == 1 && u.Communities[0] == r.CommunityID),
-			"community_ids", "a resident belongs to its own community only; leave it empty")
-		u.Communities, u.ResidentID = []int64{r.CommunityID}, r.ID
-	case gatehouse.RoleManager, gatehouse.RoleGuard, gatehouse.RolePolice:
-		probs.Check(len(u.Communities) > 0, "community_ids", "list at least one community")
-		probs.Check(in.ResidentID == nil, "resident_id", "only a resident account has a resident_id")
+	if err := s.scopeAccount(ctx, pr, in, u, &probs); err != nil {
+		return nil, err
 	}
 	if err := probs.Err(); err != nil {
 		return nil, err
@@ -117,6 +92,51 @@ func (s *Users) Create(ctx context.Context, pr *gatehouse.Principal, in UserInpu
 		return nil, err
 	}
 	return u, nil
+}
+
+// mayCreateAccount is the rule for who creates which account: admin any; a
+// manager guards and residents; the command line an admin only when asked
+// for one explicitly.
+func mayCreateAccount(pr *gatehouse.Principal, in UserInput) error {
+	switch {
+	case pr.IsGate(), pr.Role != gatehouse.RoleAdmin && pr.Role != gatehouse.RoleManager:
+		return forbidden("only admin and managers create accounts")
+	case pr.Role == gatehouse.RoleManager && in.Role.Valid() && !slices.Contains(ManagedRoles, in.Role):
+		return forbidden("a manager creates only guard and resident accounts")
+	case pr.System && in.Role == gatehouse.RoleAdmin && !in.Admin:
+		return forbidden("an admin account from the command line needs --admin")
+	}
+	return nil
+}
+
+// scopeAccount sets what a role's account covers: an admin every community;
+// a resident account its resident's community; the others the communities
+// listed.
+func (s *Users) scopeAccount(ctx context.Context, pr *gatehouse.Principal, in UserInput, u *gatehouse.User, probs *gatehouse.Problems) error {
+	switch in.Role {
+	case gatehouse.RoleAdmin:
+		probs.Check(len(u.Communities) == 0, "community_ids", "an admin covers every community; leave it empty")
+		probs.Check(in.ResidentID == nil, "resident_id", "only a resident account has a resident_id")
+	case gatehouse.RoleResident:
+		if in.ResidentID == nil {
+			probs.Add("resident_id", "is required for a resident account")
+			return nil
+		}
+		r, err := s.Store.Resident(ctx, *in.ResidentID)
+		if err != nil || !pr.InCommunity(r.CommunityID) || r.MovedOutAt != nil {
+			if err != nil && gatehouse.ErrorCode(err) != gatehouse.ENOTFOUND {
+				return err
+			}
+			return gatehouse.NotFound("resident")
+		}
+		probs.Check(len(u.Communities) == 0 || (len(u.Communities) == 1 && u.Communities[0] == r.CommunityID),
+			"community_ids", "a resident belongs to its own community only; leave it empty")
+		u.Communities, u.ResidentID = []int64{r.CommunityID}, r.ID
+	case gatehouse.RoleManager, gatehouse.RoleGuard, gatehouse.RolePolice:
+		probs.Check(len(u.Communities) > 0, "community_ids", "list at least one community")
+		probs.Check(in.ResidentID == nil, "resident_id", "only a resident account has a resident_id")
+	}
+	return nil
 }
 
 // CanSeeUser is the rule for seeing and changing an account: admin all; a
