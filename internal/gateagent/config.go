@@ -204,6 +204,16 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 
 // load checks the settings and reads the device key.
 func (c *Config) load() error {
+	for _, check := range []func() error{c.checkServer, c.checkTiming, c.checkIO, c.readDeviceKey} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkServer checks the server's URL and the gate's id.
+func (c *Config) checkServer() error {
 	u, err := url.Parse(c.Server)
 	switch {
 	case c.Server == "":
@@ -215,6 +225,14 @@ func (c *Config) load() error {
 	if c.GateID <= 0 {
 		return &ConfigError{"gate-id", "is required: the id of this gate on the server"}
 	}
+	if c.CommunityID < 0 {
+		return &ConfigError{"community-id", "must be positive"}
+	}
+	return nil
+}
+
+// checkTiming checks the direction, times and time zone.
+func (c *Config) checkTiming() error {
 	if !c.Direction.Valid() {
 		return &ConfigError{"direction", fmt.Sprintf("%q is not in or out", c.Direction)}
 	}
@@ -227,17 +245,20 @@ func (c *Config) load() error {
 	if c.SyncInterval < 100*time.Millisecond {
 		return &ConfigError{"sync-interval", "must be at least 100ms"}
 	}
+	if _, err := time.LoadLocation(c.TimeZone); c.TimeZone != "" && err != nil {
+		return &ConfigError{"tz", fmt.Sprintf("%q is not a time zone such as Asia/Shanghai", c.TimeZone)}
+	}
+	return nil
+}
+
+// checkIO checks the journal, the scanner's input, the log, the door output
+// and the controller.
+func (c *Config) checkIO() error {
 	if c.Journal == "" {
 		return &ConfigError{"journal", "is empty"}
 	}
 	if c.Input == "" {
 		return &ConfigError{"input", `is empty: use "-" for standard input`}
-	}
-	if c.CommunityID < 0 {
-		return &ConfigError{"community-id", "must be positive"}
-	}
-	if _, err := time.LoadLocation(c.TimeZone); c.TimeZone != "" && err != nil {
-		return &ConfigError{"tz", fmt.Sprintf("%q is not a time zone such as Asia/Shanghai", c.TimeZone)}
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return &ConfigError{"log-format", fmt.Sprintf("%q is not text or json", c.LogFormat)}
@@ -252,6 +273,11 @@ func (c *Config) load() error {
 	} else if c.Door != "" || c.Listen != "" {
 		return &ConfigError{"controller", "is required with door and listen: uhppote:DEVICE_ID@HOST:PORT"}
 	}
+	return nil
+}
+
+// readDeviceKey reads the gate's device key from its file.
+func (c *Config) readDeviceKey() error {
 	if c.DeviceKeyFile == "" {
 		return &ConfigError{"device-key-file", "is required: a file holding this gate's device key"}
 	}
