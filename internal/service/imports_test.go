@@ -131,3 +131,35 @@ func TestTheImportTemplateImportsItsExample(t *testing.T) {
 		wantCode(t, "a guard's template", err, gatehouse.EFORBIDDEN)
 	})
 }
+
+// A file that mixes UTF-8 and GBK, or is neither, is refused naming the
+// first line and column not read as the rest: nothing is imported mis-read.
+func TestAMixedEncodingIsRefusedAtItsLineAndColumn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		gbk := func(s string) string {
+			out, err := simplifiedchinese.GBK.NewEncoder().String(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		header := "name,id_number,phone,building,unit,room\n"
+		cases := []struct {
+			what, body, field string
+		}{
+			{"UTF-8 then GBK", header + "林新,11010519491231002X,13800138000,5栋,1,101\n" + "林旧,E12345678,13800138001," + gbk("5栋") + ",1,102\n", "line 3: building"},
+			{"GBK then UTF-8", header + gbk("林新") + ",11010519491231002X,13800138000,5,1,101\n" + "林旧,E12345678,13800138001,5,1,102\n", "line 3: name"},
+			{"neither", header + "X,11010519491231002X,13800138000,5,1,\"1\n01\"," + "\x81\x20\n", "line 3: column 7"},
+			{"a broken header", "name," + gbk("证件") + "\xff,phone\n", "line 1: column 2"},
+		}
+		for _, tc := range cases {
+			_, err := f.residents.Import(ctx, f.manager, f.a.ID, service.ImportFile{Name: "x.csv", Body: []byte(tc.body)})
+			wantProblems(t, tc.what, err, gatehouse.EINVALID, tc.field)
+		}
+		if got := f.residentCount(t, f.a.ID); got != 2 {
+			t.Errorf("community A holds %d residents after refused imports, want its 2", got)
+		}
+	})
+}
