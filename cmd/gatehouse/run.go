@@ -170,7 +170,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	engine.UseHasher(k)
 	go refreshKeys(ctx, engine, log)
 	allow, err := events.ParseAllowList(cfg.WebhookAllow)
 	if err != nil {
@@ -191,7 +190,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go hub.Run(ctx)
 	go retentionLoop(ctx, db, cfg.RetentionDays, log)
 
-	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Lookup: k, Logger: log, DefaultTZ: cfg.TimeZone,
+	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Logger: log, DefaultTZ: cfg.TimeZone,
 		TrustedProxies: cfg.Proxies(), UI: static.FS(), Metrics: m, WebhookAllow: allow})
 	srv := &http.Server{
 		Handler:           api,

@@ -42,7 +42,6 @@ type Engine struct {
 	keys   *passcode.Keyring
 	now    func() time.Time
 	notify Notifier
-	hasher Hasher
 
 	reloadMu   sync.Mutex
 	lastReload time.Time

@@ -71,7 +71,6 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	}
 	w.eng = access.New(db, passcode.NewKeyring([]passcode.Key{k}), w.clock.Now)
 	w.eng.NotifyTo(access.Notifiers{w.heard})
-	w.eng.UseHasher(storetest.Keys(t))
 	return w
 }
 

@@ -83,7 +83,7 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 			}
 			v := req.Visitor
 			entry.HostResidentID, entry.PersonName, entry.Plate = host.ID, v.Name, v.Plate
-			entry.IDHash = v.IDNumber.Hash(e.hasher)
+			entry.IDHash = tx.IDHash(v.IDNumber)
 			out.Host = host
 		}
 		if err := tx.Append(entry, subject); err != nil {
@@ -98,12 +98,6 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 	e.published(out)
 	return out, nil
 }
-
-// Hasher makes keyed hashes of ID numbers.
-type Hasher interface{ LookupHash(string) string }
-
-// UseHasher sets the hasher of ID numbers named in overrides.
-func (e *Engine) UseHasher(h Hasher) { e.hasher = h }
 
 // WalkIn logs a walk-in's entry on the pass just issued for them: a grant
 // with method walkin that uses one of its entries.

@@ -44,6 +44,9 @@ type ScanTx interface {
 	// EventEntry returns the entry a gate logged under an event id (an
 	// offline event, or a scan sent with one), or ENOTFOUND.
 	EventEntry(gateID int64, eventID string) (*Entry, error)
+	// IDHash is the keyed hash of an ID number, for an entry's exact search;
+	// the store holds the key, and no one else.
+	IDHash(n IDNumber) string
 	// Append adds e to the community's chain and sets its ID, Seq and hashes;
 	// a granted passage also updates the person's presence, unless a later
 	// passage is already recorded (offline events arrive late).

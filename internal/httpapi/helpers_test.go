@@ -77,7 +77,6 @@ func newEnv(t testing.TB, db *store.DB) *env {
 		t.Fatal(err)
 	}
 	engine := access.New(db, passcode.NewKeyring([]passcode.Key{key}), clk.Now)
-	engine.UseHasher(storetest.Keys(t))
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// The test receivers listen on loopback, which only the allow-list lets
@@ -103,7 +102,6 @@ func newEnv(t testing.TB, db *store.DB) *env {
 		Metrics:      m,
 		WebhookAllow: allow,
 		Logger:       log,
-		Lookup:       storetest.Keys(t),
 		Passwords:    password.Hasher{Cost: bcrypt.MinCost},
 		Now:          clk.Now,
 	})
@@ -259,7 +257,7 @@ func newOtherProcess(t *testing.T, e *env) *otherProcess {
 		t.Fatal(err)
 	}
 	engine := access.New(e.db, passcode.NewKeyring(ks), e.clock.Now)
-	api := httpapi.New(httpapi.Config{Store: e.db, Engine: engine, Lookup: storetest.Keys(t),
+	api := httpapi.New(httpapi.Config{Store: e.db, Engine: engine,
 		Passwords: password.Hasher{Cost: bcrypt.MinCost}, Now: e.clock.Now})
 	return &otherProcess{t: t, api: api}
 }

@@ -125,11 +125,6 @@ type Engine interface {
 
 var _ Engine = (*access.Engine)(nil)
 
-// Hasher makes keyed hashes of ID numbers for exact lookup.
-type Hasher interface {
-	LookupHash(value string) string
-}
-
 // Passwords hashes new passwords and checks login attempts.
 type Passwords interface {
 	Hash(pw string) (string, error)
@@ -144,7 +139,6 @@ type Config struct {
 	Engine    Engine
 	Hub       Hub
 	QR        *passcode.QRCache
-	Lookup    Hasher
 	Passwords Passwords
 	Logger    *slog.Logger
 	Now       func() time.Time // the clock; tests move it instead of sleeping

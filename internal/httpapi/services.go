@@ -34,7 +34,7 @@ func (s *Server) initServices() {
 	s.users = &service.Users{Store: s.Store, Passwords: s.Passwords}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
-	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Lookup: s.Lookup, Codes: s.Engine}
+	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Codes: s.Engine}
 }
 
 // auditor writes audit events for the services and counts them.

@@ -28,9 +28,6 @@ type Auditor interface {
 	Audit(ctx context.Context, a *gatehouse.AuditEvent) error
 }
 
-// Hasher makes the keyed lookup hash of an ID number.
-type Hasher interface{ LookupHash(string) string }
-
 // ResidentCoder makes a resident's current rotating code.
 type ResidentCoder interface {
 	ResidentCode(r *gatehouse.Resident) (string, time.Time, error)
@@ -38,10 +35,9 @@ type ResidentCoder interface {
 
 // Residents registers, changes, lists and moves out residents.
 type Residents struct {
-	Store  ResidentStore
-	Audit  Auditor
-	Lookup Hasher
-	Codes  ResidentCoder
+	Store ResidentStore
+	Audit Auditor
+	Codes ResidentCoder
 }
 
 // ResidentInput is a resident as typed; nil fields stay as they are (on
@@ -305,8 +301,8 @@ func (s *Residents) parseRows(communityID int64, t *importTable) ([]*gatehouse.R
 	// The lines that could not be read are reported with every other bad line.
 	probs := t.probs
 	var out []*gatehouse.Resident
-	lineOf := map[string]int{} // id hash -> first line
-	var lines []int            // the line of each resident in out
+	lineOf := map[gatehouse.IDNumber]int{} // number -> first line
+	var lines []int                        // the line of each resident in out
 	for _, row := range t.rows {
 		if blank(row.cells) {
 			continue
@@ -323,7 +319,7 @@ func (s *Residents) parseRows(communityID int64, t *importTable) ([]*gatehouse.R
 		// Within the file only: the caller typed both lines. Whether a
 		// number is already registered is never said (it would answer "is
 		// this the number?" for the masked numbers a manager sees).
-		h := r.IDNumber.Hash(s.Lookup)
+		h := r.IDNumber
 		if first, dup := lineOf[h]; dup {
 			probs.Add(fmt.Sprintf("line %d: id_number", row.line), fmt.Sprintf("the same ID number is on line %d", first))
 			continue

@@ -57,7 +57,6 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{db: db, eng: access.New(db, passcode.NewKeyring([]passcode.Key{key}), func() time.Time { return now })}
-	f.eng.UseHasher(storetest.Keys(t))
 	for _, c := range []**gatehouse.Community{&f.a, &f.b} {
 		*c = &gatehouse.Community{Name: "翠竹苑", Address: "罗湖区翠竹路1号", TimeZone: "Asia/Shanghai",
 			MaxPassDays: gatehouse.DefaultMaxPassDays, OnsiteThresholdHours: gatehouse.DefaultOnsiteThresholdHours}
@@ -101,7 +100,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	clock := func() time.Time { return now }
 	audit := auditLog{db}
 	f.passes = &service.Passes{Store: db, Keys: f.eng, Now: clock}
-	f.residents = &service.Residents{Store: db, Audit: audit, Lookup: storetest.Keys(t), Codes: f.eng}
+	f.residents = &service.Residents{Store: db, Audit: audit, Codes: f.eng}
 	f.gates = &service.Gates{Store: db, NewKey: func() (string, string, string) {
 		return "ghk_new", fmt.Sprintf("%064d", time.Now().UnixNano()), "ghk_new"
 	}}

@@ -293,6 +293,8 @@ type scanTx struct {
 
 func (t *scanTx) Epoch() int64 { return t.epoch }
 
+func (t *scanTx) IDHash(n gatehouse.IDNumber) string { return n.Hash(t.db.keys) }
+
 func (t *scanTx) Community() (*gatehouse.Community, error) {
 	c := &gatehouse.Community{}
 	err := t.q.row("SELECT id, name, anti_passback, time_zone, max_pass_days, onsite_threshold_hours FROM communities WHERE id = ?", t.communityID).
