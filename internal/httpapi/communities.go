@@ -1,13 +1,12 @@
 package httpapi
 
 import (
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
 )
 
 type communityRequest struct {
@@ -45,51 +44,9 @@ func communityBody(c *gatehouse.Community) communityResponse {
 		WebhookSecretSet: c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
-// apply copies the set fields of a request onto a community and validates
-// it; a webhook_url being set must also pass the webhook allow-list.
-func (req *communityRequest) apply(c *gatehouse.Community, allow *events.AllowList) error {
-	var p gatehouse.Problems
-	if req.Name != nil {
-		c.Name = *req.Name
-	}
-	if req.Address != nil {
-		c.Address = *req.Address
-	}
-	if req.AntiPassback != nil {
-		switch *req.AntiPassback {
-		case "on":
-			c.AntiPassback = true
-		case "off":
-			c.AntiPassback = false
-		default:
-			p.Add("anti_passback", `must be "on" or "off"`)
-		}
-	}
-	if req.TimeZone != nil {
-		c.TimeZone = *req.TimeZone
-	}
-	if req.MaxPassDays != nil {
-		c.MaxPassDays = *req.MaxPassDays
-	}
-	if req.OnsiteThresholdHours != nil {
-		c.OnsiteThresholdHours = *req.OnsiteThresholdHours
-	}
-	if req.WebhookURL != nil {
-		c.WebhookURL = strings.TrimSpace(*req.WebhookURL)
-		if c.WebhookURL == "" {
-			c.WebhookSecret = ""
-		}
-	}
-	if req.WebhookSecret != nil {
-		c.WebhookSecret = *req.WebhookSecret
-	}
-	p.Merge("", c.Validate())
-	if req.WebhookURL != nil && c.WebhookURL != "" && !p.Has("webhook_url") {
-		if err := allow.CheckURL(c.WebhookURL); err != nil {
-			p.Add("webhook_url", err.Error())
-		}
-	}
-	return p.Err()
+func (req *communityRequest) input() service.CommunityInput {
+	return service.CommunityInput{Name: req.Name, Address: req.Address, AntiPassback: req.AntiPassback, TimeZone: req.TimeZone,
+		MaxPassDays: req.MaxPassDays, OnsiteThresholdHours: req.OnsiteThresholdHours, WebhookURL: req.WebhookURL, WebhookSecret: req.WebhookSecret}
 }
 
 func (s *Server) createCommunity(c *gin.Context) {
@@ -98,27 +55,12 @@ func (s *Server) createCommunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	com := &gatehouse.Community{TimeZone: s.DefaultTZ, MaxPassDays: gatehouse.DefaultMaxPassDays, OnsiteThresholdHours: gatehouse.DefaultOnsiteThresholdHours}
-	if req.Name == nil {
-		req.Name = new(string)
-	}
-	if err := req.apply(com, s.WebhookAllow); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.Store.CreateCommunity(c.Request.Context(), com); err != nil {
+	com, err := s.communities.Create(c.Request.Context(), principal(c), req.input())
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(201, communityBody(com))
-}
-
-// scopedCommunity reads a community the caller may see, else ENOTFOUND.
-func (s *Server) scopedCommunity(c *gin.Context, id int64) (*gatehouse.Community, error) {
-	if !principal(c).InCommunity(id) {
-		return nil, gatehouse.NotFound("community")
-	}
-	return s.Store.Community(c.Request.Context(), id)
 }
 
 func (s *Server) getCommunity(c *gin.Context) {
@@ -127,7 +69,7 @@ func (s *Server) getCommunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	com, err := s.scopedCommunity(c, id)
+	com, err := s.communities.Get(c.Request.Context(), principal(c), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -141,7 +83,7 @@ func (s *Server) listCommunities(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.Store.Communities(c.Request.Context(), principal(c).ScopeCommunities(0), pg)
+	items, next, err := s.communities.List(c.Request.Context(), principal(c), pg)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -164,16 +106,8 @@ func (s *Server) updateCommunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	com, err := s.scopedCommunity(c, id)
+	com, err := s.communities.Update(c.Request.Context(), principal(c), id, req.input())
 	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := req.apply(com, s.WebhookAllow); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := s.Store.UpdateCommunity(c.Request.Context(), com); err != nil {
 		s.fail(c, err)
 		return
 	}

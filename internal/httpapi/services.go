@@ -10,17 +10,18 @@ import (
 // services are the use cases the handlers call: each handler decodes, calls
 // one of them, and encodes (with the privacy rule of the answer).
 type services struct {
-	passes    *service.Passes
-	residents *service.Residents
-	police    *service.Police
-	reports   *service.Reports
-	entries   *service.Entries
-	watchlist *service.Watchlist
-	audits    *service.AccessAudit
-	gateAdmin *service.Gates
-	console   *service.Console
-	users     *service.Users
-	cards     *service.Cards
+	passes      *service.Passes
+	residents   *service.Residents
+	police      *service.Police
+	reports     *service.Reports
+	entries     *service.Entries
+	watchlist   *service.Watchlist
+	audits      *service.AccessAudit
+	gateAdmin   *service.Gates
+	console     *service.Console
+	users       *service.Users
+	communities *service.Communities
+	cards       *service.Cards
 }
 
 func (s *Server) initServices() {
@@ -32,6 +33,8 @@ func (s *Server) initServices() {
 	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey}
 	s.console = &service.Console{Store: s.Store, Engine: s.Engine, Passes: s.passes, Now: s.Now}
 	s.users = &service.Users{Store: s.Store, Passwords: s.Passwords}
+	// A nil allow-list still checks a URL: https to public addresses only.
+	s.communities = &service.Communities{Store: s.Store, DefaultTZ: s.DefaultTZ, Webhooks: s.WebhookAllow}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Codes: s.Engine}
