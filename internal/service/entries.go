@@ -79,6 +79,9 @@ func (s *Entries) List(ctx context.Context, pr *gatehouse.Principal, q EntryQuer
 			return nil, 0, err
 		}
 	}
+	if withoutHousehold(pr) {
+		return []*gatehouse.Entry{}, 0, nil
+	}
 	return s.Store.Entries(ctx, f, page)
 }
 

@@ -271,6 +271,9 @@ func (s *Passes) List(ctx context.Context, pr *gatehouse.Principal, q PassQuery,
 	if q.HostResidentID != 0 {
 		f.HostResidentIDs = []int64{q.HostResidentID}
 	}
+	if withoutHousehold(pr) {
+		return []*gatehouse.Pass{}, 0, nil
+	}
 	if pr.Role == gatehouse.RoleResident {
 		members, _, err := s.Store.Residents(ctx, gatehouse.ResidentFilter{Household: pr.Household, CommunityIDs: pr.Communities},
 			gatehouse.Page{Limit: gatehouse.MaxPageLimit})

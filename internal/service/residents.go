@@ -154,6 +154,9 @@ func (s *Residents) List(ctx context.Context, pr *gatehouse.Principal, q Residen
 		}
 		f.IDNumber = gatehouse.NewIDNumber(n)
 	}
+	if withoutHousehold(pr) {
+		return []*gatehouse.Resident{}, 0, nil
+	}
 	return s.Store.Residents(ctx, f, page)
 }
 

@@ -232,3 +232,26 @@ func TestAResidentsCodeIsItsOwn(t *testing.T) {
 		}
 	})
 }
+
+// A resident principal made without its household (by a caller other than
+// the HTTP login) sees nothing, never its whole community.
+func TestAResidentWithoutAHouseholdSeesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		f.walkIn(t, f.gateA, f.hostA.ID, visitor("张伟", 14))
+		pr := &gatehouse.Principal{UserID: f.resident.UserID, Username: "wangfang", Role: gatehouse.RoleResident, Communities: []int64{f.a.ID}, ResidentID: f.hostA.ID}
+		rs, _, err := f.residents.List(ctx, pr, service.ResidentQuery{}, gatehouse.Page{Limit: 10})
+		if err != nil || len(rs) != 0 {
+			t.Errorf("residents: %d, %v", len(rs), err)
+		}
+		ps, _, err := f.passes.List(ctx, pr, service.PassQuery{}, gatehouse.Page{Limit: 10})
+		if err != nil || len(ps) != 0 {
+			t.Errorf("passes: %d, %v", len(ps), err)
+		}
+		es, _, err := f.entries.List(ctx, pr, service.EntryQuery{}, gatehouse.Page{Limit: 10})
+		if err != nil || len(es) != 0 {
+			t.Errorf("entries: %d, %v", len(es), err)
+		}
+	})
+}

@@ -26,6 +26,12 @@ func scopedCommunity(ctx context.Context, st CommunityReader, p *gatehouse.Princ
 	return st.Community(ctx, id)
 }
 
+// withoutHousehold reports a resident principal made without its household
+// (its caller forgot it): it sees nothing, never its whole community.
+func withoutHousehold(pr *gatehouse.Principal) bool {
+	return pr.Role == gatehouse.RoleResident && pr.Household == nil
+}
+
 // forbidden is the answer to a role that may never do something.
 func forbidden(msg string) error {
 	return &gatehouse.Error{Code: gatehouse.EFORBIDDEN, Message: msg}
