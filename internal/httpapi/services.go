@@ -21,6 +21,7 @@ type services struct {
 	console     *service.Console
 	users       *service.Users
 	communities *service.Communities
+	devices     *service.Devices
 	cards       *service.Cards
 }
 
@@ -34,6 +35,7 @@ func (s *Server) initServices() {
 	s.console = &service.Console{Store: s.Store, Engine: s.Engine, Passes: s.passes, Now: s.Now}
 	s.users = &service.Users{Store: s.Store, Passwords: s.Passwords}
 	// A nil allow-list still checks a URL: https to public addresses only.
+	s.devices = &service.Devices{Store: s.Store, Cards: s.cards, Engine: s.Engine}
 	s.communities = &service.Communities{Store: s.Store, DefaultTZ: s.DefaultTZ, Webhooks: s.WebhookAllow}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
