@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/internal/events"
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
 )
 
 // liveEvent is one decision on a live stream.
@@ -43,23 +44,10 @@ func (s *Server) live(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if pr.Role == gatehouse.RoleResident && cid == 0 {
-		cid = pr.Household.CommunityID
-	}
-	if cid == 0 {
-		s.fail(c, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "community_id: is required", Fields: map[string]string{"community_id": "is required"}})
+	cid, filter, err := service.Watch(pr, cid)
+	if err != nil {
+		s.fail(c, err)
 		return
-	}
-	if !pr.InCommunity(cid) {
-		s.fail(c, gatehouse.NotFound("community"))
-		return
-	}
-	var filter func(*gatehouse.DecisionEvent) bool
-	if pr.Role == gatehouse.RoleResident {
-		home := *pr.Household
-		filter = func(ev *gatehouse.DecisionEvent) bool {
-			return ev.Host != nil && ev.Host.Household() == home && ev.Entry.Direction == gatehouse.In && ev.Entry.Decision == gatehouse.Grant
-		}
 	}
 	// Each stream holds a connection: an account keeps its newest few, and
 	// the server refuses streams past its limit rather than run out of files.
