@@ -1,12 +1,7 @@
 package httpapi
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -14,31 +9,16 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
 )
 
-// Token prefixes tell a user's bearer token from a gate's device key.
+// The prefixes of bearer secrets, and their stored form.
 const (
-	userTokenPrefix = "ght_"
-	deviceKeyPrefix = "ghk_"
+	userTokenPrefix = service.UserTokenPrefix
+	deviceKeyPrefix = service.DeviceKeyPrefix
 )
 
-// newSecret returns prefix + 32 random bytes in base64url, and its SHA-256
-// (hex), the only form stored.
-func newSecret(prefix string) (secret, hash string) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic("crypto/rand failed: " + err.Error()) // never happens on Linux
-	}
-	secret = prefix + base64.RawURLEncoding.EncodeToString(b)
-	return secret, secretHash(secret)
-}
-
-// secretHash is the stored form of a bearer secret. Secrets carry 256 random
-// bits, so a fast hash is enough: no one can guess a preimage.
-func secretHash(secret string) string {
-	h := sha256.Sum256([]byte(secret))
-	return hex.EncodeToString(h[:])
-}
+var newSecret, secretHash = service.NewSecret, service.SecretHash
 
 type loginRequest struct {
 	Username string `json:"username"`
@@ -68,126 +48,27 @@ func brief(u *gatehouse.User) userBrief {
 	return b
 }
 
-var errBadLogin = gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "wrong username or password")
-
-// Growing delays per account: after LoginPerAccount failures from one address
-// (loginPerAccountAll from all addresses together) each failure doubles the
-// wait before the next attempt is evaluated, from loginFirstDelay up to
-// loginMaxDelay. Attempts refused with 429 are not counted, so they never
-// lengthen the wait; the right owner waits at most loginMaxDelay after the
-// last wrong guess, and an address's guesses never delay another address
-// until loginPerAccountAll failures, more than one address can make within
-// the window, arrive from several.
-const (
-	loginFirstDelay    = 2 * time.Second
-	loginMaxDelay      = time.Minute
-	loginPerAccountAll = 30
-)
-
-// growingDelay is how long after the latest of n failures the next attempt
-// waits, once free failures are used up.
-func growingDelay(n int64, free int, latest, now time.Time) time.Duration {
-	if n < int64(free) {
-		return 0
-	}
-	d := loginMaxDelay
-	if k := n - int64(free); k < 6 {
-		d = min(loginFirstDelay<<k, loginMaxDelay)
-	}
-	return latest.Add(d).Sub(now)
-}
-
-// login checks a password and issues a bearer token. Before the password is
-// checked, the attempt is reserved in its buckets (the address, the account,
-// the account from this address) in one locked transaction, so that parallel
-// guesses, on one process or several, cannot pass a limit together.
+// login checks a password and issues a bearer token (service.Sessions
+// holds the limits).
 func (s *Server) login(c *gin.Context) {
 	var req loginRequest
 	if err := decode(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	var p gatehouse.Problems
-	if req.Username == "" {
-		p.Add("username", "is required")
-	} else if msg := gatehouse.ValidateUsername(req.Username); msg != "" {
-		// No account can have such a name; nothing is looked up.
-		p.Add("username", msg)
-	}
-	p.Check(req.Password != "", "password", "is required")
-	if err := p.Err(); err != nil {
-		s.fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	now := s.Now()
-	u, err := s.Store.UserByUsername(ctx, req.Username)
-	hash, account := "", ""
-	switch {
-	case err == nil:
-		hash, account = u.PasswordHash, "account:"+strconv.FormatInt(u.ID, 10)
-	case gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND:
-		// An unknown name is limited like an account, so that limits do not tell
-		// whether it exists. Buckets are hashed: the table names no one.
-		account = "name:" + secretHash(req.Username)
-	default:
-		s.fail(c, err)
-		return
-	}
-	ip := c.ClientIP()
-	buckets := []string{"address:" + secretHash(ip), account, "pair:" + secretHash(account+"\x00"+ip)}
-	ids, blocked, wait, err := s.Store.ReserveLogin(ctx, now, now.Add(-s.LoginWindow), buckets,
-		func(i int, n int64, oldest, latest time.Time) time.Duration {
-			switch i {
-			case 0:
-				if n >= int64(s.LoginPerAddress) {
-					return oldest.Add(s.LoginWindow).Sub(now)
-				}
-				return 0
-			case 1:
-				return growingDelay(n, loginPerAccountAll, latest, now)
-			}
-			return growingDelay(n, s.LoginPerAccount, latest, now)
-		})
+	sess, wait, err := s.sessions.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
 	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if wait > 0 {
-		secs := max(1, int(math.Ceil(wait.Seconds())))
-		c.Header("Retry-After", strconv.Itoa(secs))
-		what := "this account"
-		if blocked == 0 {
-			what = "this address"
+		if wait > 0 {
+			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())))
 		}
-		s.fail(c, gatehouse.Errorf(gatehouse.ERATELIMITED, "too many failed logins for %s; try again in %s", what, (time.Duration(secs)*time.Second).String()))
-		return
-	}
-	if !s.Passwords.Check(hash, req.Password) {
-		s.fail(c, errBadLogin) // the reserved attempt stays, as a failure
-		return
-	}
-	// The right password: this attempt is no failure, and this address's
-	// failures on the account are forgiven (other addresses' are not).
-	if err := s.Store.ReleaseLogin(ctx, ids, buckets[2:]); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if u.Disabled {
-		s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled; ask your property manager"))
-		return
-	}
-	token, hashed := newSecret(userTokenPrefix)
-	expires := now.Add(s.SessionTTL).UTC().Truncate(time.Second)
-	if err := s.Store.CreateSession(ctx, hashed, u.ID, expires); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(200, loginResponse{Token: token, ExpiresAt: expires, User: brief(u)})
+	c.JSON(200, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, User: brief(sess.User)})
 }
 
 func (s *Server) logout(c *gin.Context) {
-	if err := s.Store.DeleteSession(c.Request.Context(), c.GetString(ctxToken)); err != nil {
+	if err := s.sessions.Logout(c.Request.Context(), c.GetString(ctxToken)); err != nil {
 		s.fail(c, err)
 		return
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"time"
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/service"
@@ -22,6 +23,7 @@ type services struct {
 	users       *service.Users
 	communities *service.Communities
 	devices     *service.Devices
+	sessions    *service.Sessions
 	cards       *service.Cards
 }
 
@@ -33,8 +35,10 @@ func (s *Server) initServices() {
 	s.audits = &service.AccessAudit{Store: s.Store}
 	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey}
 	s.console = &service.Console{Store: s.Store, Engine: s.Engine, Passes: s.passes, Now: s.Now}
-	s.users = &service.Users{Store: s.Store, Passwords: s.Passwords}
+	s.users = &service.Users{Store: s.Store, Passwords: passwordsOf{s}}
 	// A nil allow-list still checks a URL: https to public addresses only.
+	s.sessions = &service.Sessions{Store: s.Store, Passwords: passwordsOf{s}, Now: s.Now, TTL: s.SessionTTL, Window: s.LoginWindow,
+		PerAccount: s.LoginPerAccount, PerAccountAll: 30, PerAddress: s.LoginPerAddress, FirstDelay: 2 * time.Second, MaxDelay: time.Minute}
 	s.devices = &service.Devices{Store: s.Store, Cards: s.cards, Engine: s.Engine}
 	s.communities = &service.Communities{Store: s.Store, DefaultTZ: s.DefaultTZ, Webhooks: s.WebhookAllow}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
@@ -52,3 +56,10 @@ func (a auditor) Audit(ctx context.Context, ev *gatehouse.AuditEvent) error {
 	a.s.Metrics.Audited(ev.Action)
 	return nil
 }
+
+// passwordsOf is the server's password hasher as it is when asked (tests
+// swap it to count checks).
+type passwordsOf struct{ s *Server }
+
+func (p passwordsOf) Hash(pw string) (string, error) { return p.s.Passwords.Hash(pw) }
+func (p passwordsOf) Check(hash, pw string) bool     { return p.s.Passwords.Check(hash, pw) }

@@ -1,0 +1,175 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"math"
+	"strconv"
+	"time"
+
+	"gatehouse/internal/gatehouse"
+)
+
+// SessionStore is what logging in needs of storage.
+type SessionStore interface {
+	UserByUsername(ctx context.Context, username string) (*gatehouse.User, error)
+	ReserveLogin(ctx context.Context, now, since time.Time, buckets []string, wait func(i int, n int64, oldest, latest time.Time) time.Duration) ([]int64, int, time.Duration, error)
+	ReleaseLogin(ctx context.Context, ids []int64, clear []string) error
+	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	DeleteSession(ctx context.Context, tokenHash string) error
+}
+
+// PasswordChecker checks a login attempt against a stored hash ("" for an
+// unknown user: it still takes the time of a real check).
+type PasswordChecker interface {
+	Check(hash, pw string) bool
+}
+
+// Sessions logs users in and out.
+//
+// Every attempt is reserved in its buckets (the client address, the account,
+// the account from that address) in one locked transaction before the
+// password is checked, so that parallel guesses, on one process or several,
+// cannot pass a limit together. Per address: PerAddress failures in Window.
+// Per account from one address (PerAccount free failures) and from all
+// addresses together (PerAccountAll): growing delays, each failure doubling
+// the wait before the next attempt is checked, from FirstDelay up to
+// MaxDelay. Attempts refused as too many are not counted, so they never
+// lengthen the wait: the owner waits at most MaxDelay after the last wrong
+// guess.
+type Sessions struct {
+	Store         SessionStore
+	Passwords     PasswordChecker
+	Now           func() time.Time
+	TTL           time.Duration // how long a session lives
+	Window        time.Duration
+	PerAccount    int
+	PerAccountAll int
+	PerAddress    int
+	FirstDelay    time.Duration
+	MaxDelay      time.Duration
+}
+
+// Session is a logged-in user's bearer token (shown once) and when it ends.
+type Session struct {
+	Token     string
+	ExpiresAt time.Time
+	User      *gatehouse.User
+}
+
+// Token prefixes tell a user's bearer token from a gate's device key.
+const (
+	UserTokenPrefix = "ght_"
+	DeviceKeyPrefix = "ghk_"
+)
+
+// NewSecret returns prefix + 32 random bytes in base64url, and its SHA-256
+// (hex), the only form stored.
+func NewSecret(prefix string) (secret, hash string) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error()) // never happens on Linux
+	}
+	secret = prefix + base64.RawURLEncoding.EncodeToString(b)
+	return secret, SecretHash(secret)
+}
+
+// SecretHash is the stored form of a bearer secret. Secrets carry 256 random
+// bits, so a fast hash is enough: no one can guess a preimage.
+func SecretHash(secret string) string {
+	h := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(h[:])
+}
+
+var errBadLogin = gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "wrong username or password")
+
+// growingDelay is how long after the latest of n failures the next attempt
+// waits, once free failures are used up.
+func (s *Sessions) growingDelay(n int64, free int, latest, now time.Time) time.Duration {
+	if n < int64(free) {
+		return 0
+	}
+	d := s.MaxDelay
+	if k := n - int64(free); k < 6 {
+		d = min(s.FirstDelay<<k, s.MaxDelay)
+	}
+	return latest.Add(d).Sub(now)
+}
+
+// Login checks a password from a client address and opens a session. Too
+// many attempts answer ERATELIMITED with how long to wait.
+func (s *Sessions) Login(ctx context.Context, username, password, clientIP string) (*Session, time.Duration, error) {
+	var p gatehouse.Problems
+	if username == "" {
+		p.Add("username", "is required")
+	} else if msg := gatehouse.ValidateUsername(username); msg != "" {
+		p.Add("username", msg) // no account can have such a name: nothing is looked up
+	}
+	p.Check(password != "", "password", "is required")
+	if err := p.Err(); err != nil {
+		return nil, 0, err
+	}
+	now := s.Now()
+	u, err := s.Store.UserByUsername(ctx, username)
+	hash, account := "", ""
+	switch {
+	case err == nil:
+		hash, account = u.PasswordHash, "account:"+strconv.FormatInt(u.ID, 10)
+	case gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND:
+		// An unknown name is limited like an account, so that limits do not
+		// tell whether it exists. Buckets are hashed: the table names no one.
+		account = "name:" + SecretHash(username)
+	default:
+		return nil, 0, err
+	}
+	buckets := []string{"address:" + SecretHash(clientIP), account, "pair:" + SecretHash(account+"\x00"+clientIP)}
+	ids, blocked, wait, err := s.Store.ReserveLogin(ctx, now, now.Add(-s.Window), buckets,
+		func(i int, n int64, oldest, latest time.Time) time.Duration {
+			switch i {
+			case 0:
+				if n >= int64(s.PerAddress) {
+					return oldest.Add(s.Window).Sub(now)
+				}
+				return 0
+			case 1:
+				return s.growingDelay(n, s.PerAccountAll, latest, now)
+			}
+			return s.growingDelay(n, s.PerAccount, latest, now)
+		})
+	if err != nil {
+		return nil, 0, err
+	}
+	if wait > 0 {
+		wait = time.Duration(max(1, int(math.Ceil(wait.Seconds())))) * time.Second
+		what := "this account"
+		if blocked == 0 {
+			what = "this address"
+		}
+		return nil, wait, gatehouse.Errorf(gatehouse.ERATELIMITED, "too many failed logins for %s; try again in %s", what, wait.String())
+	}
+	if !s.Passwords.Check(hash, password) {
+		return nil, 0, errBadLogin // the reserved attempt stays, as a failure
+	}
+	// The right password: this attempt is no failure, and this address's
+	// failures on the account are forgiven (other addresses' are not).
+	if err := s.Store.ReleaseLogin(ctx, ids, buckets[2:]); err != nil {
+		return nil, 0, err
+	}
+	if u.Disabled {
+		return nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled; ask your property manager")
+	}
+	token, hashed := NewSecret(UserTokenPrefix)
+	expires := now.Add(s.TTL).UTC().Truncate(time.Second)
+	if err := s.Store.CreateSession(ctx, hashed, u.ID, expires); err != nil {
+		return nil, 0, err
+	}
+	return &Session{Token: token, ExpiresAt: expires, User: u}, 0, nil
+}
+
+// Logout ends the session of a token (by its stored hash).
+func (s *Sessions) Logout(ctx context.Context, tokenHash string) error {
+	return s.Store.DeleteSession(ctx, tokenHash)
+}
