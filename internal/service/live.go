@@ -25,6 +25,9 @@ func Watch(pr *gatehouse.Principal, communityID int64) (int64, func(*gatehouse.D
 	if pr.Role != gatehouse.RoleResident {
 		return communityID, nil, nil
 	}
+	if withoutHousehold(pr) {
+		return communityID, func(*gatehouse.DecisionEvent) bool { return false }, nil
+	}
 	home := *pr.Household
 	return communityID, func(ev *gatehouse.DecisionEvent) bool {
 		return ev.Host != nil && ev.Host.Household() == home && ev.Entry.Direction == gatehouse.In && ev.Entry.Decision == gatehouse.Grant
