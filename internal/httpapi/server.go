@@ -30,80 +30,41 @@ import (
 	"gatehouse/internal/metrics"
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/password"
-	"gatehouse/internal/report"
+	"gatehouse/internal/service"
 )
 
-// Store is what the HTTP layer needs of storage.
+// Store is what the HTTP layer needs of storage: the stores of the use
+// cases, each declared beside its service, and the few reads the HTTP layer
+// makes itself.
 type Store interface {
+	service.CommunityStore
+	service.UserStore
+	service.SessionStore
+	service.ResidentStore
+	service.PassStore
+	service.GateStore
+	service.CardStore
+	service.ConsoleStore
+	service.DeviceStore
+	service.EntryStore
+	service.WatchlistStore
+	service.ReportStore
+	service.PoliceStore
+	service.AuditStore
+
+	// Health probes.
 	Ping(ctx context.Context) error
 	CheckSchema(ctx context.Context) error
-
-	CreateCommunity(ctx context.Context, c *gatehouse.Community) error
-	Community(ctx context.Context, id int64) (*gatehouse.Community, error)
-	Communities(ctx context.Context, ids []int64, page gatehouse.Page) ([]*gatehouse.Community, int64, error)
-	UpdateCommunity(ctx context.Context, c *gatehouse.Community) error
-
-	CreateUser(ctx context.Context, u *gatehouse.User) error
-	User(ctx context.Context, id int64) (*gatehouse.User, error)
-	UserByUsername(ctx context.Context, username string) (*gatehouse.User, error)
-	Users(ctx context.Context, f gatehouse.UserFilter, page gatehouse.Page) ([]*gatehouse.User, int64, error)
-	UpdateUser(ctx context.Context, id int64, p gatehouse.UserPatch) error
-	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	// Authentication: a session's user, a device key's gate.
 	SessionUser(ctx context.Context, tokenHash string) (*gatehouse.User, time.Time, error)
-	DeleteSession(ctx context.Context, tokenHash string) error
-	ReserveLogin(ctx context.Context, now, since time.Time, buckets []string, wait func(i int, n int64, oldest, latest time.Time) time.Duration) ([]int64, int, time.Duration, error)
-	ReleaseLogin(ctx context.Context, ids []int64, clear []string) error
-
-	CreateResident(ctx context.Context, r *gatehouse.Resident) error
-	ImportResidents(ctx context.Context, rs []*gatehouse.Resident) error
-	Resident(ctx context.Context, id int64) (*gatehouse.Resident, error)
-	Residents(ctx context.Context, f gatehouse.ResidentFilter, page gatehouse.Page) ([]*gatehouse.Resident, int64, error)
-	UpdateResident(ctx context.Context, r *gatehouse.Resident) error
-	MoveOutResident(ctx context.Context, id, by int64) error
-
-	CreateGate(ctx context.Context, g *gatehouse.Gate, keyHash string) error
-	Gate(ctx context.Context, id int64) (*gatehouse.Gate, error)
 	GateByKeyHash(ctx context.Context, h string) (*gatehouse.Gate, error)
 	GateAuth(ctx context.Context, h string) (*gatehouse.Gate, int64, error)
+	// Names shown beside entries.
 	GateNames(ctx context.Context, ids []int64) (map[int64]string, error)
-	Gates(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.Gate, int64, error)
-	UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (*gatehouse.Gate, error)
-
-	CreatePass(ctx context.Context, p *gatehouse.Pass) error
-	Pass(ctx context.Context, id int64) (*gatehouse.Pass, error)
-	Passes(ctx context.Context, f gatehouse.PassFilter, page gatehouse.Page) ([]*gatehouse.Pass, int64, error)
-	RevokePass(ctx context.Context, id, by int64) error
 	VisitorsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Visitor, error)
 	ResidentsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Resident, error)
-
-	Entries(ctx context.Context, f gatehouse.EntryFilter, page gatehouse.Page) ([]*gatehouse.Entry, int64, error)
-	VerifyChains(ctx context.Context, communityIDs []int64) (*gatehouse.ChainReport, error)
-
-	AddToWatchlist(ctx context.Context, w *gatehouse.WatchlistEntry, idNumber string) error
-	Watchlist(ctx context.Context, communityIDs []int64, page gatehouse.Page) ([]*gatehouse.WatchlistEntry, int64, error)
-	WatchlistEntry(ctx context.Context, id int64) (*gatehouse.WatchlistEntry, error)
-	RemoveFromWatchlist(ctx context.Context, id int64) error
-
-	Onsite(ctx context.Context, communityIDs []int64) ([]*gatehouse.OnsitePerson, error)
-	CodeChanges(ctx context.Context, communityID, after int64, limit int) ([]gatehouse.CodeChange, error)
-	LastCodeChange(ctx context.Context, communityID int64) (int64, error)
-	CreateCard(ctx context.Context, c *gatehouse.Card) error
-	Card(ctx context.Context, id int64) (*gatehouse.Card, error)
-	ResidentCards(ctx context.Context, residentID int64) ([]*gatehouse.Card, error)
-	DeleteCard(ctx context.Context, id, by int64) error
-	LiveCards(ctx context.Context, communityID int64, now time.Time) ([]*gatehouse.Card, error)
-	CardsForChanges(ctx context.Context, communityID int64, cardIDs, movedOut []int64) ([]*gatehouse.Card, error)
-
-	report.Source
-	MaxEntryID(ctx context.Context) (int64, error)
-	CountEntries(ctx context.Context, f gatehouse.EntryFilter) (int64, error)
-	ChainHead(ctx context.Context, communityID int64) (int64, string, error)
+	// The audit event of an answer that shows whole ID numbers.
 	Audit(ctx context.Context, a *gatehouse.AuditEvent) error
-	AuditEvents(ctx context.Context, f gatehouse.AuditFilter, page gatehouse.Page) ([]*gatehouse.AuditEvent, int64, error)
-	VerifyAudit(ctx context.Context) (*gatehouse.ChainReport, error)
-	CreatePoliceQuery(ctx context.Context, q *gatehouse.PoliceQuery, a *gatehouse.AuditEvent) error
-	PoliceQuery(ctx context.Context, id int64) (*gatehouse.PoliceQuery, error)
-	PoliceQueries(ctx context.Context, userID int64, page gatehouse.Page) ([]*gatehouse.PoliceQuery, int64, error)
 }
 
 // Hub streams committed decisions to live watchers.
