@@ -32,7 +32,7 @@ const (
 // Reason is why; its strings are stable: door controllers and UIs match them.
 type Reason string
 
-// Reasons of DESIGN.md.
+// Reasons: stable strings that door controllers and UIs match.
 const (
 	Granted         Reason = "granted"
 	InvalidCode     Reason = "invalid_code"

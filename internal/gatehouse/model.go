@@ -12,7 +12,7 @@ import (
 // Role is what a user may do; every role but admin is scoped to communities.
 type Role string
 
-// The roles of DESIGN.md.
+// The roles: who uses Gatehouse, and for what.
 const (
 	RoleAdmin    Role = "admin"    // the district: communities, managers, police, audit
 	RoleManager  Role = "manager"  // a property company's manager of some communities

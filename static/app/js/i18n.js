@@ -756,7 +756,7 @@ export function fieldLabel(name) {
 export const REASONS = ['granted', 'invalid_code', 'unknown_pass', 'not_yet_valid', 'expired', 'revoked', 'exhausted',
   'wrong_community', 'gate_not_allowed', 'outside_schedule', 'anti_passback', 'watchlisted', 'stale_code', 'manual_override'];
 
-/** The document types of DESIGN.md. */
+/** The identity document types the server accepts (id_type). */
 export const ID_TYPES = ['resident_id', 'passport', 'hk_macao_permit', 'taiwan_permit', 'other'];
 
 setLang(lang);
