@@ -73,28 +73,7 @@ func (s *Server) getGate(c *gin.Context) {
 	c.JSON(200, gateBody(g))
 }
 
-func (s *Server) listGates(c *gin.Context) {
-	pg, err := page(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	cid, err := communityQuery(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	items, next, err := s.gateAdmin.List(c.Request.Context(), principal(c), cid, pg)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	out := make([]gateResponse, len(items))
-	for i, g := range items {
-		out[i] = gateBody(g)
-	}
-	c.JSON(200, list(out, next))
-}
+func (s *Server) listGates(c *gin.Context) { listInCommunity(s, c, s.gateAdmin.List, gateBody) }
 
 func (s *Server) updateGate(c *gin.Context) {
 	var req gatePatchRequest

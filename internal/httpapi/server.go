@@ -399,6 +399,32 @@ func page(c *gin.Context) (gatehouse.Page, error) {
 }
 
 // listBody is the shape of every list.
+// listInCommunity answers a list that a service gives for the caller, the
+// query's community_id and a page, each item in its body.
+func listInCommunity[T, B any](s *Server, c *gin.Context,
+	fetch func(context.Context, *gatehouse.Principal, int64, gatehouse.Page) ([]T, int64, error), body func(T) B) {
+	pg, err := page(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cid, err := communityQuery(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, next, err := fetch(c.Request.Context(), principal(c), cid, pg)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]B, len(items))
+	for i, it := range items {
+		out[i] = body(it)
+	}
+	c.JSON(200, list(out, next))
+}
+
 type listBody[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`

@@ -50,26 +50,7 @@ func (s *Server) addToWatchlist(c *gin.Context) {
 }
 
 func (s *Server) listWatchlist(c *gin.Context) {
-	pg, err := page(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	cid, err := communityQuery(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	items, next, err := s.watchlist.List(c.Request.Context(), principal(c), cid, pg)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	out := make([]watchlistResponse, len(items))
-	for i, w := range items {
-		out[i] = watchlistBody(w)
-	}
-	c.JSON(200, list(out, next))
+	listInCommunity(s, c, s.watchlist.List, watchlistBody)
 }
 
 func (s *Server) removeFromWatchlist(c *gin.Context) {
