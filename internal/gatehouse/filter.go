@@ -19,9 +19,16 @@ type ResidentFilter struct {
 	CommunityIDs    []int64    // nil: all; empty: none
 	Household       *Household // only this dwelling
 	Building        string
-	Query           string   // name or phone contains it, or room equals it
-	IDNumber        IDNumber // or the ID number is exactly it (an ID search: SearchByID)
+	Query           string         // name or phone contains it, or room equals it
+	IDNumber        IDNumber       // or the ID number is exactly it (an ID search: SearchByID)
+	Dwelling        *DwellingMatch // or the dwelling is this one, in any of its spellings
 	IncludeMovedOut bool
+}
+
+// DwellingMatch is a dwelling typed as "3-2-502" or "3栋2单元502": the
+// spellings its building, unit and room may be stored under ("3", "3栋" ...).
+type DwellingMatch struct {
+	Buildings, Units, Rooms []string
 }
 
 // GatePatch changes some fields of a gate; nil fields stay.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -154,10 +155,31 @@ func (s *Residents) List(ctx context.Context, pr *gatehouse.Principal, q Residen
 		}
 		f.IDNumber = gatehouse.NewIDNumber(n)
 	}
+	f.Dwelling = ParseDwelling(q.Q)
 	if withoutHousehold(pr) {
 		return []*gatehouse.Resident{}, 0, nil
 	}
 	return s.Store.Residents(ctx, f, page)
+}
+
+// dwellingPattern is a dwelling as a guard types it: building, unit and room,
+// each part ended by its word (栋 单元 室) or a separator: "3-2-502",
+// "3栋2单元502", "3/2/502", "3 2 502", "A座1单元1201室".
+var dwellingPattern = regexp.MustCompile(`^([0-9A-Z]+)\s*(?:栋|幢|座|号楼|-|/|\.|\s)[\s\-/.]*([0-9A-Z]+)\s*(?:单元|-|/|\.|\s)[\s\-/.]*([0-9A-Z]+)\s*(?:室|号)?$`)
+
+// ParseDwelling reads a typed dwelling into the spellings it may be stored
+// under; nil when q is no dwelling.
+func ParseDwelling(q string) *gatehouse.DwellingMatch {
+	m := dwellingPattern.FindStringSubmatch(gatehouse.NormalizeDwelling(q))
+	if m == nil {
+		return nil
+	}
+	b, u, r := m[1], m[2], m[3]
+	return &gatehouse.DwellingMatch{
+		Buildings: []string{b, b + "栋", b + "幢", b + "座", b + "号楼"},
+		Units:     []string{u, u + "单元"},
+		Rooms:     []string{r, r + "室", r + "号"},
+	}
 }
 
 // Update changes a present resident; it stays in its community.

@@ -255,3 +255,65 @@ func TestAResidentWithoutAHouseholdSeesNothing(t *testing.T) {
 		}
 	})
 }
+
+// A guard finds a host by the dwelling as people say it, whichever way the
+// manager stored building and unit ("3" or "3栋"); an ID number stays
+// refused to a guard.
+func TestAGuardFindsAHostByItsDwelling(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		// The fixture's residents live in "3", "2", "502"/"503"; this one in "7栋", "1单元", "1201".
+		idt := gatehouse.IDResident
+		spelled, err := f.residents.Create(ctx, f.manager, service.ResidentInput{CommunityID: &f.a.ID, Name: ptr("陈静"), IDType: &idt,
+			IDNumber: ptr(idNumber("44030319900101", 9)), Phone: ptr("13900139000"), Building: ptr("7栋"), Unit: ptr("1单元"), Room: ptr("1201")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for q, want := range map[string]int64{
+			"3-2-502": f.hostA.ID, "3栋2单元502": f.hostA.ID, "3/2/502": f.hostA.ID, "3 2 502室": f.hostA.ID, "３－２－５０２": f.hostA.ID,
+			"7-1-1201": spelled.ID, "7栋1单元1201": spelled.ID, "7号楼 1单元 1201": spelled.ID,
+		} {
+			rs, _, err := f.residents.List(ctx, f.guard, service.ResidentQuery{CommunityID: f.a.ID, Q: q}, gatehouse.Page{})
+			if err != nil || len(rs) != 1 || rs[0].ID != want {
+				t.Errorf("q=%q: %v, %v; want resident %d alone", q, names(rs), err, want)
+			}
+		}
+		// Another dwelling, or another community's, finds nobody.
+		for _, q := range []string{"3-2-504", "3-1-502", "7-2-1201"} {
+			if rs, _, err := f.residents.List(ctx, f.guard, service.ResidentQuery{Q: q}, gatehouse.Page{}); err != nil || len(rs) != 0 {
+				t.Errorf("q=%q: %v, %v; want nobody", q, names(rs), err)
+			}
+		}
+		// Names and phone tails still work; an ID number is still refused.
+		for _, q := range []string{"陈静", "9000"} {
+			if rs, _, err := f.residents.List(ctx, f.guard, service.ResidentQuery{Q: q}, gatehouse.Page{}); err != nil || len(rs) != 1 || rs[0].ID != spelled.ID {
+				t.Errorf("q=%q: %v, %v", q, names(rs), err)
+			}
+		}
+		_, _, err = f.residents.List(ctx, f.guard, service.ResidentQuery{Q: idNumber("44030319900101", 9)}, gatehouse.Page{})
+		wantProblems(t, "an ID number typed by a guard", err, gatehouse.EFORBIDDEN, "id_number")
+	})
+}
+
+func names(rs []*gatehouse.Resident) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Name+" "+r.Building+"-"+r.Unit+"-"+r.Room)
+	}
+	return out
+}
+
+func TestParseDwellingReadsOnlyDwellings(t *testing.T) {
+	for q, want := range map[string]string{"3-2-502": "3 2 502", "A座1单元1201室": "A 1 1201", "3栋 2单元 502": "3 2 502", "3 - 2 - 502": "3 2 502"} {
+		d := service.ParseDwelling(q)
+		if d == nil || d.Buildings[0]+" "+d.Units[0]+" "+d.Rooms[0] != want {
+			t.Errorf("ParseDwelling(%q) = %+v, want %s", q, d, want)
+		}
+	}
+	for _, q := range []string{"502", "王芳", "13800138000", "3-502", ""} {
+		if d := service.ParseDwelling(q); d != nil {
+			t.Errorf("ParseDwelling(%q) = %+v, want none", q, d)
+		}
+	}
+}

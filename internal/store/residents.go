@@ -154,7 +154,12 @@ func (db *DB) Residents(ctx context.Context, f gatehouse.ResidentFilter, page ga
 	if !f.IncludeMovedOut {
 		q = q.Where("active = 1")
 	}
-	if s := strings.TrimSpace(f.Query); s != "" {
+	if s := strings.TrimSpace(f.Query); s != "" && f.Dwelling != nil {
+		d := f.Dwelling
+		like := "%" + escapeLike(s) + "%"
+		q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR (building IN ? AND unit IN ? AND room IN ?))",
+			like, like, s, d.Buildings, d.Units, d.Rooms)
+	} else if s != "" {
 		like := "%" + escapeLike(s) + "%"
 		if f.IDNumber.Known() {
 			q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR id_hash = ?)", like, like, s, f.IDNumber.Hash(db.keys))
