@@ -212,12 +212,17 @@ func (db *DB) CreateSession(ctx context.Context, tokenHash string, userID int64,
 
 // SessionUser returns the user of a live session, or EUNAUTHORIZED.
 func (db *DB) SessionUser(ctx context.Context, tokenHash string) (*gatehouse.User, time.Time, error) {
-	var s sessionRow
+	var s deviceSessionRow
 	err := db.r.WithContext(ctx).Where("token_hash = ? AND expires_at > ?", tokenHash, db.now()).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, time.Time{}, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "the session has expired or was ended; log in again")
 	} else if err != nil {
 		return nil, time.Time{}, internal("read session", err)
+	}
+	if db.sessionStale(s.LastUsedAt) {
+		if err := db.touchSession(ctx, tokenHash); err != nil {
+			return nil, time.Time{}, err
+		}
 	}
 	u, err := db.User(ctx, s.UserID)
 	if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND {
