@@ -5,9 +5,11 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,6 +33,7 @@ type Metrics struct {
 	streamLimits *prometheus.CounterVec
 	webhooks     *prometheus.CounterVec
 	retries      *prometheus.CounterVec
+	gates        *gateCollector
 }
 
 // New registers Gatehouse's collectors and Go's runtime and process ones.
@@ -58,8 +61,13 @@ func New() *Metrics {
 		Help: "Webhook deliveries by outcome (ok, failed, dropped) and reason."}, []string{"outcome", "reason"})
 	m.retries = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatehouse_webhook_retries_total",
 		Help: "Failed webhook attempts that will be retried, by reason."}, []string{"reason"})
+	m.gates = &gateCollector{
+		offline: prometheus.NewDesc("gatehouse_gates_offline", "Enabled gates whose agent reports heartbeats and that are offline now "+
+			"(the agent or its controller silent for two minutes), by community.", []string{"community_id"}, nil),
+		reporting: prometheus.NewDesc("gatehouse_gates_reporting", "Enabled gates whose agent has reported a heartbeat, by community.",
+			[]string{"community_id"}, nil)}
 	m.reg.MustRegister(m.scans, m.scanDuration, m.requests, m.reqDuration, m.entries, m.audit,
-		m.streams, m.streamLimits, m.webhooks, m.retries,
+		m.streams, m.streamLimits, m.webhooks, m.retries, m.gates,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -109,3 +117,49 @@ func (m *Metrics) WebhookDelivery(outcome, reason string) {
 
 // WebhookRetry counts a failed attempt that will be tried again.
 func (m *Metrics) WebhookRetry(reason string) { m.retries.WithLabelValues(reason).Inc() }
+
+// GateCount is how many enabled gates of a community report heartbeats, and
+// how many of those are offline.
+type GateCount struct{ Reporting, Offline int }
+
+// WatchGates makes each scrape count gates by community with count (the
+// last call wins).
+func (m *Metrics) WatchGates(count func(ctx context.Context) (map[int64]GateCount, error)) {
+	m.gates.mu.Lock()
+	m.gates.count = count
+	m.gates.mu.Unlock()
+}
+
+// gateCollector asks for the gates' counts at each scrape: offline is a
+// matter of the time of asking.
+type gateCollector struct {
+	offline, reporting *prometheus.Desc
+	mu                 sync.Mutex
+	count              func(ctx context.Context) (map[int64]GateCount, error)
+}
+
+func (g *gateCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- g.offline
+	ch <- g.reporting
+}
+
+func (g *gateCollector) Collect(ch chan<- prometheus.Metric) {
+	g.mu.Lock()
+	count := g.count
+	g.mu.Unlock()
+	if count == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := count(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(g.offline, err)
+		return
+	}
+	for id, c := range counts {
+		cid := strconv.FormatInt(id, 10)
+		ch <- prometheus.MustNewConstMetric(g.offline, prometheus.GaugeValue, float64(c.Offline), cid)
+		ch <- prometheus.MustNewConstMetric(g.reporting, prometheus.GaugeValue, float64(c.Reporting), cid)
+	}
+}
