@@ -698,6 +698,8 @@ func TestOpenAPIBodiesAreTheServersBodies(t *testing.T) {
 		}
 		c.call("POST", "/api/v1/scan", guard, map[string]any{"code": code, "direction": "out", "gate_id": gateID}, 200)
 		c.call("POST", "/api/v1/scan", key, map[string]any{"code": "GH1nonsense", "direction": "in"}, 200)
+		c.call("POST", "/api/v1/guest/card", "", map[string]any{"code": code}, 200)
+		c.call("POST", "/api/v1/guest/card", "", map[string]any{"code": "GH1nonsense"}, 404)
 		_, resCode := c.call("GET", fmt.Sprintf("/api/v1/residents/%d/code", hostID), resTok, nil, 200)
 		c.call("POST", "/api/v1/scan", key, map[string]any{"code": resCode["code"], "direction": "in"}, 200)
 		c.call("POST", "/api/v1/scan", resTok, map[string]any{"code": code, "direction": "in", "gate_id": gateID}, 403)

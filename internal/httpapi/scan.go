@@ -38,6 +38,7 @@ type scanResponse struct {
 	Host             *hostResponse       `json:"host,omitempty"`
 	Resident         *hostResponse       `json:"resident,omitempty"`
 	RemainingEntries *int                `json:"remaining_entries,omitempty"`
+	ValidFrom        *time.Time          `json:"valid_from,omitempty"`
 	ValidUntil       *time.Time          `json:"valid_until,omitempty"`
 	EventID          string              `json:"event_id,omitempty"`
 	Replayed         bool                `json:"replayed,omitempty"` // the event id was seen before: this is its decision
@@ -73,8 +74,8 @@ func scanBody(o *access.Outcome) scanResponse {
 		b.Host = hostBody(p.Host)
 		rem := p.Remaining()
 		b.RemainingEntries = &rem
-		until := p.ValidUntil
-		b.ValidUntil = &until
+		from, until := p.ValidFrom, p.ValidUntil
+		b.ValidFrom, b.ValidUntil = &from, &until
 	}
 	if r := o.Resident; r != nil {
 		b.Resident = hostBody(r)
