@@ -400,45 +400,104 @@ func (a *Agent) upload(ctx context.Context) error {
 		if len(batch) == 0 {
 			return nil
 		}
-		events := make([]UploadEvent, len(batch))
-		inBatch := map[string]bool{}
-		for i, e := range batch {
-			events[i] = UploadEvent{EventID: e.EventID, Code: e.Code, Method: e.Method, Card: e.Card, Direction: e.Direction,
-				OccurredAt: e.OccurredAt.UTC().Format(time.RFC3339Nano), Decision: e.Decision}
-			inBatch[e.EventID] = true
-		}
-		res, err := a.client.Upload(ctx, events)
-		if err != nil {
-			return err
-		}
-		var done, rejected []string
-		for _, id := range append(res.Recorded, res.Duplicates...) {
-			if inBatch[id] {
-				done = append(done, id)
-				delete(inBatch, id)
+		var entries, doors []Event
+		for _, e := range batch {
+			if e.Kind != "" {
+				doors = append(doors, e)
+			} else {
+				entries = append(entries, e)
 			}
 		}
-		for _, rj := range res.Rejected {
-			if rj.Index < 0 || rj.Index >= len(batch) || !inBatch[batch[rj.Index].EventID] {
-				continue
-			}
-			id := batch[rj.Index].EventID
-			delete(inBatch, id)
-			rejected = append(rejected, id)
-			a.log.Error("the server rejected an offline decision; it will not be sent again", "event_id", id, "reason", rj.Reason)
-		}
-		if err := a.journal.MarkDone(done, DoneUploaded); err != nil {
+		if err := a.uploadEntries(ctx, entries); err != nil {
 			return err
 		}
-		if err := a.journal.MarkDone(rejected, DoneRejected); err != nil {
+		if err := a.uploadDoorEvents(ctx, doors); err != nil {
 			return err
-		}
-		a.log.Info("uploaded offline decisions", "recorded", len(res.Recorded), "duplicates", len(res.Duplicates),
-			"rejected", len(rejected), "pending", a.journal.PendingCount())
-		if len(inBatch) > 0 {
-			return fmt.Errorf("the server did not answer for %d of %d uploaded events; they stay pending", len(inBatch), len(batch))
 		}
 	}
+}
+
+// uploadResult marks what the server answered for in batch: recorded now
+// or before (a duplicate), or rejected for good. It fails when the server
+// left some unanswered: they stay pending.
+func (a *Agent) uploadResult(batch []Event, res *UploadResult, what string) error {
+	inBatch := map[string]bool{}
+	for _, e := range batch {
+		inBatch[e.EventID] = true
+	}
+	var done, rejected []string
+	for _, id := range append(res.Recorded, res.Duplicates...) {
+		if inBatch[id] {
+			done = append(done, id)
+			delete(inBatch, id)
+		}
+	}
+	for _, rj := range res.Rejected {
+		if rj.Index < 0 || rj.Index >= len(batch) || !inBatch[batch[rj.Index].EventID] {
+			continue
+		}
+		id := batch[rj.Index].EventID
+		delete(inBatch, id)
+		rejected = append(rejected, id)
+		a.log.Error("the server rejected "+what+"; it will not be sent again", "event_id", id, "reason", rj.Reason)
+	}
+	if err := a.journal.MarkDone(done, DoneUploaded); err != nil {
+		return err
+	}
+	if err := a.journal.MarkDone(rejected, DoneRejected); err != nil {
+		return err
+	}
+	a.log.Info("uploaded "+what+"s", "recorded", len(res.Recorded), "duplicates", len(res.Duplicates),
+		"rejected", len(rejected), "pending", a.journal.PendingCount())
+	if len(inBatch) > 0 {
+		return fmt.Errorf("the server did not answer for %d of %d uploaded events; they stay pending", len(inBatch), len(batch))
+	}
+	return nil
+}
+
+// uploadEntries sends offline decisions and card swipes.
+func (a *Agent) uploadEntries(ctx context.Context, batch []Event) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	events := make([]UploadEvent, len(batch))
+	for i, e := range batch {
+		events[i] = UploadEvent{EventID: e.EventID, Code: e.Code, Method: e.Method, Card: e.Card, Direction: e.Direction,
+			OccurredAt: e.OccurredAt.UTC().Format(time.RFC3339Nano), Decision: e.Decision}
+	}
+	res, err := a.client.Upload(ctx, events)
+	if err != nil {
+		return err
+	}
+	return a.uploadResult(batch, res, "offline decision")
+}
+
+// uploadDoorEvents sends door events. A server that refuses them for good
+// (one older than door events answers 404) has them marked rejected, so
+// that they do not hold up the entries behind them.
+func (a *Agent) uploadDoorEvents(ctx context.Context, batch []Event) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	events := make([]DoorEvent, len(batch))
+	for i, e := range batch {
+		events[i] = DoorEvent{EventID: e.EventID, Kind: e.Kind, Door: e.Door, OccurredAt: e.OccurredAt.UTC().Format(time.RFC3339Nano)}
+	}
+	res, err := a.client.UploadDoorEvents(ctx, events)
+	var ae *APIError
+	if errors.As(err, &ae) {
+		res = &UploadResult{}
+		for i, e := range batch {
+			res.Rejected = append(res.Rejected, struct {
+				Index   int    `json:"index"`
+				EventID string `json:"event_id"`
+				Reason  string `json:"reason"`
+			}{i, e.EventID, ae.Error()})
+		}
+	} else if err != nil {
+		return err
+	}
+	return a.uploadResult(batch, res, "door event")
 }
 
 // sync fetches what changed since the cache's cursor, page by page.
@@ -609,6 +668,11 @@ func (a *Agent) Run(ctx context.Context, lines <-chan string) error {
 			a.runBoard(bctx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.beat(bctx)
+	}()
 	defer func() {
 		stop()
 		wg.Wait()

@@ -215,3 +215,48 @@ func (c *Client) Upload(ctx context.Context, events []UploadEvent) (*UploadResul
 	}
 	return &out, nil
 }
+
+// DoorEvent is one door event as the server takes it.
+type DoorEvent struct {
+	EventID    string                  `json:"event_id"`
+	Kind       gatehouse.GateEventKind `json:"kind"`
+	Door       int                     `json:"door"`
+	OccurredAt string                  `json:"occurred_at"`
+}
+
+// UploadDoorEvents sends door events (the exit button, a forced door); the
+// server logs each once by its event id.
+func (c *Client) UploadDoorEvents(ctx context.Context, events []DoorEvent) (*UploadResult, error) {
+	var out UploadResult
+	path := "/api/v1/gates/" + strconv.FormatInt(c.gateID, 10) + "/door-events"
+	if err := c.do(ctx, "POST", path, map[string]any{"events": events}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Heartbeat is what the agent reports of itself and its controller.
+type Heartbeat struct {
+	Version         string               `json:"version"`
+	IntervalSeconds int                  `json:"interval_seconds"`
+	LastSync        string               `json:"last_sync,omitempty"`
+	Pending         int                  `json:"pending"`
+	Controller      *ControllerHeartbeat `json:"controller,omitempty"`
+}
+
+// ControllerHeartbeat is the controller board as the agent last saw it.
+type ControllerHeartbeat struct {
+	Kind              string `json:"kind"`
+	DeviceID          int64  `json:"device_id,omitempty"`
+	Online            bool   `json:"online"`
+	SilentSeconds     *int64 `json:"silent_seconds,omitempty"` // since it last answered; absent: not since the agent started
+	LastEventIndex    int64  `json:"last_event_index"`
+	DoorOpen          bool   `json:"door_open"`
+	ClockDriftSeconds int64  `json:"clock_drift_seconds"`
+}
+
+// SendHeartbeat reports the agent's state.
+func (c *Client) SendHeartbeat(ctx context.Context, hb Heartbeat) error {
+	var out json.RawMessage
+	return c.do(ctx, "POST", "/api/v1/gates/"+strconv.FormatInt(c.gateID, 10)+"/status", hb, &out)
+}

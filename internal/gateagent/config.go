@@ -38,6 +38,7 @@ type Config struct {
 	Controller    string              // --controller: uhppote:DEVICE_ID@HOST:PORT, a board that is the door and decides cards
 	Door          string              // --door: the board's doors this agent serves, e.g. 1 or 1,2
 	Listen        string              // --listen: HOST:PORT where the board sends its events
+	Heartbeat     time.Duration       // --heartbeat: how often the agent reports its state and its board's
 }
 
 // Default returns the settings used when nothing is set.
@@ -50,6 +51,7 @@ func Default() Config {
 		OpenFor:      3 * time.Second,
 		Input:        "-",
 		SyncInterval: 30 * time.Second,
+		Heartbeat:    30 * time.Second,
 		LogFormat:    "text",
 	}
 }
@@ -130,6 +132,7 @@ func LoadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		{name: "community-id", usage: "this gate's community (default: learned from the server's first sync)", num: &c.CommunityID},
 		{name: "tz", usage: "the community's time zone, for pass schedules judged offline (default: learned from the server's first sync; " + DefaultTimeZone + " until then)", str: &c.TimeZone},
 		{name: "log-format", usage: "text or json", str: &c.LogFormat},
+		{name: "heartbeat", usage: "how often to report this agent's and its controller's state to the server (1s to 1m); silent four times, or 2m, the gate shows offline", dur: &c.Heartbeat},
 		{name: "controller", usage: "a 微耕/UHPPOTE board that is the door and decides residents' cards itself: uhppote:DEVICE_ID@HOST:PORT", str: &c.Controller},
 		{name: "door", usage: "with --controller: the board's doors this agent serves (a QR grant opens the first), e.g. 1 or 1,2", str: &c.Door},
 		{name: "listen", usage: "with --controller: this computer's IPv4 HOST:PORT where the board sends its events", str: &c.Listen},
@@ -244,6 +247,9 @@ func (c *Config) checkTiming() error {
 	}
 	if c.SyncInterval < 100*time.Millisecond {
 		return &ConfigError{"sync-interval", "must be at least 100ms"}
+	}
+	if c.Heartbeat < time.Second || c.Heartbeat > gatehouse.MaxHeartbeatInterval || c.Heartbeat%time.Second != 0 {
+		return &ConfigError{"heartbeat", "must be whole seconds from 1s to 1m"}
 	}
 	if _, err := time.LoadLocation(c.TimeZone); c.TimeZone != "" && err != nil {
 		return &ConfigError{"tz", fmt.Sprintf("%q is not a time zone such as Asia/Shanghai", c.TimeZone)}

@@ -27,6 +27,10 @@ type Event struct {
 	Reason     gatehouse.Reason    `json:"reason"`               // the controller's own reason, for its log
 	PassID     int64               `json:"pass_id,omitempty"`    // the visitor pass, when the code verified
 	PassUntil  int64               `json:"pass_until,omitempty"` // end of the pass (Unix s): its uses matter until then
+	// A door event (not a person's entry): its kind and door; uploaded to
+	// POST /gates/{id}/door-events.
+	Kind gatehouse.GateEventKind `json:"kind,omitempty"`
+	Door int                     `json:"door,omitempty"`
 }
 
 // countsUse reports whether the event used one entry of a pass.
