@@ -30,6 +30,10 @@ type Sub struct {
 	accountID   int64
 	filter      func(*gatehouse.DecisionEvent) bool
 	gone        chan struct{}
+	// V carries the visit requests its visits filter picks (none until
+	// WatchVisits sets one).
+	V      chan *gatehouse.VisitEvent
+	visits func(*gatehouse.VisitEvent) bool
 }
 
 // Gone is closed when the hub ends the stream to make room for a newer one
@@ -78,7 +82,7 @@ func NewHub(store Store, webhooks *Webhooks, log *slog.Logger) *Hub {
 // Call the returned function to stop.
 func (h *Hub) Subscribe(accountID, communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*Sub, func(), error) {
 	s := &Sub{C: make(chan *gatehouse.DecisionEvent, 64), communityID: communityID, accountID: accountID,
-		filter: filter, gone: make(chan struct{})}
+		filter: filter, gone: make(chan struct{}), V: make(chan *gatehouse.VisitEvent, 16)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for len(h.accounts[accountID]) >= max(1, h.MaxPerAccount) {
@@ -150,6 +154,33 @@ func (h *Hub) Publish(ev *gatehouse.DecisionEvent) {
 	h.deliver(ev)
 	if h.webhooks != nil {
 		h.webhooks.Enqueue(ev)
+	}
+}
+
+// WatchVisits makes a stream carry the visit requests filter picks.
+func (h *Hub) WatchVisits(s *Sub, filter func(*gatehouse.VisitEvent) bool) {
+	h.mu.Lock()
+	s.visits = filter
+	h.mu.Unlock()
+}
+
+// PublishVisit delivers a change of a visit request of this process to its
+// community's streams that watch visits, and to the community's webhook.
+func (h *Hub) PublishVisit(ev *gatehouse.VisitEvent) {
+	h.mu.Lock()
+	for s := range h.subs[ev.Request.CommunityID] {
+		if s.visits == nil || !s.visits(ev) {
+			continue
+		}
+		select {
+		case s.V <- ev:
+		default:
+			h.log.Warn("a live event stream is too slow; a visit request was dropped", "community_id", ev.Request.CommunityID)
+		}
+	}
+	h.mu.Unlock()
+	if h.webhooks != nil {
+		h.webhooks.EnqueueVisit(ev)
 	}
 }
 

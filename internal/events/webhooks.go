@@ -136,9 +136,10 @@ func (w *Webhooks) target(ctx context.Context, communityID int64) (string, strin
 
 type delivery struct {
 	communityID int64
-	entryID     int64
+	entryID     int64 // or the visit request's id
 	body        []byte
 	attempt     int
+	event       string // "" for a decision
 }
 
 // NewWebhooks returns a dispatcher that reaches only what allow permits
@@ -206,6 +207,37 @@ func (w *Webhooks) Enqueue(ev *gatehouse.DecisionEvent) {
 	}
 	b, _ := json.Marshal(body)
 	w.push(delivery{communityID: e.CommunityID, entryID: e.ID, body: b})
+}
+
+// VisitWebhookEvent is the body of a visit request's webhook: the
+// dwelling and status, never the visitor's name, phone or ID number.
+type VisitWebhookEvent struct {
+	Event       string    `json:"event"` // visit_request
+	RequestID   int64     `json:"request_id"`
+	CommunityID int64     `json:"community_id"`
+	GateID      int64     `json:"gate_id,omitempty"`
+	Status      string    `json:"status"`
+	Watchlisted bool      `json:"watchlisted"`
+	Building    string    `json:"building"`
+	Unit        string    `json:"unit"`
+	Room        string    `json:"room"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// EnqueueVisit schedules a visit request's change for its community's
+// webhook (header X-Gatehouse-Event: visit_request).
+func (w *Webhooks) EnqueueVisit(ev *gatehouse.VisitEvent) {
+	r := ev.Request
+	w.mu.Lock()
+	s, known := w.settings[r.CommunityID]
+	w.mu.Unlock()
+	if known && s.url == "" && time.Since(s.read) < w.SettingsTTL {
+		return
+	}
+	b, _ := json.Marshal(VisitWebhookEvent{Event: "visit_request", RequestID: r.ID, CommunityID: r.CommunityID, GateID: r.GateID,
+		Status: r.Status, Watchlisted: r.Watchlisted, Building: r.Household.Building, Unit: r.Household.Unit, Room: r.Household.Room,
+		ExpiresAt: r.ExpiresAt})
+	w.push(delivery{communityID: r.CommunityID, entryID: r.ID, body: b, event: "visit_request"})
 }
 
 // push queues a new delivery in its community's lane, or drops it when the
@@ -406,7 +438,11 @@ func (w *Webhooks) send(ctx context.Context, url, secret string, d delivery) *fa
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Gatehouse-Webhook/1")
-	req.Header.Set("X-Gatehouse-Event", "decision")
+	event := d.event
+	if event == "" {
+		event = "decision"
+	}
+	req.Header.Set("X-Gatehouse-Event", event)
 	req.Header.Set("X-Gatehouse-Delivery", strconv.FormatInt(d.entryID, 10))
 	req.Header.Set("X-Gatehouse-Signature", Sign(secret, d.body))
 	res, err := w.client.Do(req)

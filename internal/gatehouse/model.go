@@ -109,6 +109,7 @@ type Community struct {
 	TimeZone             string
 	MaxPassDays          int
 	OnsiteThresholdHours int
+	VisitRequestMinutes  int    // a visitor's own registration expires unanswered after this
 	WebhookURL           string // every decision is POSTed here when set
 	WebhookSecret        string // signs webhook bodies (HMAC-SHA-256); never shown
 	CreatedAt            time.Time
@@ -148,6 +149,7 @@ func (c *Community) Validate() error {
 	}
 	p.Check(c.MaxPassDays >= 1 && c.MaxPassDays <= 366, "max_pass_days", "must be between 1 and 366")
 	p.Check(c.OnsiteThresholdHours >= 1 && c.OnsiteThresholdHours <= 24*366, "onsite_threshold_hours", "must be between 1 and 8784")
+	p.Check(c.VisitRequestMinutes >= 0 && c.VisitRequestMinutes <= MaxVisitRequestMinutes, "visit_request_minutes", "must be between 1 and 1440")
 	if c.WebhookURL != "" {
 		u, err := url.Parse(c.WebhookURL)
 		switch {

@@ -17,6 +17,7 @@ import (
 type Source interface {
 	ResidentsByBuilding(ctx context.Context, communityIDs []int64) ([]gatehouse.BuildingCount, error)
 	RegisteredVisitors(ctx context.Context, communityIDs []int64, from, to time.Time) (passes, visitors int64, err error)
+	PassesByKind(ctx context.Context, communityIDs []int64, from, to time.Time) (map[gatehouse.PassKind]int64, error)
 	EntryFacts(ctx context.Context, communityIDs []int64, from, to time.Time, fn func(gatehouse.EntryFact) error) error
 	VisitorsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Visitor, error)
 	ResidentsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Resident, error)
@@ -75,6 +76,10 @@ type BuildingRow struct {
 type Registered struct {
 	Passes   int64 `json:"passes"`
 	Visitors int64 `json:"visitors"`
+	// ByKind counts the passes by how they came to be: guest (invited by a
+	// resident), walkin (registered by a guard), self (the visitor's own
+	// registration, approved by the household).
+	ByKind map[gatehouse.PassKind]int64 `json:"by_kind"`
 }
 
 // Visits counts granted entries ("in") of visitors.
@@ -187,6 +192,14 @@ func Build(ctx context.Context, src Source, communities []*gatehouse.Community, 
 	rep.Residents = residents(buildings)
 	if rep.RegisteredVisitors.Passes, rep.RegisteredVisitors.Visitors, err = src.RegisteredVisitors(ctx, ids, opt.From, opt.To); err != nil {
 		return nil, err
+	}
+	kinds, err := src.PassesByKind(ctx, ids, opt.From, opt.To)
+	if err != nil {
+		return nil, err
+	}
+	rep.RegisteredVisitors.ByKind = map[gatehouse.PassKind]int64{gatehouse.PassGuest: 0, gatehouse.PassWalkIn: 0, gatehouse.PassSelf: 0}
+	for k, n := range kinds {
+		rep.RegisteredVisitors.ByKind[k] = n
 	}
 	f := newFacts(opt, communities)
 	if err := src.EntryFacts(ctx, ids, opt.From.Add(-Lookback), opt.To, f.add); err != nil {

@@ -38,6 +38,10 @@ func (f *fakeSource) ResidentsByBuilding(context.Context, []int64) ([]gatehouse.
 	return f.buildings, f.err("ResidentsByBuilding")
 }
 
+func (f *fakeSource) PassesByKind(context.Context, []int64, time.Time, time.Time) (map[gatehouse.PassKind]int64, error) {
+	return map[gatehouse.PassKind]int64{gatehouse.PassGuest: 3, gatehouse.PassSelf: 1}, nil
+}
+
 func (f *fakeSource) RegisteredVisitors(context.Context, []int64, time.Time, time.Time) (int64, int64, error) {
 	return f.passes, f.visitors, f.err("RegisteredVisitors")
 }
@@ -157,8 +161,9 @@ func TestBuildCountsAHandBuiltEntryLog(t *testing.T) {
 	want := &Report{
 		Communities: []CommunityRef{{ID: 1, Name: "翠竹苑", TimeZone: "Asia/Shanghai"}},
 		From:        from, To: to, TimeZone: "Asia/Shanghai", GeneratedAt: now,
-		Residents:          Residents{Total: 3, ByBuilding: []BuildingRow{{CommunityID: 1, Building: "3栋", Residents: 2}, {CommunityID: 1, Building: "5栋", Residents: 1}}},
-		RegisteredVisitors: Registered{Passes: 4, Visitors: 3},
+		Residents: Residents{Total: 3, ByBuilding: []BuildingRow{{CommunityID: 1, Building: "3栋", Residents: 2}, {CommunityID: 1, Building: "5栋", Residents: 1}}},
+		RegisteredVisitors: Registered{Passes: 4, Visitors: 3,
+			ByKind: map[gatehouse.PassKind]int64{gatehouse.PassGuest: 3, gatehouse.PassWalkIn: 0, gatehouse.PassSelf: 1}},
 		Visits: Visits{Total: 3, UniqueVisitors: 2,
 			ByDay:  []DayRow{{Date: "2025-03-01", Visits: 2, UniqueVisitors: 2}, {Date: "2025-03-02", Visits: 1, UniqueVisitors: 1}},
 			ByHour: hours},

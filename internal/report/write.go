@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"gatehouse/internal/gatehouse"
 )
 
 // SafeCell keeps a spreadsheet from reading a cell as a formula: a value
@@ -77,6 +79,9 @@ func (r *Report) tables(l Lang) []table {
 			{l.pick("时区", "time_zone"), r.TimeZone},
 			{l.pick("住户", "residents"), itoa(r.Residents.Total)},
 			{l.pick("签发通行证", "passes_issued"), itoa(r.RegisteredVisitors.Passes)},
+			{l.pick("其中：住户邀请", "passes_invited"), itoa(r.RegisteredVisitors.ByKind[gatehouse.PassGuest])},
+			{l.pick("其中：门岗登记", "passes_walkin"), itoa(r.RegisteredVisitors.ByKind[gatehouse.PassWalkIn])},
+			{l.pick("其中：扫码自助登记", "passes_self"), itoa(r.RegisteredVisitors.ByKind[gatehouse.PassSelf])},
 			{l.pick("登记访客", "registered_visitors"), itoa(r.RegisteredVisitors.Visitors)},
 			{l.pick("来访人次", "visits"), itoa(r.Visits.Total)},
 			{l.pick("来访人数", "unique_visitors"), itoa(r.Visits.UniqueVisitors)},

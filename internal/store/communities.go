@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -18,6 +19,7 @@ type communityRow struct {
 	TimeZone             string
 	MaxPassDays          int
 	OnsiteThresholdHours int
+	VisitRequestMinutes  int
 	WebhookURL           string
 	WebhookSecretEnc     []byte
 	CreatedAt            int64 `gorm:"autoCreateTime:false"`
@@ -30,7 +32,7 @@ func (db *DB) communityDomain(r *communityRow) *gatehouse.Community {
 	c := &gatehouse.Community{
 		ID: r.ID, Name: r.Name, Address: r.Address, AntiPassback: r.AntiPassback,
 		TimeZone: r.TimeZone, MaxPassDays: r.MaxPassDays, OnsiteThresholdHours: r.OnsiteThresholdHours,
-		WebhookURL: r.WebhookURL, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+		VisitRequestMinutes: r.VisitRequestMinutes, WebhookURL: r.WebhookURL, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
 	}
 	if r.WebhookSecretEnc != nil && db.keys != nil {
 		if s, err := db.keys.Open(keys.PurposeWebhook, r.WebhookSecretEnc); err == nil {
@@ -53,7 +55,8 @@ func (db *DB) CreateCommunity(ctx context.Context, c *gatehouse.Community) error
 	row := communityRow{
 		Name: c.Name, Address: c.Address, AntiPassback: c.AntiPassback, TimeZone: c.TimeZone,
 		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours,
-		WebhookURL: c.WebhookURL, WebhookSecretEnc: db.sealWebhookSecret(c.WebhookSecret),
+		VisitRequestMinutes: int(c.VisitRequestTTL() / time.Minute),
+		WebhookURL:          c.WebhookURL, WebhookSecretEnc: db.sealWebhookSecret(c.WebhookSecret),
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err := db.transact(ctx, func(tx *gorm.DB) error {
@@ -111,7 +114,8 @@ func (db *DB) UpdateCommunity(ctx context.Context, c *gatehouse.Community) error
 		res := tx.Model(&communityRow{}).Where("id = ?", c.ID).Updates(map[string]any{
 			"name": c.Name, "address": c.Address, "anti_passback": c.AntiPassback, "time_zone": c.TimeZone,
 			"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "updated_at": now,
-			"webhook_url": c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
+			"visit_request_minutes": int(c.VisitRequestTTL() / time.Minute),
+			"webhook_url":           c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
 		})
 		if res.Error != nil {
 			return res.Error

@@ -155,11 +155,7 @@ func (db *DB) upsertVisitor(tx *gorm.DB, v *gatehouse.Visitor, now int64) error 
 // number) in one transaction.
 func (db *DB) CreatePass(ctx context.Context, p *gatehouse.Pass) error {
 	now := db.now()
-	row := passRow{CommunityID: p.CommunityID, HostResidentID: p.HostResidentID, Kind: string(p.Kind), Purpose: p.Purpose,
-		VisitorName: p.Visitor.Name, VisitorPhone: p.Visitor.Phone, VisitorPlate: p.Visitor.Plate,
-		ValidFrom: micros(p.ValidFrom), ValidUntil: micros(p.ValidUntil), MaxEntries: p.MaxEntries, GateIDs: formatIDs(p.GateIDs),
-		ScheduleDays: p.Schedule.Days, ScheduleStart: p.Schedule.StartMinute, ScheduleEnd: p.Schedule.EndMinute,
-		KeyID: p.KeyID, CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now}
+	row := newPassRow(p, now)
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
 		err = db.transact(ctx, func(tx *gorm.DB) error {
@@ -178,6 +174,15 @@ func (db *DB) CreatePass(ctx context.Context, p *gatehouse.Pass) error {
 	}
 	p.ID, p.VisitorID, p.CreatedAt, p.UpdatedAt = row.ID, row.VisitorID, fromMicros(now), fromMicros(now)
 	return nil
+}
+
+// newPassRow is a new pass as stored, its visitor not yet found.
+func newPassRow(p *gatehouse.Pass, now int64) passRow {
+	return passRow{CommunityID: p.CommunityID, HostResidentID: p.HostResidentID, Kind: string(p.Kind), Purpose: p.Purpose,
+		VisitorName: p.Visitor.Name, VisitorPhone: p.Visitor.Phone, VisitorPlate: p.Visitor.Plate,
+		ValidFrom: micros(p.ValidFrom), ValidUntil: micros(p.ValidUntil), MaxEntries: p.MaxEntries, GateIDs: formatIDs(p.GateIDs),
+		ScheduleDays: p.Schedule.Days, ScheduleStart: p.Schedule.StartMinute, ScheduleEnd: p.Schedule.EndMinute,
+		KeyID: p.KeyID, CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now}
 }
 
 // Pass returns a pass with its visitor and host, or ENOTFOUND.

@@ -38,6 +38,27 @@ func (db *DB) RegisteredVisitors(ctx context.Context, communityIDs []int64, from
 	return res.Passes, res.Visitors, nil
 }
 
+// PassesByKind counts the passes issued in a period by kind (guest,
+// walkin, self).
+func (db *DB) PassesByKind(ctx context.Context, communityIDs []int64, from, to time.Time) (map[gatehouse.PassKind]int64, error) {
+	var rows []struct {
+		Kind string
+		N    int64
+	}
+	q := db.r.WithContext(ctx).Model(&passRow{}).Select("kind, COUNT(*) AS n").Where("created_at >= ? AND created_at < ?", micros(from), micros(to))
+	if communityIDs != nil {
+		q = q.Where("community_id IN ?", communityIDs)
+	}
+	if err := q.Group("kind").Scan(&rows).Error; err != nil {
+		return nil, internal("count passes by kind", err)
+	}
+	out := map[gatehouse.PassKind]int64{}
+	for _, r := range rows {
+		out[gatehouse.PassKind(r.Kind)] = r.N
+	}
+	return out, nil
+}
+
 type entryFactRow struct {
 	ID             int64
 	CommunityID    int64
