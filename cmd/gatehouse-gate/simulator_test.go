@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -75,6 +76,12 @@ func (s *simulator) swipe(card int) bool {
 	return out.Granted
 }
 
+// pressButton presses door 1's exit button for a second.
+func (s *simulator) pressButton() {
+	s.t.Helper()
+	s.post(fmt.Sprintf("/uhppote/simulator/%d/door/1", simDevice), map[string]any{"action": "button", "duration": 1}, nil)
+}
+
 func freeUDPPort(t *testing.T) int {
 	t.Helper()
 	// A port free for TCP and UDP alike: the simulator binds both.
@@ -103,7 +110,8 @@ func TestCardsAtARealUHPPOTESimulator(t *testing.T) {
 	sim := startSimulator(t)
 	dir := t.TempDir()
 	listen := fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))
-	args := gateArgs(t, srv, s, dir, "--controller", fmt.Sprintf("uhppote:%d@%s", simDevice, sim.board), "--door", "1", "--listen", listen)
+	args := gateArgs(t, srv, s, dir, "--controller", fmt.Sprintf("uhppote:%d@%s", simDevice, sim.board), "--door", "1", "--listen", listen,
+		"--heartbeat", "1s") // offline after four silent heartbeats: 4s
 	g := startGate(t, gateBin, args...)
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -176,4 +184,41 @@ func TestCardsAtARealUHPPOTESimulator(t *testing.T) {
 	if g.saw(msg("door output failed")) {
 		t.Fatalf("OpenDoor failed: %s", g.p.Log())
 	}
+	// The exit button: a door event for guards, not an entry.
+	sim.pressButton()
+	eventually(t, "the button's door event", func() bool {
+		var ev struct {
+			Items []struct {
+				EventID string `json:"event_id"`
+				Kind    string `json:"kind"`
+			}
+		}
+		c.must("GET", fmt.Sprintf("/api/v1/door-events?gate_id=%d", s.GateID), s.Manager, nil, 200, &ev)
+		return len(ev.Items) == 1 && ev.Items[0].Kind == "door_button" && strings.HasPrefix(ev.Items[0].EventID, fmt.Sprintf("uhppote-%d-", simDevice))
+	})
+	if n := len(cardEntries()); n != 3 {
+		t.Fatalf("%d card entries after the button, want 3", n)
+	}
+	// The heartbeat: the gate online with its board, then offline once the agent stops.
+	type gateStatus struct {
+		Status struct {
+			Online     bool
+			Controller *struct {
+				Online         bool
+				LastEventIndex int64 `json:"last_event_index"`
+			}
+		}
+	}
+	gate := func() gateStatus {
+		var out gateStatus
+		c.must("GET", fmt.Sprintf("/api/v1/gates/%d", s.GateID), s.Manager, nil, 200, &out)
+		return out
+	}
+	eventually(t, "the gate online with its board", func() bool {
+		st := gate().Status
+		return st.Online && st.Controller != nil && st.Controller.Online && st.Controller.LastEventIndex >= 4
+	})
+	g.p.Signal(syscall.SIGTERM)
+	<-g.p.Exited()
+	eventually(t, "the gate offline", func() bool { return !gate().Status.Online })
 }

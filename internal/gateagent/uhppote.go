@@ -189,7 +189,8 @@ func (c *uhppoteController) SetClock(wall time.Time) error {
 }
 
 // Listen addresses the board's events to this agent (a failure is logged:
-// they are then read every 10s) and calls wake for each, until ctx ends.
+// they are then read every 10s), has it record door events, and calls wake
+// for each event, until ctx ends.
 func (c *uhppoteController) Listen(ctx context.Context, wake func()) error {
 	ok, err := c.u.SetListener(c.id, c.listen, 0)
 	if err == nil && !ok {
@@ -198,6 +199,11 @@ func (c *uhppoteController) Listen(ctx context.Context, wake func()) error {
 	if err != nil {
 		c.log.Error("the controller cannot be told where to send its events; they are fetched every 10s instead",
 			"controller", c.id, "listen", c.listen.String(), "err", err.Error())
+	}
+	// Door-button and forced-door events are "special events": recorded
+	// only when asked for.
+	if ok, err := c.u.RecordSpecialEvents(c.id, true); err != nil || !ok {
+		c.log.Warn("the controller does not record door-button and forced-door events", "controller", c.id, "err", fmt.Sprint(err))
 	}
 	q := make(chan os.Signal)
 	go func() {
