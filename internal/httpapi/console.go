@@ -49,7 +49,7 @@ func (s *Server) walkIn(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.respond(c, 201, walkInResponse{Pass: pb, Entry: scanBody(out)}, d)
+	s.respond(c, 201, walkInResponse{Pass: pb, Entry: scanBody(c, out)}, d)
 }
 
 type overrideRequest struct {
@@ -81,7 +81,7 @@ func (s *Server) manualEntry(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(201, scanBody(out))
+	c.JSON(201, scanBody(c, out))
 }
 
 type onsiteItem struct {

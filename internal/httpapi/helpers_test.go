@@ -171,6 +171,7 @@ func (e *env) do(method, path, token string, body any) response {
 	}
 	req := httptest.NewRequest(method, path, r)
 	req.RemoteAddr = "192.0.2.1:4000"
+	req.Header.Set("Accept-Language", "en") // tests read English messages; lang_test reads the Chinese default
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

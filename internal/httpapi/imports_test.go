@@ -38,6 +38,7 @@ func (e *env) upload(path, token, name, ctype string, body []byte) response {
 	req.RemoteAddr = "192.0.2.1:4000"
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept-Language", "en")
 	w := httptest.NewRecorder()
 	e.api.ServeHTTP(w, req)
 	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}

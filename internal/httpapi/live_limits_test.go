@@ -98,6 +98,7 @@ func TestStreamsPastTheServersLimitAreRefusedWith429(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
 		defer cancel()
 		req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/v1/live?community_id=%d&access_token=%s", srv.URL, w.A, w.hostTok), nil)
+		req.Header.Set("Accept-Language", "en")
 		r, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

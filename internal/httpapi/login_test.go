@@ -41,6 +41,7 @@ func (e *env) loginFrom(addr, username, pw string) response {
 	req := httptest.NewRequest("POST", "/api/v1/auth/login", bytes.NewReader(body))
 	req.RemoteAddr = addr + ":4000"
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", "en")
 	w := httptest.NewRecorder()
 	e.api.ServeHTTP(w, req)
 	return response{Status: w.Code, Body: w.Body.Bytes(), Header: w.Header()}

@@ -9,6 +9,7 @@ import (
 
 	"gatehouse/internal/access"
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/i18n"
 	"gatehouse/internal/passcode"
 	"gatehouse/internal/service"
 )
@@ -44,8 +45,8 @@ type scanResponse struct {
 	Replayed         bool                `json:"replayed,omitempty"` // the event id was seen before: this is its decision
 }
 
-// reasonText says a reason in plain words for device logs; the UI shows its
-// own words in the reader's language.
+// reasonText says a reason in plain words, in English; scanBody gives them
+// in the caller's language (the catalogue of internal/i18n).
 var reasonText = map[gatehouse.Reason]string{
 	gatehouse.Granted:         "Welcome.",
 	gatehouse.InvalidCode:     "This is not a valid Gatehouse code.",
@@ -63,9 +64,9 @@ var reasonText = map[gatehouse.Reason]string{
 	gatehouse.ManualOverride:  "Let in by a guard.",
 }
 
-func scanBody(o *access.Outcome) scanResponse {
+func scanBody(c *gin.Context, o *access.Outcome) scanResponse {
 	e := o.Entry
-	b := scanResponse{Decision: e.Decision, Reason: e.Reason, Message: reasonText[e.Reason], EntryID: e.ID, Direction: e.Direction,
+	b := scanResponse{Decision: e.Decision, Reason: e.Reason, Message: i18n.Text(lang(c), reasonText[e.Reason]), EntryID: e.ID, Direction: e.Direction,
 		GateID: e.GateID, OccurredAt: e.OccurredAt, PassID: e.PassID, EventID: e.EventID, Replayed: o.Replayed}
 	if p := o.Pass; p != nil {
 		if p.Visitor != nil {
@@ -108,7 +109,7 @@ func (s *Server) scan(c *gin.Context) {
 		// The key was re-checked at this epoch: no need to again until it moves.
 		s.gates.Add(sr.GateKeyHash, gateAuth{gateID: sr.GateID, communityID: sr.CommunityID, epoch: out.Epoch})
 	}
-	c.JSON(200, scanBody(out))
+	c.JSON(200, scanBody(c, out))
 }
 
 type keyResponse struct {
