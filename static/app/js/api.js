@@ -1,6 +1,8 @@
 // The API client: the bearer token lives in sessionStorage (one tab, one
 // log-in); every error arrives as an APIError with the server's fields.
 
+import { currentLang } from './i18n.js';
+
 const TOKEN_KEY = 'gatehouse.token';
 const BASE = '/api/v1';
 
@@ -33,6 +35,8 @@ function headers(extra) {
   const h = new Headers(extra || {});
   const tok = token();
   if (tok) h.set('Authorization', 'Bearer ' + tok);
+  // The server says its messages in this language (field problems, limits, decisions).
+  h.set('Accept-Language', currentLang() === 'en' ? 'en' : 'zh-CN');
   return h;
 }
 
