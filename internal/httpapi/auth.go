@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +22,7 @@ var newSecret, secretHash = service.NewSecret, service.SecretHash
 type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	deviceFields
 }
 
 type userBrief struct {
@@ -36,6 +36,7 @@ type userBrief struct {
 type loginResponse struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
+	Remember  bool      `json:"remember"`
 	User      userBrief `json:"user"`
 }
 
@@ -56,15 +57,8 @@ func (s *Server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	sess, wait, err := s.sessions.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
-	if err != nil {
-		if wait > 0 {
-			c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		}
-		s.fail(c, err)
-		return
-	}
-	c.JSON(200, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, User: brief(sess.User)})
+	sess, wait, err := s.sessions.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP(), device(c, req.deviceFields))
+	s.signedIn(c, sess, wait, err)
 }
 
 func (s *Server) logout(c *gin.Context) {

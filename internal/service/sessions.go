@@ -18,8 +18,10 @@ type SessionStore interface {
 	UserByUsername(ctx context.Context, username string) (*gatehouse.User, error)
 	ReserveLogin(ctx context.Context, now, since time.Time, buckets []string, wait func(i int, n int64, oldest, latest time.Time) time.Duration) ([]int64, int, time.Duration, error)
 	ReleaseLogin(ctx context.Context, ids []int64, clear []string) error
-	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	CreateDeviceSession(ctx context.Context, s gatehouse.NewSession) error
 	DeleteSession(ctx context.Context, tokenHash string) error
+	Devices(ctx context.Context, userID int64) ([]*gatehouse.Device, error)
+	DeleteDevice(ctx context.Context, userID int64, id string) error
 }
 
 // PasswordChecker checks a login attempt against a stored hash ("" for an
@@ -45,6 +47,7 @@ type Sessions struct {
 	Passwords     PasswordChecker
 	Now           func() time.Time
 	TTL           time.Duration // how long a session lives
+	RememberTTL   time.Duration // how long a remembered device stays signed in after its last use
 	Window        time.Duration
 	PerAccount    int
 	PerAccountAll int
@@ -58,6 +61,7 @@ type Session struct {
 	Token     string
 	ExpiresAt time.Time
 	User      *gatehouse.User
+	Remember  bool // a remembered device (renewed while used)
 }
 
 // Token prefixes tell a user's bearer token from a gate's device key.
@@ -101,7 +105,7 @@ func (s *Sessions) growingDelay(n int64, free int, latest, now time.Time) time.D
 
 // Login checks a password from a client address and opens a session. Too
 // many attempts answer ERATELIMITED with how long to wait.
-func (s *Sessions) Login(ctx context.Context, username, password, clientIP string) (*Session, time.Duration, error) {
+func (s *Sessions) Login(ctx context.Context, username, password, clientIP string, dev DeviceInfo) (*Session, time.Duration, error) {
 	var p gatehouse.Problems
 	if username == "" {
 		p.Add("username", "is required")
@@ -158,15 +162,8 @@ func (s *Sessions) Login(ctx context.Context, username, password, clientIP strin
 	if err := s.Store.ReleaseLogin(ctx, ids, buckets[2:]); err != nil {
 		return nil, 0, err
 	}
-	if u.Disabled {
-		return nil, 0, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled; ask your property manager")
-	}
-	token, hashed := NewSecret(UserTokenPrefix)
-	expires := now.Add(s.TTL).UTC().Truncate(time.Second)
-	if err := s.Store.CreateSession(ctx, hashed, u.ID, expires); err != nil {
-		return nil, 0, err
-	}
-	return &Session{Token: token, ExpiresAt: expires, User: u}, 0, nil
+	sess, err := s.open(ctx, u, dev, gatehouse.SignInPassword)
+	return sess, 0, err
 }
 
 // Logout ends the session of a token (by its stored hash).
