@@ -16,6 +16,7 @@ type communityRequest struct {
 	TimeZone             *string `json:"time_zone"`
 	MaxPassDays          *int    `json:"max_pass_days"`
 	OnsiteThresholdHours *int    `json:"onsite_threshold_hours"`
+	VisitRequestMinutes  *int    `json:"visit_request_minutes"`
 	WebhookURL           *string `json:"webhook_url"`
 	WebhookSecret        *string `json:"webhook_secret"`
 }
@@ -28,6 +29,7 @@ type communityResponse struct {
 	TimeZone             string    `json:"time_zone"`
 	MaxPassDays          int       `json:"max_pass_days"`
 	OnsiteThresholdHours int       `json:"onsite_threshold_hours"`
+	VisitRequestMinutes  int       `json:"visit_request_minutes"`
 	WebhookURL           string    `json:"webhook_url"`
 	WebhookSecretSet     bool      `json:"webhook_secret_set"`
 	CreatedAt            time.Time `json:"created_at"`
@@ -41,12 +43,13 @@ func communityBody(c *gatehouse.Community) communityResponse {
 	}
 	return communityResponse{ID: c.ID, Name: c.Name, Address: c.Address, AntiPassback: ap, TimeZone: c.TimeZone,
 		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, WebhookURL: c.WebhookURL,
-		WebhookSecretSet: c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		VisitRequestMinutes: int(c.VisitRequestTTL() / time.Minute),
+		WebhookSecretSet:    c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 func (req *communityRequest) input() service.CommunityInput {
 	return service.CommunityInput{Name: req.Name, Address: req.Address, AntiPassback: req.AntiPassback, TimeZone: req.TimeZone,
-		MaxPassDays: req.MaxPassDays, OnsiteThresholdHours: req.OnsiteThresholdHours, WebhookURL: req.WebhookURL, WebhookSecret: req.WebhookSecret}
+		MaxPassDays: req.MaxPassDays, OnsiteThresholdHours: req.OnsiteThresholdHours, VisitRequestMinutes: req.VisitRequestMinutes, WebhookURL: req.WebhookURL, WebhookSecret: req.WebhookSecret}
 }
 
 func (s *Server) createCommunity(c *gin.Context) {

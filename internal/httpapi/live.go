@@ -60,6 +60,7 @@ func (s *Server) live(c *gin.Context) {
 		return
 	}
 	defer stop()
+	s.Hub.WatchVisits(sub, service.WatchVisits(pr))
 	// A stream outlives the server's write timeout.
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
 	c.Header("Content-Type", "text/event-stream")
@@ -90,6 +91,8 @@ func (s *Server) live(c *gin.Context) {
 				return
 			}
 			fmt.Fprint(c.Writer, ": heartbeat\n\n")
+		case ev := <-sub.V:
+			fmt.Fprintf(c.Writer, "event: visit_request\ndata: %s\n\n", liveVisitEvent(pr, ev))
 		case ev := <-sub.C:
 			e := ev.Entry
 			b, _ := json.Marshal(liveEvent{EntryID: e.ID, CommunityID: e.CommunityID, GateID: e.GateID, PassID: e.PassID,

@@ -32,6 +32,7 @@ type Communities struct {
 type CommunityInput struct {
 	Name, Address, AntiPassback, TimeZone *string
 	MaxPassDays, OnsiteThresholdHours     *int
+	VisitRequestMinutes                   *int
 	WebhookURL, WebhookSecret             *string
 }
 
@@ -63,6 +64,10 @@ func (s *Communities) apply(in CommunityInput, c *gatehouse.Community) error {
 	if in.OnsiteThresholdHours != nil {
 		c.OnsiteThresholdHours = *in.OnsiteThresholdHours
 	}
+	if in.VisitRequestMinutes != nil {
+		c.VisitRequestMinutes = *in.VisitRequestMinutes
+		p.Check(c.VisitRequestMinutes >= 1, "visit_request_minutes", "must be between 1 and 1440")
+	}
 	if in.WebhookURL != nil {
 		c.WebhookURL = strings.TrimSpace(*in.WebhookURL)
 		if c.WebhookURL == "" {
@@ -84,7 +89,8 @@ func (s *Communities) Create(ctx context.Context, pr *gatehouse.Principal, in Co
 	if pr.IsGate() || pr.Role != gatehouse.RoleAdmin {
 		return nil, forbidden("only admin creates communities")
 	}
-	com := &gatehouse.Community{TimeZone: s.DefaultTZ, MaxPassDays: gatehouse.DefaultMaxPassDays, OnsiteThresholdHours: gatehouse.DefaultOnsiteThresholdHours}
+	com := &gatehouse.Community{TimeZone: s.DefaultTZ, MaxPassDays: gatehouse.DefaultMaxPassDays, OnsiteThresholdHours: gatehouse.DefaultOnsiteThresholdHours,
+		VisitRequestMinutes: gatehouse.DefaultVisitRequestMinutes}
 	if in.Name == nil {
 		in.Name = new(string)
 	}
