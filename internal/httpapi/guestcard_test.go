@@ -60,3 +60,25 @@ func TestTheGuestCardIsPublicByCodeAndAScanSaysWhenAPassStarts(t *testing.T) {
 		}
 	})
 }
+
+// An override of a visitor without a pass answers, as a scan does, the
+// visitor and the host's dwelling, for the guard's decision screen.
+func TestAnOverrideOfAVisitorNamesTheVisitorAndTheHost(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		A := e.community("翠竹苑")
+		e.mustUser("mgr", gatehouse.RoleManager, []int64{A}, 0)
+		mgr := e.login("mgr")
+		host := e.resident(mgr, A, "王芳", 1, "3栋", "2单元", "502")
+		var gate struct{ ID int64 }
+		e.expect("POST", "/api/v1/gates", mgr, map[string]any{"community_id": A, "name": "南门"}, 201, &gate)
+		var d struct {
+			Visitor *struct{ Name, Plate string }
+			Host    *struct{ Room string }
+		}
+		e.expect("POST", "/api/v1/entries/manual", mgr, map[string]any{"gate_id": gate.ID, "direction": "in", "reason": "业主电话确认",
+			"host_resident_id": host.ID, "visitor": map[string]any{"name": "周杰", "id_type": "resident_id", "id_number": validID(23), "plate": "粤B12345"}}, 201, &d)
+		if d.Visitor == nil || d.Visitor.Name != "周杰" || d.Visitor.Plate != "粤B12345" || d.Host == nil || d.Host.Room != "502" {
+			t.Errorf("the override's answer: visitor %+v, host %+v", d.Visitor, d.Host)
+		}
+	})
+}

@@ -81,6 +81,11 @@ func scanBody(c *gin.Context, o *access.Outcome) scanResponse {
 	if r := o.Resident; r != nil {
 		b.Resident = hostBody(r)
 	}
+	if o.Host != nil && o.Pass == nil {
+		// An override of a visitor without a pass: whom and whose guest, as for a pass.
+		b.Host = hostBody(o.Host)
+		b.Visitor = &personResponse{Name: e.PersonName, Plate: e.Plate}
+	}
 	return b
 }
 
