@@ -43,7 +43,7 @@ async function communitiesPage(ctx) {
   };
   fill(ctx.el, editSlot, h('div', { class: 'grid grid-main' },
     h('section', { class: 'card' }, h('h1', { text: t('communities.title') }), h('div', { class: 'table-wrap' }, h('table', null,
-      h('thead', null, h('tr', null, ['ID', t('field.name'), t('field.address'), t('field.anti_passback'), t('field.max_pass_days'), t('common.actions')].map((x) => h('th', { text: x })))),
+      h('thead', null, h('tr', null, ['ID', t('communities.name'), t('field.address'), t('field.anti_passback'), t('field.max_pass_days'), t('common.actions')].map((x) => h('th', { text: x })))),
       tbody))),
     communityForm(null, (c) => { document.getElementById('community-new-form').reset(); reload(); void c; })));
   await reload();

@@ -2,7 +2,7 @@
 // charts (Chart.js, vendored) and CSV/XLSX downloads.
 
 import { get, download } from './api.js';
-import { t, reasonText } from './i18n.js';
+import { t, reasonText, currentLang } from './i18n.js';
 import { h, fill, field, onSubmit, formValues, showErrors, clearErrors, progressBar, busy, toDateInput, fmtTime, fmtDate,
   dwelling, table, loadScript, badge } from './ui.js';
 
@@ -84,6 +84,19 @@ export async function reportPage(ctx, { allowAll = false, fixedCommunity = 0 } =
   if (ctx.communities.length || allowAll) form.requestSubmit();
 }
 
+/** The calendar day of an instant in the community's zone (the browser's when unknown). */
+function dayIn(iso, timeZone) {
+  const opts = { dateStyle: 'medium' };
+  try {
+    return new Intl.DateTimeFormat(currentLang() === 'en' ? 'en-GB' : 'zh-CN', { ...opts, timeZone }).format(new Date(iso));
+  } catch {
+    return fmtDate(iso);
+  }
+}
+
+/** The last day a report covers: the API's "to" is exclusive (midnight after it). */
+function lastDay(iso, timeZone) { return dayIn(new Date(Date.parse(iso) - 1).toISOString(), timeZone); }
+
 function stat(key, label, n) {
   return h('div', { class: 'stat' }, h('div', { class: 'n', dataset: { stat: key }, text: String(n ?? 0) }), h('div', { class: 'l', text: label }));
 }
@@ -103,7 +116,7 @@ function drawReport(out, rep) {
   fill(out,
     h('section', { class: 'card' },
       h('h2', { text: names }),
-      h('p', { class: 'muted small', text: t('report.period', { from: fmtTime(rep.from, rep.time_zone), to: fmtTime(rep.to, rep.time_zone), tz: rep.time_zone }) }),
+      h('p', { class: 'muted small', id: 'report-period', text: t('report.period', { from: dayIn(rep.from, rep.time_zone), to: lastDay(rep.to, rep.time_zone), tz: rep.time_zone }) }),
       h('div', { class: 'stats', id: 'report-stats' },
         stat('residents.total', t('report.residents'), rep.residents.total),
         stat('registered_visitors.visitors', t('report.visitors'), rep.registered_visitors.visitors),

@@ -11,7 +11,7 @@ export function communityForm(c, onSaved) {
   const form = h('form', { id: c ? `community-form-${c.id}` : 'community-new-form', class: 'card' },
     h('h2', { text: c ? `${t('settings.title')} — ${c.name}` : t('communities.new') }),
     h('div', { class: 'fields cols' },
-      field({ name: 'name', required: true, value: c ? c.name : '' }),
+      field({ name: 'name', label: t('communities.name'), required: true, value: c ? c.name : '' }),
       field({ name: 'address', value: c ? c.address : '' }),
       field({ name: 'anti_passback', type: 'select', value: c ? c.anti_passback : 'off', options: [['off', t('common.no')], ['on', t('common.yes')]] }),
       field({ name: 'time_zone', value: c ? c.time_zone : 'Asia/Shanghai' }),
@@ -74,6 +74,18 @@ export async function accountsPage(ctx, { roles, communityID, presetResident }) 
     h('section', { class: 'card' }, h('div', { class: 'row' }, h('h1', { text: t('accounts.title'), style: 'margin:0' }), h('span', { class: 'spacer' }), roleSel), list, holder),
     form));
   const names = Object.fromEntries(ctx.communities.map((c) => [c.id, c.name]));
+  // A resident's account shows the resident's name and dwelling, read once per page.
+  const residents = {};
+  const residentCell = (u) => {
+    const td = h('td', { text: (u.community_ids || []).map((id) => names[id] || '#' + id).join('、') });
+    if (u.resident_id) {
+      residents[u.resident_id] ??= get(`/residents/${u.resident_id}`).catch(() => null);
+      residents[u.resident_id].then((r) => {
+        if (r) td.textContent = t('accounts.resident_of', { name: r.name, d: dwelling(r) });
+      });
+    }
+    return td;
+  };
   const row = (u) => {
     const toggle = h('button', { type: 'button', class: 'btn secondary small', text: u.disabled ? t('common.enable') : t('common.disable') });
     toggle.addEventListener('click', () => busy(toggle, async () => {
@@ -89,7 +101,7 @@ export async function accountsPage(ctx, { roles, communityID, presetResident }) 
     const tr = h('tr', null,
       h('td', { text: u.username }),
       h('td', { text: t('role.' + u.role) }),
-      h('td', { text: (u.community_ids || []).map((id) => names[id] || '#' + id).join('、') + (u.resident_id ? ` · ${t('field.resident_id')} #${u.resident_id}` : '') }),
+      residentCell(u),
       h('td', null, u.disabled ? badge('disabled', t('common.disabled')) : badge('active', t('common.active'))),
       h('td', null, h('div', { class: 'row' }, toggle, reset)));
     return tr;
@@ -112,7 +124,8 @@ export async function accountsPage(ctx, { roles, communityID, presetResident }) 
 }
 
 /** The entry log with its filters; canVerify adds the hash-chain check. */
-export async function entriesPage(ctx, { communityID, canVerify, gates = [] }) {
+export async function entriesPage(ctx, { communityID, canVerify, gates = null }) {
+  if (!gates) gates = (await get('/gates', { community_id: communityID || '', limit: 500 }).catch(() => ({ items: [] }))).items;
   const gateNames = Object.fromEntries(gates.map((g) => [g.id, g.name]));
   const out = h('div', { id: 'entries-list' });
   const holder = h('div');

@@ -396,6 +396,44 @@ export function restoreDraft(form) {
   }
 }
 
+const DRAFT_KEY = 'gatehouse.draft.';
+
+/**
+ * Keeps what is typed in form (by its id) in sessionStorage, so that a
+ * half-filled form survives a reload of the tab; puts it back at once.
+ * Returns clear(), to call once the form is sent. Passwords, files and
+ * hidden inputs are never kept; closing the tab forgets the rest.
+ */
+export function keepDraft(form) {
+  const key = DRAFT_KEY + form.id;
+  const kept = (el) => el.name && el.type !== 'password' && el.type !== 'file' && el.type !== 'hidden' && el.tagName !== 'BUTTON';
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(key) || 'null'); } catch { saved = null; }
+  if (saved) {
+    for (const el of form.elements) {
+      if (!kept(el)) continue;
+      if (el.type === 'checkbox' || el.type === 'radio') {
+        const k = el.name + '=' + el.value;
+        if (k in saved) el.checked = saved[k];
+      } else if (el.name in saved) {
+        el.value = saved[el.name];
+      }
+    }
+  }
+  const save = () => {
+    const vals = {};
+    for (const el of form.elements) {
+      if (!kept(el)) continue;
+      if (el.type === 'checkbox' || el.type === 'radio') vals[el.name + '=' + el.value] = el.checked;
+      else vals[el.name] = el.value;
+    }
+    try { sessionStorage.setItem(key, JSON.stringify(vals)); } catch { /* private mode: no draft */ }
+  };
+  form.addEventListener('input', save);
+  form.addEventListener('change', save);
+  return () => { try { sessionStorage.removeItem(key); } catch { /* nothing kept */ } };
+}
+
 /** Draws the current page again (after a choice that changes what it shows). */
 export function rerender() {
   window.dispatchEvent(new HashChangeEvent('hashchange'));
