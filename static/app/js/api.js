@@ -1,5 +1,6 @@
 // The API client: the bearer token lives in sessionStorage (one tab, one
-// log-in); every error arrives as an APIError with the server's fields.
+// log-in), or in localStorage for a remembered device; every error arrives
+// as an APIError with the server's fields.
 
 import { currentLang } from './i18n.js';
 
@@ -17,13 +18,18 @@ export class APIError extends Error {
 }
 
 export function token() {
-  try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+  try { return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
 }
 
-export function setToken(tok) {
+/**
+ * Keeps the token: a remembered device's in localStorage (every tab, and
+ * after the browser is reopened), any other in sessionStorage (this tab).
+ */
+export function setToken(tok, remember = false) {
   try {
-    if (tok) sessionStorage.setItem(TOKEN_KEY, tok);
-    else sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(TOKEN_KEY);
+    if (tok) (remember ? localStorage : sessionStorage).setItem(TOKEN_KEY, tok);
   } catch { /* private mode: the token lives until reload */ }
 }
 
@@ -76,7 +82,7 @@ async function send(method, path, { body, type, query, signal } = {}) {
   }
   if (!res.ok) {
     const err = await errorOf(res);
-    if (res.status === 401 && path !== '/auth/login') onUnauthorized(err);
+    if (res.status === 401 && !path.startsWith('/auth/login') && !path.startsWith('/auth/sms/')) onUnauthorized(err);
     throw err;
   }
   return res;
