@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,6 +30,8 @@ type gateResponse struct {
 	UpdatedAt   time.Time  `json:"updated_at"`
 	// DeviceKey is shown once: when the gate is made and when its key is rotated.
 	DeviceKey string `json:"device_key,omitempty"`
+	// Status is its agent's latest heartbeat, in GET /gates and GET /gates/{id}.
+	Status *gateStatusBody `json:"status,omitempty"`
 }
 
 func gateBody(g *gatehouse.Gate) gateResponse {
@@ -70,10 +73,37 @@ func (s *Server) getGate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, gateBody(g))
+	st, err := s.gateMonitor.Statuses(c.Request.Context(), principal(c), []*gatehouse.Gate{g})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	body := gateBody(g)
+	body.Status = gateStatusOf(st[g.ID], s.Now())
+	c.JSON(200, body)
 }
 
-func (s *Server) listGates(c *gin.Context) { listInCommunity(s, c, s.gateAdmin.List, gateBody) }
+// listGates lists the gates in scope, each with its status.
+func (s *Server) listGates(c *gin.Context) {
+	fetch := func(ctx context.Context, pr *gatehouse.Principal, cid int64, pg gatehouse.Page) ([]gateResponse, int64, error) {
+		gs, next, err := s.gateAdmin.List(ctx, pr, cid, pg)
+		if err != nil {
+			return nil, 0, err
+		}
+		st, err := s.gateMonitor.Statuses(ctx, pr, gs)
+		if err != nil {
+			return nil, 0, err
+		}
+		now := s.Now()
+		out := make([]gateResponse, len(gs))
+		for i, g := range gs {
+			out[i] = gateBody(g)
+			out[i].Status = gateStatusOf(st[g.ID], now)
+		}
+		return out, next, nil
+	}
+	listInCommunity(s, c, fetch, func(b gateResponse) gateResponse { return b })
+}
 
 func (s *Server) updateGate(c *gin.Context) {
 	var req gatePatchRequest

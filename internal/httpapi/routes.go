@@ -34,12 +34,28 @@ func (s *Server) routes() *gin.Engine {
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", s.login)
+	// Residents' own sign-in: by text message, and with an activation letter.
+	v1.POST("/auth/sms/send", s.sendSMSCode)
+	v1.POST("/auth/sms/login", s.smsSignIn)
+	v1.GET("/activate/:code", s.previewActivation)
+	v1.POST("/activate/:code", s.activate)
 	v1.GET("/keys", s.keys)
+	v1.POST("/guest/card", s.guestCard)
+
+	// Visitors' self-registration: no account, a poster's token; the
+	// request's status token.
+	v1.GET("/register/:token", s.registerPage)
+	v1.POST("/register/:token", s.smallBody, s.register)
+	v1.GET("/register/requests/:id", s.getVisitStatus)
+	v1.GET("/register/requests/:id/events", s.visitStatusEvents)
+	v1.GET("/register/requests/:id/qr.png", s.visitQR)
 
 	authed := v1.Group("", s.authenticate)
 	users := authed.Group("", s.anyUser)
 	users.POST("/auth/logout", s.logout)
 	users.GET("/auth/me", s.me)
+	users.GET("/auth/devices", s.listDevices)
+	users.DELETE("/auth/devices/:id", s.deleteDevice)
 
 	users.POST("/communities", s.allow(admin...), s.createCommunity)
 	users.GET("/communities", s.listCommunities)
@@ -58,6 +74,8 @@ func (s *Server) routes() *gin.Engine {
 	users.GET("/residents/:id", s.allow(residentish...), s.getResident)
 	users.PATCH("/residents/:id", s.allow(managers...), s.updateResident)
 	users.DELETE("/residents/:id", s.allow(managers...), s.deleteResident)
+	users.POST("/residents/:id/activation-letters", s.allow(managers...), s.createActivationLetter)
+	users.POST("/residents/:id/activation-letters/print", s.allow(managers...), s.printActivationLetter)
 	users.GET("/residents/:id/code", s.allow(gatehouse.RoleResident), s.residentCode)
 	users.POST("/residents/:id/cards", s.allow(managers...), s.createCard)
 	users.GET("/residents/:id/cards", s.allow(gatehouse.RoleAdmin, gatehouse.RoleManager, gatehouse.RoleResident), s.listCards)
@@ -75,6 +93,14 @@ func (s *Server) routes() *gin.Engine {
 	users.GET("/passes/:id/qr.png", s.allow(residentish...), s.passQR)
 	users.POST("/passes/:id/revoke", s.allow(gatehouse.RoleResident, gatehouse.RoleGuard, gatehouse.RoleManager, gatehouse.RoleAdmin), s.revokePass)
 
+	users.POST("/communities/:id/posters", s.allow(managers...), s.createPoster)
+	users.GET("/communities/:id/posters", s.allow(managers...), s.listPosters)
+	users.DELETE("/posters/:id", s.allow(managers...), s.revokePoster)
+	users.GET("/posters/:id/print", s.allow(managers...), s.printPoster)
+	users.GET("/visit-requests", s.allow(gatehouse.RoleResident, gatehouse.RoleGuard, gatehouse.RoleManager, gatehouse.RoleAdmin), s.listVisitRequests)
+	users.POST("/visit-requests/:id/approve", s.allow(gatehouse.RoleResident, gatehouse.RoleGuard), s.approveVisit)
+	users.POST("/visit-requests/:id/deny", s.allow(gatehouse.RoleResident, gatehouse.RoleGuard), s.denyVisit)
+
 	users.POST("/watchlist", s.allow(managers...), s.addToWatchlist)
 	users.GET("/watchlist", s.allow(staff...), s.listWatchlist)
 	users.DELETE("/watchlist/:id", s.allow(managers...), s.removeFromWatchlist)
@@ -82,6 +108,9 @@ func (s *Server) routes() *gin.Engine {
 	authed.POST("/scan", s.gateOr(gatehouse.RoleGuard, gatehouse.RoleManager), s.scan)
 	authed.GET("/gates/:id/sync", s.gateOnly, s.syncGate)
 	authed.POST("/gates/:id/events", s.gateOnly, s.uploadEvents)
+	authed.POST("/gates/:id/status", s.gateOnly, s.gateHeartbeat)
+	authed.POST("/gates/:id/door-events", s.gateOnly, s.uploadDoorEvents)
+	users.GET("/door-events", s.allow(staff...), s.listDoorEvents)
 	users.POST("/walkins", s.allow(gatehouse.RoleGuard, gatehouse.RoleManager), s.walkIn)
 	users.POST("/entries/manual", s.allow(gatehouse.RoleGuard, gatehouse.RoleManager), s.manualEntry)
 	users.GET("/onsite", s.allow(staff...), s.onsite)

@@ -40,17 +40,21 @@ type Store interface {
 	service.CommunityStore
 	service.UserStore
 	service.SessionStore
+	service.ActivationStore
+	service.SMSStore
 	service.ResidentStore
 	service.PassStore
 	service.GateStore
 	service.CardStore
 	service.ConsoleStore
 	service.DeviceStore
+	service.GateStatusStore
 	service.EntryStore
 	service.WatchlistStore
 	service.ReportStore
 	service.PoliceStore
 	service.AuditStore
+	service.VisitStore
 
 	// Health probes.
 	Ping(ctx context.Context) error
@@ -70,6 +74,8 @@ type Store interface {
 // Hub streams committed decisions to live watchers.
 type Hub interface {
 	Subscribe(accountID, communityID int64, filter func(*gatehouse.DecisionEvent) bool) (*events.Sub, func(), error)
+	WatchVisits(s *events.Sub, filter func(*gatehouse.VisitEvent) bool)
+	PublishVisit(ev *gatehouse.VisitEvent)
 }
 
 // Engine decides scans and makes codes.
@@ -114,6 +120,9 @@ type Config struct {
 	UI              fs.FS         // the web UI's files; nil serves none
 	Metrics         *metrics.Metrics
 	WebhookAllow    *events.AllowList // receivers trusted over http or in private ranges; nil: none
+	PublicURL       string            // https://host of registration posters' links; "" takes the request's host
+	RetentionDays   int               // days personal data is kept, as the visitors' privacy notice says
+	SMS             service.SMSSender // delivers sign-in codes; nil: the server's log (development)
 }
 
 var errNoUI = gatehouse.Errorf(gatehouse.ENOTFOUND, "this server has no web UI")
@@ -178,6 +187,7 @@ func New(cfg Config) *Server {
 	s := &Server{Config: cfg, closing: make(chan struct{})}
 	s.gates, _ = lru.New[string, gateAuth](20000)
 	s.initServices()
+	s.Metrics.WatchGates(s.gateCounts)
 	s.engine = s.routes()
 	return s
 }
@@ -254,6 +264,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if code == gatehouse.EUNAUTHORIZED {
 		c.Header("WWW-Authenticate", `Bearer realm="gatehouse"`)
 	}
+	body.Error = localized(c, body.Error)
 	c.AbortWithStatusJSON(ErrorStatus(err), body)
 }
 
@@ -515,8 +526,8 @@ func (s *Server) methodNotAllowed(c *gin.Context) {
 		allow = append(allow, http.MethodHead)
 	}
 	c.Header("Allow", strings.Join(allow, ", "))
-	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed",
-		Message: fmt.Sprintf("%s is not allowed here; use %s", method(c), strings.Join(allow, ", "))}})
+	c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{Error: localized(c, errorDetail{Code: "method_not_allowed",
+		Message: fmt.Sprintf("%s is not allowed here; use %s", method(c), strings.Join(allow, ", "))})})
 }
 
 // limitBody caps request bodies; reading past the cap fails with 413.

@@ -24,7 +24,11 @@ type services struct {
 	communities *service.Communities
 	devices     *service.Devices
 	sessions    *service.Sessions
+	activation  *service.Activation
+	smsLogin    *service.SMSLogin
 	cards       *service.Cards
+	visits      *service.Visits
+	gateMonitor *service.GateMonitor
 }
 
 func (s *Server) initServices() {
@@ -39,10 +43,15 @@ func (s *Server) initServices() {
 	// A nil allow-list still checks a URL: https to public addresses only.
 	s.sessions = &service.Sessions{Store: s.Store, Passwords: passwordsOf{s}, Now: s.Now, TTL: s.SessionTTL, Window: s.LoginWindow,
 		PerAccount: s.LoginPerAccount, PerAccountAll: 30, PerAddress: s.LoginPerAddress, FirstDelay: 2 * time.Second, MaxDelay: time.Minute}
+	s.gateMonitor = &service.GateMonitor{Store: s.Store, Now: s.Now}
+	s.sessions.RememberTTL = 30 * 24 * time.Hour
+	s.initSignIn()
 	s.devices = &service.Devices{Store: s.Store, Cards: s.cards, Engine: s.Engine}
 	s.communities = &service.Communities{Store: s.Store, DefaultTZ: s.DefaultTZ, Webhooks: s.WebhookAllow}
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
+	s.visits = &service.Visits{Store: s.Store, Keys: s.Engine, Notify: visitNotifier{s}, Now: s.Now,
+		Limits: service.DefaultVisitLimits, RetentionDays: s.RetentionDays}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Codes: s.Engine}
 }
 
