@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +50,15 @@ type Config struct {
 	// an address in a listed range may be reached over plain http, and only
 	// listed ranges may be private, loopback or otherwise special.
 	WebhookAllow string
+	// PublicURL (GATEHOUSE_PUBLIC_URL, https://host) is where registration
+	// posters' QR links point; empty takes the host a manager reached.
+	PublicURL string
+	// SMS settles how residents' sign-in codes are texted: SMSProvider
+	// (GATEHOUSE_SMS_PROVIDER) "log" writes them to the server's log
+	// (development), "tencent" sends them with Tencent Cloud SMS and the
+	// account below (GATEHOUSE_SMS_SECRET_ID, _SECRET_KEY, _APP_ID, _SIGN,
+	// _TEMPLATE_ID, _REGION).
+	SMSProvider, SMSSecretID, SMSSecretKey, SMSAppID, SMSSign, SMSTemplateID, SMSRegion string
 }
 
 // Default returns the settings used when nothing is set: SQLite under ./data.
@@ -64,6 +75,9 @@ func Default() Config {
 
 		LiveMaxStreams:    1000,
 		LiveMaxPerAccount: 3,
+
+		SMSProvider: "log",
+		SMSRegion:   "ap-guangzhou",
 	}
 }
 
@@ -101,6 +115,14 @@ func Load(name string, getenv func(string) string, args []string, stderr io.Writ
 		{env: "GATEHOUSE_SHUTDOWN_GRACE", flag: "shutdown-grace", usage: "how long SIGTERM waits for in-flight requests", dur: &c.ShutdownGrace},
 		{env: "GATEHOUSE_LIVE_MAX_STREAMS", flag: "live-max-streams", usage: "live event streams this process serves at most", num: &c.LiveMaxStreams},
 		{env: "GATEHOUSE_LIVE_MAX_PER_ACCOUNT", flag: "live-max-per-account", usage: "live event streams of one account (a newer one closes the oldest)", num: &c.LiveMaxPerAccount},
+		{env: "GATEHOUSE_PUBLIC_URL", flag: "public-url", usage: "https://host that registration posters' QR links point to (empty: the request's host)", str: &c.PublicURL},
+		{env: "GATEHOUSE_SMS_PROVIDER", flag: "sms-provider", usage: "how sign-in codes are texted: log (development: the server's log) or tencent", str: &c.SMSProvider},
+		{env: "GATEHOUSE_SMS_SECRET_ID", flag: "sms-secret-id", usage: "Tencent Cloud SecretId", str: &c.SMSSecretID},
+		{env: "GATEHOUSE_SMS_SECRET_KEY", flag: "sms-secret-key", usage: "Tencent Cloud SecretKey", str: &c.SMSSecretKey},
+		{env: "GATEHOUSE_SMS_APP_ID", flag: "sms-app-id", usage: "Tencent Cloud SMS SdkAppId", str: &c.SMSAppID},
+		{env: "GATEHOUSE_SMS_SIGN", flag: "sms-sign", usage: "approved SMS signature name", str: &c.SMSSign},
+		{env: "GATEHOUSE_SMS_TEMPLATE_ID", flag: "sms-template-id", usage: "approved SMS template id ({1} the code, {2} minutes)", str: &c.SMSTemplateID},
+		{env: "GATEHOUSE_SMS_REGION", flag: "sms-region", usage: "Tencent Cloud SMS region", str: &c.SMSRegion},
 		{env: "GATEHOUSE_WEBHOOK_ALLOW", flag: "webhook-allow", usage: "comma-separated host names, IPs or CIDRs of webhook receivers allowed over http or in private ranges", str: &c.WebhookAllow},
 	}
 	for _, s := range settings {
@@ -157,7 +179,7 @@ func (s setting) set(v string) error {
 
 // Validate checks every setting and names the first bad one.
 func (c *Config) Validate() error {
-	for _, check := range []func() error{c.validateServer, c.validateDatabase, c.validateData, c.validateLimits} {
+	for _, check := range []func() error{c.validateServer, c.validateDatabase, c.validateData, c.validateLimits, c.validateSMS} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -184,6 +206,9 @@ func (c *Config) validateServer() error {
 		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
 			return &Error{"GATEHOUSE_DEBUG_ADDR", fmt.Sprintf("%q is not host:port (for example 127.0.0.1:6060)", c.DebugAddr)}
 		}
+	}
+	if u, err := url.Parse(c.PublicURL); c.PublicURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.Trim(u.Path, "/") != "") {
+		return &Error{"GATEHOUSE_PUBLIC_URL", fmt.Sprintf("%q is not a URL such as https://gate.example.com", c.PublicURL)}
 	}
 	for _, p := range c.Proxies() {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
@@ -290,4 +315,35 @@ func allowEntry(s string) bool {
 	}
 	last := labels[len(labels)-1]
 	return strings.Trim(last, "0123456789") != "" && !strings.HasPrefix(last, "0x")
+}
+
+// smsRegions are the regions Tencent Cloud SMS serves.
+var smsRegions = []string{"ap-guangzhou", "ap-beijing", "ap-nanjing", "ap-singapore"}
+
+// validateSMS checks the sender of residents' sign-in codes: with tencent,
+// every part of the account is required.
+func (c *Config) validateSMS() error {
+	switch c.SMSProvider {
+	case "log":
+		return nil
+	case "tencent":
+	default:
+		return &Error{"GATEHOUSE_SMS_PROVIDER", fmt.Sprintf("%q is not one of log, tencent", c.SMSProvider)}
+	}
+	for _, s := range []struct{ env, v string }{{"GATEHOUSE_SMS_SECRET_ID", c.SMSSecretID}, {"GATEHOUSE_SMS_SECRET_KEY", c.SMSSecretKey},
+		{"GATEHOUSE_SMS_APP_ID", c.SMSAppID}, {"GATEHOUSE_SMS_SIGN", c.SMSSign}, {"GATEHOUSE_SMS_TEMPLATE_ID", c.SMSTemplateID}} {
+		if strings.TrimSpace(s.v) == "" {
+			return &Error{s.env, "is required with GATEHOUSE_SMS_PROVIDER=tencent"}
+		}
+	}
+	if !regexp.MustCompile(`^14\d{8}$`).MatchString(c.SMSAppID) {
+		return &Error{"GATEHOUSE_SMS_APP_ID", fmt.Sprintf("%q is not an SMS SdkAppId (10 digits starting 14, e.g. 1400006666)", c.SMSAppID)}
+	}
+	if !regexp.MustCompile(`^\d{1,10}$`).MatchString(c.SMSTemplateID) {
+		return &Error{"GATEHOUSE_SMS_TEMPLATE_ID", fmt.Sprintf("%q is not a template id (digits, e.g. 1234567)", c.SMSTemplateID)}
+	}
+	if !slices.Contains(smsRegions, c.SMSRegion) {
+		return &Error{"GATEHOUSE_SMS_REGION", fmt.Sprintf("%q is not one of %s", c.SMSRegion, strings.Join(smsRegions, ", "))}
+	}
+	return nil
 }
