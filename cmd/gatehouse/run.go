@@ -190,8 +190,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go hub.Run(ctx)
 	go retentionLoop(ctx, db, cfg.RetentionDays, log)
 
-	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Logger: log, DefaultTZ: cfg.TimeZone,
-		TrustedProxies: cfg.Proxies(), UI: static.FS(), Metrics: m, WebhookAllow: allow})
+	sender, err := smsSender(cfg, log)
+	if err != nil {
+		return err
+	}
+	api := httpapi.New(httpapi.Config{Store: db, Engine: engine, Hub: hub, Logger: log, DefaultTZ: cfg.TimeZone, SMS: sender,
+		TrustedProxies: cfg.Proxies(), UI: static.FS(), Metrics: m, WebhookAllow: allow,
+		PublicURL: cfg.PublicURL, RetentionDays: cfg.RetentionDays})
+	go sweepVisits(ctx, api, log)
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second, // a slow client cannot hold a connection forever
@@ -232,6 +238,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// sweepVisits expires unanswered visit requests and erases what old ones
+// kept of their visitors, every minute.
+func sweepVisits(ctx context.Context, api *httpapi.Server, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := api.SweepVisits(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("visit requests: the sweep failed", "err", err.Error())
+		}
+	}
 }
 
 // newEngine loads the code-signing keys, making the first one on a new

@@ -11,6 +11,8 @@ import * as manager from './manager.js';
 import * as police from './police.js';
 import * as admin from './admin.js';
 import * as guest from './guest.js';
+import { loginView, activateView } from './signin.js';
+import * as visit from './visit.js';
 
 const pages = { guard, resident, manager, police, admin };
 const COMMUNITY_KEY = 'gatehouse.community';
@@ -83,23 +85,16 @@ function renderHeader() {
 }
 
 function renderLogin() {
-  const form = h('form', { id: 'login-form', class: 'card login', autocomplete: 'on' },
-    h('h1', { text: t('app.name') }),
-    state.loginNote ? h('div', { class: 'form-error', role: 'alert', text: state.loginNote }) : null,
-    h('div', { class: 'fields' },
-      field({ name: 'username', label: t('login.username'), required: true, autocomplete: 'username', id: 'login-username', attrs: { autocapitalize: 'off', spellcheck: 'false' } }),
-      field({ name: 'password', label: t('login.password'), type: 'password', required: true, autocomplete: 'current-password', id: 'login-password' })),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'login-submit', text: t('login.submit') })),
-    h('p', { class: 'small muted', text: t('login.hint') }));
-  onSubmit(form, async (v) => {
-    const res = await post('/auth/login', { username: v.username, password: form.elements.password.value });
-    setToken(res.token);
-    state.loginNote = '';
-    await startSession(res.user);
-    go(home(res.user.role));
-  });
-  fill(view(), form);
-  form.elements.username.focus();
+  fill(view(), loginView({ note: state.loginNote, onSignedIn }));
+  document.getElementById('login-username').focus();
+}
+
+/** Keeps a new session's token and goes to the role's home. */
+async function onSignedIn(res, remember) {
+  setToken(res.token, remember);
+  state.loginNote = '';
+  await startSession(res.user);
+  go(home(res.user.role));
 }
 
 async function startSession(me) {
@@ -121,9 +116,22 @@ export function render() {
   generation += 1;
   const gen = generation;
   const r = route();
+  if (visit.posterToken()) {
+    renderHeader();
+    visit.renderVisitor({ el: view(), token: visit.posterToken(), onCleanup: (fn) => state.cleanups.push(fn) });
+    return;
+  }
   if (r.page === 'guest') {
     renderHeader();
-    guest.render({ el: view(), code: decodeURIComponent([r.tab, r.arg].filter(Boolean).join('/')) });
+    const raw = [r.tab, r.arg].filter(Boolean).join('/');
+    let code = raw;
+    try { code = decodeURIComponent(raw); } catch { /* a code pasted unencoded (GH2 codes hold %) */ }
+    guest.render({ el: view(), code, alive: () => gen === generation });
+    return;
+  }
+  if (r.page === 'activate') {
+    renderHeader();
+    activateView({ el: view(), code: decodeURIComponent([r.tab, r.arg].filter(Boolean).join('/')), onSignedIn });
     return;
   }
   if (!state.me) {
@@ -186,7 +194,7 @@ async function boot() {
     location.hash = '#/login';
   });
   window.addEventListener('hashchange', render);
-  if (token() && !location.hash.startsWith('#/guest/')) {
+  if (token() && !location.hash.startsWith('#/guest/') && !visit.posterToken()) {
     try {
       await startSession(await get('/auth/me'));
     } catch {

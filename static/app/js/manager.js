@@ -1,18 +1,21 @@
 // The property manager's pages: residents (with CSV import), gates (device
 // keys shown once), accounts, the watchlist, settings, the report, entries.
 
-import { get, post, patch, del, upload } from './api.js';
+import { get, post, patch, del, upload, download } from './api.js';
 import { t, problemText, fieldLabel, currentLang } from './i18n.js';
+import { printLetter } from './signin.js';
 import { h, fill, field, idTypeField, onSubmit, showOK, showErrors, clearErrors, toast, toastError, busy, dwelling, badge,
-  pager, copyText, progressBar, fmtTime } from './ui.js';
+  pager, copyText, progressBar, fmtTime, keepDraft } from './ui.js';
 import { reportPage } from './report.js';
 import { accountsPage, communityForm, entriesPage } from './shared.js';
+import { postersPage } from './visit.js';
 
 export const tabs = [
   ['residents', 'manager.tab.residents'],
   ['gates', 'manager.tab.gates'],
   ['accounts', 'manager.tab.accounts'],
   ['watchlist', 'manager.tab.watchlist'],
+  ['posters', 'visit.posters'],
   ['settings', 'manager.tab.settings'],
   ['report', 'manager.tab.report'],
   ['entries', 'manager.tab.entries'],
@@ -25,6 +28,7 @@ export async function render(ctx) {
   }
   switch (ctx.tab) {
     case 'gates': return gatesPage(ctx);
+    case 'posters': return postersPage(ctx);
     case 'accounts': {
       const [kind, id] = (ctx.arg || '').split('/');
       return accountsPage(ctx, { roles: ['guard', 'resident'], communityID: ctx.communityID, presetResident: kind === 'resident' ? Number(id) : 0 });
@@ -56,6 +60,7 @@ function residentForm(ctx, r, onDone) {
     h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'btn', text: r ? t('common.save') : t('common.create') }),
       r ? h('button', { type: 'button', class: 'btn secondary', text: t('common.cancel'), on: { click: () => onDone(null) } }) : null));
+  const clearDraft = r ? () => {} : keepDraft(form);
   onSubmit(form, async (v) => {
     const body = { name: v.name, id_type: v.id_type, phone: v.phone, building: v.building, unit: v.unit, room: v.room };
     if (v.id_number) body.id_number = v.id_number;
@@ -64,6 +69,7 @@ function residentForm(ctx, r, onDone) {
       saved = await patch(`/residents/${r.id}`, body);
     } else {
       saved = await post('/residents', { community_id: ctx.communityID, ...body, id_number: v.id_number });
+      clearDraft();
       form.reset();
       showOK(form, `${saved.name} · ${dwelling(saved)}`);
     }
@@ -101,7 +107,9 @@ async function residentsPage(ctx) {
             editSlot.scrollIntoView({ block: 'start' });
           },
         } }),
-        h('a', { class: 'btn secondary small', href: `#/manager/accounts/resident/${r.id}`, text: t('residents.account') }));
+        h('a', { class: 'btn secondary small', href: `#/manager/accounts/resident/${r.id}`, text: t('residents.account') }),
+        h('button', { type: 'button', class: 'btn secondary small letter-print', text: t('signin.letter.button'),
+          on: { click: (e) => busy(e.currentTarget, () => printLetter(r.id)).catch(toastError) } }));
       const out = h('button', { type: 'button', class: 'btn danger secondary small', text: t('residents.moveout') });
       out.addEventListener('click', () => {
         if (!confirm(t('residents.moveout_confirm', { name: r.name }))) return;
@@ -138,12 +146,18 @@ function lineOrder([a], [b]) {
 }
 
 function importCard(ctx, onDone) {
-  const file = h('input', { type: 'file', name: 'file', accept: '.csv,text/csv', dataset: { field: 'file' }, id: 'import-file' });
-  const text = h('textarea', { name: 'csv', id: 'import-text', rows: 5, placeholder: 'name,id_type,id_number,phone,building,unit,room', spellcheck: 'false' });
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const file = h('input', { type: 'file', name: 'file', accept: `.csv,text/csv,.xlsx,${XLSX}`, dataset: { field: 'file' }, id: 'import-file' });
+  const template = (format) => h('button', { type: 'button', class: 'btn secondary small', id: 'import-template-' + format,
+    text: t('residents.import.template_' + format), on: {
+      click: (e) => busy(e.currentTarget, () => download('/residents/import/template', { format }, `residents-template.${format}`)).catch(toastError),
+    } });
+  const text = h('textarea', { name: 'csv', id: 'import-text', rows: 5, placeholder: t('residents.import.placeholder'), spellcheck: 'false' });
   const status = h('div', { id: 'import-status' });
   const form = h('form', { id: 'import-form', class: 'card' },
     h('h2', { text: t('residents.import.title') }),
     h('p', { class: 'small muted', text: t('residents.import.hint') }),
+    h('div', { class: 'row' }, template('csv'), template('xlsx')),
     h('div', { class: 'fields' },
       h('div', { class: 'field' }, h('label', { for: 'import-file', text: t('field.file') }), file, h('div', { class: 'err', hidden: true })),
       h('div', { class: 'field' }, h('label', { for: 'import-text', text: t('residents.import.paste') }), text)),
@@ -154,13 +168,16 @@ function importCard(ctx, onDone) {
     ev.preventDefault();
     clearErrors(form);
     fill(status);
-    const body = file.files[0] || (text.value.trim() ? new Blob([text.value], { type: 'text/csv' }) : null);
+    const picked = file.files[0];
+    const body = picked || (text.value.trim() ? new Blob([text.value], { type: 'text/csv' }) : null);
+    // An Excel workbook goes as one; anything else as CSV (the server detects its encoding).
+    const isXLSX = picked && (/\.xlsx$/i.test(picked.name) || picked.type === XLSX);
     if (!body) { fill(status, h('div', { class: 'form-error', text: t('residents.import.empty') })); return; }
     const bar = progressBar(t('residents.import.uploading'));
     fill(status, bar.el);
     const btn = form.querySelector('button[type="submit"]');
     try {
-      const res = await busy(btn, () => upload('POST', `/residents/import?community_id=${ctx.communityID}`, body, 'text/csv', (f) => {
+      const res = await busy(btn, () => upload('POST', `/residents/import?community_id=${ctx.communityID}`, body, isXLSX ? XLSX : 'text/csv', (f) => {
         if (f >= 1) bar.indeterminate(t('residents.import.checking'));
         else bar.set(f);
       }));
@@ -200,6 +217,22 @@ function secretBox(gate) {
     h('button', { type: 'button', class: 'btn small', id: 'device-key-copy', text: t('common.copy'), on: { click: () => copyText(gate.device_key) } }));
 }
 
+/** A gate's agent and controller as their last heartbeat said. */
+function agentCell(st) {
+  if (!st || !st.last_seen) return h('span', { class: 'small muted', text: t('gate.never_seen') });
+  const c = st.controller;
+  const lines = [t('gate.last_seen', { time: fmtTime(st.last_seen) })];
+  if (c) {
+    lines.push(t('gate.controller', { kind: c.kind, id: c.device_id, state: c.online ? t('gate.online') : t('gate.offline') }));
+    lines.push(t(c.door_open ? 'gate.door_open' : 'gate.door_closed') + ' · ' + t('gate.drift', { s: c.clock_drift_seconds }) +
+      ' · ' + t('gate.event_index', { n: c.last_event_index }));
+  }
+  if (st.pending) lines.push(t('gate.pending', { n: st.pending }));
+  if (st.version) lines.push(st.version);
+  return h('div', null, st.online ? badge('active', t('gate.online')) : badge('disabled', t('gate.offline')),
+    lines.map((l) => h('div', { class: 'small muted', text: l })));
+}
+
 async function gatesPage(ctx) {
   const keySlot = h('div');
   const tbody = h('tbody');
@@ -215,7 +248,7 @@ async function gatesPage(ctx) {
   });
   fill(ctx.el, keySlot, h('div', { class: 'grid grid-main' },
     h('section', { class: 'card' }, h('h1', { text: t('gates.title') }), h('div', { class: 'table-wrap' }, h('table', null,
-      h('thead', null, h('tr', null, [t('gates.name'), t('gates.key_prefix'), t('common.status'), t('common.actions')].map((x) => h('th', { text: x })))), tbody))),
+      h('thead', null, h('tr', null, [t('gates.name'), t('gates.key_prefix'), t('common.status'), t('gates.agent'), t('common.actions')].map((x) => h('th', { text: x })))), tbody))),
     form));
   const row = (g) => {
     const rotate = h('button', { type: 'button', class: 'btn secondary small', text: t('gates.rotate') });
@@ -236,12 +269,13 @@ async function gatesPage(ctx) {
     const tr = h('tr', { dataset: { gateId: String(g.id) } },
       h('td', { text: g.name }), h('td', { class: 'mono', text: g.key_prefix + '…' }),
       h('td', null, g.disabled ? badge('disabled', t('common.disabled')) : badge('active', t('common.active'))),
+      h('td', { class: 'gate-agent' }, agentCell(g.status)),
       h('td', null, h('div', { class: 'row' }, rotate, toggle)));
     return tr;
   };
   const load = async () => {
     const list = await get('/gates', { community_id: ctx.communityID, limit: 500 });
-    fill(tbody, list.items.length ? list.items.map(row) : h('tr', null, h('td', { colspan: 4, class: 'empty', text: t('gates.empty') })));
+    fill(tbody, list.items.length ? list.items.map(row) : h('tr', null, h('td', { colspan: 5, class: 'empty', text: t('gates.empty') })));
   };
   await load();
 }

@@ -4,13 +4,17 @@
 import { get, post, getBlob, saveBlob, liveURL } from './api.js';
 import { t, reasonText } from './i18n.js';
 import { h, fill, field, idTypeField, onSubmit, toast, toastError, busy, fmtTime, fmtClock, toLocalInput,
-  fromLocalInput, copyText, badge, pager, errorText } from './ui.js';
+  fromLocalInput, copyText, badge, pager, errorText, keepDraft } from './ui.js';
+import { requestsPanel } from './visit.js';
+import { devicesPanel } from './signin.js';
 
 export const tabs = [
   ['invite', 'resident.tab.invite'],
   ['passes', 'resident.tab.passes'],
   ['code', 'resident.tab.code'],
   ['arrivals', 'resident.tab.arrivals'],
+  ['visits', 'visit.requests'],
+  ['devices', 'signin.devices.tab'],
 ];
 
 export function render(ctx) {
@@ -18,6 +22,8 @@ export function render(ctx) {
     case 'passes': return passesPage(ctx);
     case 'code': return codePage(ctx);
     case 'arrivals': return arrivalsPage(ctx);
+    case 'visits': return requestsPanel(ctx);
+    case 'devices': return devicesPanel(ctx);
     default: return invitePage(ctx);
   }
 }
@@ -87,6 +93,7 @@ async function invitePage(ctx) {
       field({ name: 'valid_until', type: 'datetime-local', required: true, value: toLocalInput(until) }),
       field({ name: 'purpose', placeholder: '' })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'invite-submit', text: t('resident.invite.submit') })));
+  const clearDraft = keepDraft(form);
   onSubmit(form, async (v) => {
     const body = {
       visitor: { name: v.visitor.name, id_type: v.visitor.id_type, id_number: v.visitor.id_number, phone: v.visitor.phone, plate: v.visitor.plate },
@@ -96,6 +103,7 @@ async function invitePage(ctx) {
     };
     if (v.valid_from) body.valid_from = fromLocalInput(v.valid_from);
     const pass = await post('/passes', body);
+    clearDraft();
     const again = h('div', { class: 'actions', style: 'justify-content:center' },
       h('button', { type: 'button', class: 'btn secondary', id: 'invite-another', text: t('resident.pass.another'), on: {
         click: () => { form.reset(); form.elements['valid_until'].value = toLocalInput(new Date(Date.now() + 24 * 3600 * 1000)); form.hidden = false; fill(result); form.elements['visitor.name'].focus(); },
@@ -121,8 +129,9 @@ async function passesPage(ctx) {
       h('span', { class: 'small muted', text: t('resident.pass.valid', { from: fmtTime(p.valid_from), until: fmtTime(p.valid_until) }) }),
       h('span', { class: 'small', text: t('resident.pass.remaining', { n: p.remaining_entries, max: p.max_entries }) }),
       h('span', { class: 'spacer' }));
-    if (p.code) {
-      li.append(h('button', { type: 'button', class: 'btn secondary small', text: t('resident.passes.show'), on: {
+    // QR, download and link only for a pass that can still be used.
+    if (p.code && (p.status === 'active' || p.status === 'pending')) {
+      li.append(h('button', { type: 'button', class: 'btn secondary small', text: t('resident.passes.show'), dataset: { show: String(p.id) }, on: {
         click: async () => { fill(shown, await passCard(ctx, p)); shown.scrollIntoView({ block: 'start' }); },
       } }));
     }
@@ -134,10 +143,13 @@ async function passesPage(ctx) {
         busy(btn, async () => {
           const np = await post(`/passes/${p.id}/revoke`);
           li.replaceWith(row(np));
+          if (shown.querySelector(`[data-pass-id="${p.id}"]`)) fill(shown); // its QR no longer opens a gate
           toast(t('resident.passes.revoked'), 'ok');
         }).catch(toastError);
       });
       li.append(btn);
+    } else {
+      li.append(h('span', { class: 'small muted', text: t('resident.passes.unusable') }));
     }
     return li;
   };
@@ -203,6 +215,12 @@ async function arrivalsPage(ctx) {
   ctx.onCleanup(() => es.close());
   es.onopen = () => dot.classList.add('on');
   es.onerror = () => dot.classList.remove('on');
+  es.addEventListener('closed', () => {
+    // The account opened a newer stream elsewhere; reconnecting would end that one.
+    es.close();
+    dot.classList.remove('on');
+    live.prepend(h('li', { class: 'form-error', role: 'status', id: 'live-closed', text: t('live.closed') }));
+  });
   es.addEventListener('decision', (m) => {
     const ev = JSON.parse(m.data);
     const text = t('resident.arrivals.arrived', { name: ev.person_name || '—' });
