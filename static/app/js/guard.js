@@ -3,15 +3,17 @@
 // manual overrides, the on-site roll-call and the live feed.
 
 import { get, post, liveURL } from './api.js';
-import { t, reasonText } from './i18n.js';
-import { h, fill, field, idTypeField, onSubmit, toastError, fmtTime, fmtClock, fromLocalInput, dwelling, badge,
-  table, loadScript, busy, errorText, clearErrors, rerender } from './ui.js';
+import { t, reasonText, fieldLabel, problemText } from './i18n.js';
+import { h, fill, field, idTypeField, onSubmit, toast, toastError, fmtTime, fmtClock, fromLocalInput, dwelling, badge,
+  table, loadScript, busy, errorText, clearErrors, rerender, keepDraft } from './ui.js';
+import { requestsPanel } from './visit.js';
 
 export const tabs = [
   ['scan', 'guard.tab.scan'],
   ['walkin', 'guard.tab.walkin'],
   ['override', 'guard.tab.override'],
   ['onsite', 'guard.tab.onsite'],
+  ['visits', 'visit.requests'],
 ];
 
 const GATE_KEY = 'gatehouse.gate';
@@ -48,6 +50,7 @@ export async function render(ctx) {
     case 'walkin': return walkinPage(ctx);
     case 'override': return overridePage(ctx);
     case 'onsite': return onsitePage(ctx);
+    case 'visits': return requestsPanel(ctx, { communityID: (currentGate() || {}).community_id });
     default: return scanPage(ctx);
   }
 }
@@ -109,8 +112,8 @@ function showResult(d, opts = {}) {
     on: { click: closeResult },
   },
   h('div', { class: 'icon', 'aria-hidden': 'true', text: grant ? '✓' : '✕' }),
-  h('div', { class: 'verdict', text: grant ? t('guard.granted') : t('guard.denied') }),
-  h('div', { class: 'reason', id: 'result-reason', text: reasonText(d.reason) }),
+  h('div', { class: 'verdict', id: 'result-verdict', text: verdictText(d) }),
+  h('div', { class: 'reason', id: 'result-reason', text: decisionReason(d) }),
   person ? h('div', { class: 'person', id: 'result-person', text: person }) : null,
   host ? h('div', { class: 'host', id: 'result-host', text: host }) : null,
   h('div', { class: 'meta', id: 'result-meta', text: meta.join(' · ') }),
@@ -121,6 +124,72 @@ function showResult(d, opts = {}) {
   const scan = document.getElementById('scan-code');
   if (scan) scan.focus();
   overlayTimer = setTimeout(closeResult, grant ? 8000 : 20000);
+}
+
+/** The verdict in words: leaving is 离开, not a welcome. */
+function verdictText(d) {
+  if (d.decision !== 'grant') return t('guard.denied');
+  return d.direction === 'out' ? t('guard.granted_out') : t('guard.granted');
+}
+
+/** The reason in words, with when a pass starts or ended. */
+function decisionReason(d) {
+  if (d.decision === 'grant' && d.direction === 'out' && d.reason === 'granted') return t('guard.goodbye');
+  if (d.reason === 'not_yet_valid' && d.valid_from) return t('guard.starts_at', { r: reasonText(d.reason), t: fmtTime(d.valid_from) });
+  if (d.reason === 'expired' && d.valid_until) return t('guard.ended_at', { r: reasonText(d.reason), t: fmtTime(d.valid_until) });
+  return reasonText(d.reason);
+}
+
+/** A failed request (no network, a server error): nothing was decided, nothing logged. */
+function showFailure(text) {
+  closeResult();
+  overlay = h('div', { class: 'result deny failed', id: 'result', role: 'alert', 'aria-live': 'assertive', dataset: { decision: 'error' },
+    on: { click: closeResult } },
+  h('div', { class: 'icon', 'aria-hidden': 'true', text: '!' }),
+  h('div', { class: 'verdict', id: 'result-verdict', text }),
+  h('div', { class: 'dismiss', text: t('guard.dismiss') }));
+  document.body.append(overlay);
+  const scan = document.getElementById('scan-code');
+  if (scan) scan.focus();
+  overlayTimer = setTimeout(closeResult, 6000);
+}
+
+// ---- gate health: online/offline, forced doors ----
+
+const FORCED_SEEN_KEY = 'gatehouse.forced-seen';
+
+/** The current gate's online badge and the alerts of forced doors in its
+ * community (the last 30 minutes, until dismissed), refreshed every 15 s. */
+function gateHealth(ctx) {
+  const badgeSlot = h('span', { id: 'gate-online', 'aria-live': 'polite' });
+  const alerts = h('div', { id: 'door-alerts', 'aria-live': 'assertive' });
+  const refresh = async () => {
+    const gate = currentGate();
+    if (!gate) return;
+    const [g, forced] = await Promise.all([get(`/gates/${gate.id}`),
+      get('/door-events', { community_id: gate.community_id, kind: 'door_forced', limit: 10 })]);
+    if (!ctx.alive()) return;
+    const st = g.status || {};
+    fill(badgeSlot, st.online ? badge('active', t('gate.online')) : badge('disabled', t('gate.offline')));
+    badgeSlot.title = st.last_seen ? t('gate.last_seen', { time: fmtTime(st.last_seen) }) : t('gate.never_seen');
+    const seen = Number(localStorage.getItem(FORCED_SEEN_KEY)) || 0;
+    const recent = forced.items.filter((e) => e.id > seen && Date.now() - new Date(e.occurred_at).getTime() < 30 * 60_000);
+    fill(alerts, recent.map((e) => {
+      const at = gates.find((x) => x.id === e.gate_id);
+      const ok = h('button', { type: 'button', class: 'btn small secondary', text: t('guard.dismiss') });
+      const box = h('div', { class: 'form-error door-alert', role: 'alert', dataset: { eventId: e.event_id } },
+        h('strong', { text: t('door.forced_alert', { gate: at ? at.name : '#' + e.gate_id, door: e.door, time: fmtClock(e.occurred_at) }) }), ' ', ok);
+      ok.addEventListener('click', () => {
+        localStorage.setItem(FORCED_SEEN_KEY, String(Math.max(seen, ...recent.map((x) => x.id))));
+        fill(alerts);
+      });
+      return box;
+    }));
+  };
+  refresh().catch(() => {});
+  const timer = setInterval(() => refresh().catch(() => {}), 15_000);
+  ctx.onCleanup(() => clearInterval(timer));
+  return { badge: badgeSlot, alerts, refresh: () => refresh().catch(() => {}) };
 }
 
 // ---- scan ----
@@ -150,12 +219,22 @@ function scanPage(ctx) {
     es.onopen = () => { dot.classList.add('on'); dotText.textContent = t('guard.feed.connected'); };
     es.onerror = () => { dot.classList.remove('on'); dotText.textContent = t('guard.feed.disconnected'); };
     es.addEventListener('decision', (m) => addFeed(feed, JSON.parse(m.data)));
+    es.addEventListener('closed', () => {
+      // This account opened a newer stream elsewhere; reconnecting would end that one.
+      es.close();
+      dot.classList.remove('on');
+      dotText.textContent = t('live.closed');
+      dotText.id = 'live-closed';
+    });
   };
   ctx.onCleanup(() => es && es.close());
+  const health = gateHealth(ctx);
 
   fill(ctx.el, h('div', { class: 'grid grid-main' },
     h('section', { class: 'card' },
-      h('div', { class: 'row', style: 'align-items:flex-end' }, gateBar(ctx, (g) => { connect(g); code.focus(); }), h('span', { class: 'spacer' }), dirToggle),
+      health.alerts,
+      h('div', { class: 'row', style: 'align-items:flex-end' }, gateBar(ctx, (g) => { connect(g); health.refresh(); code.focus(); }), health.badge,
+        h('span', { class: 'spacer' }), dirToggle),
       h('div', { style: 'margin-top:1rem' }, form),
       h('div', { class: 'actions' }, camBtn),
       camBox,
@@ -176,26 +255,39 @@ function scanPage(ctx) {
     const d = await post('/scan', { code: value, direction, gate_id: gate.id });
     showResult(d);
     fill(last, h('div', { class: 'last-result ' + d.decision },
-      `${fmtClock(d.occurred_at)} · ${d.decision === 'grant' ? t('guard.granted') : t('guard.denied')} · ${reasonText(d.reason)}`,
+      `${fmtClock(d.occurred_at)} · ${verdictText(d)} · ${decisionReason(d)}`,
       d.visitor ? ` · ${d.visitor.name}` : d.resident ? ` · ${d.resident.name}` : ''));
   };
 
-  form.noValidate = true;
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const value = code.value.trim();
-    if (!value) { code.focus(); return; }
-    code.value = ''; // ready for the next code at once
-    clearErrors(form);
-    try {
-      await busy(form.querySelector('button[type="submit"]'), () => scan(value));
-    } catch (err) {
-      code.value = value;
-      const msg = err.fields && Object.keys(err.fields).length
-        ? Object.entries(err.fields).map(([k, v]) => `${k}: ${v}`).join('\n') : errorText(err);
-      fill(last, h('div', { class: 'form-error', role: 'alert', text: msg }));
-    }
+  // Each code is taken out of the box the moment Enter comes, so the
+  // scanner's next code never joins it, and scans are sent one after the
+  // other (the button is never disabled: a disabled default button would
+  // swallow the next Enter). A code keeps its spaces: GH2 codes have them.
+  let queue = Promise.resolve();
+  const take = () => {
+    const value = code.value.replace(/[\r\n\t]/g, '');
+    code.value = '';
     code.focus();
+    if (!value.trim()) return;
+    clearErrors(form);
+    queue = queue.then(() => scan(value)).catch((err) => {
+      if (!ctx.alive()) return;
+      code.focus(); // the box was emptied when Enter came; a code typed since stays whole
+      if (err && err.status === 401) return; // the log-in page takes over
+      if (!err || err.status === 0 || err.status >= 500) {
+        showFailure(t('guard.scan.failed'));
+        fill(last, h('div', { class: 'form-error', role: 'alert', id: 'scan-failed', text: t('guard.scan.failed') }));
+        return;
+      }
+      const msg = err.fields && Object.keys(err.fields).length
+        ? Object.entries(err.fields).map(([k, v]) => `${fieldLabel(k)}: ${problemText(v)}`).join('\n') : errorText(err);
+      fill(last, h('div', { class: 'form-error', role: 'alert', text: msg }));
+    });
+  };
+  form.noValidate = true;
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); take(); });
+  code.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); take(); }
   });
 
   // A scanner types wherever the focus is: send stray keys to the scan field.
@@ -285,10 +377,13 @@ async function startCamera(box, onCode) {
 
 // ---- host picker (walk-ins and overrides) ----
 
-/** A search over the community's residents that fills host_resident_id. */
-function hostPicker(communityID) {
-  const hidden = h('input', { type: 'hidden', name: 'host_resident_id' });
-  const search = h('input', { type: 'search', id: 'host-search', placeholder: t('host.pick.placeholder'), autocomplete: 'off', dataset: { field: 'host_resident_id' } });
+/**
+ * A search over the community's residents (by dwelling as "3-2-502" or
+ * "3栋2单元502", by name or by phone tail) that fills the input name.
+ */
+function hostPicker(communityID, name = 'host_resident_id', id = 'host-search') {
+  const hidden = h('input', { type: 'hidden', name });
+  const search = h('input', { type: 'search', id, placeholder: t('host.pick.placeholder'), autocomplete: 'off', dataset: { field: name } });
   const results = h('ul', { class: 'picker-results', hidden: true });
   const picked = h('div', { class: 'picked', hidden: true });
   let timer = 0;
@@ -315,7 +410,7 @@ function hostPicker(communityID) {
   search.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(find, 250); });
   search.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); clearTimeout(timer); find(); } });
   const el = h('div', { class: 'field' },
-    h('label', { for: 'host-search' }, t('field.host_resident_id'), h('span', { class: 'req', text: '*' })),
+    h('label', { for: id }, t('field.' + name), h('span', { class: 'req', text: '*' })),
     hidden, search, picked, results, h('div', { class: 'err', hidden: true }));
   el.reset = () => { hidden.value = ''; search.value = ''; picked.hidden = true; search.hidden = false; results.hidden = true; };
   return el;
@@ -351,11 +446,13 @@ function walkinPage(ctx) {
       field({ name: 'max_entries', type: 'number', placeholder: '1', attrs: { min: '1', max: '1000' } }),
       field({ name: 'valid_until', type: 'datetime-local' })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'walkin-submit', text: t('guard.walkin.submit') })));
+  const clearDraft = keepDraft(form);
   onSubmit(form, async (v) => {
     const body = { gate_id: currentGate().id, host_resident_id: Number(v.host_resident_id) || 0, visitor: cleanVisitor(v.visitor), purpose: v.purpose };
     if (v.max_entries) body.max_entries = v.max_entries;
     if (v.valid_until) body.valid_until = fromLocalInput(v.valid_until);
     const res = await post('/walkins', body);
+    clearDraft();
     showResult(res.entry, { overrideLink: false });
     form.reset();
     picker.reset();
@@ -368,12 +465,18 @@ function walkinPage(ctx) {
 function overridePage(ctx) {
   const gateField = gateBar(ctx, rerender);
   const [kind, id] = (ctx.arg || '').split('/');
+  const withPass = kind === 'pass' && Number(id) > 0;
   const picker = hostPicker(currentGate().community_id);
-  const byPass = h('div', { class: 'fields cols' }, field({ name: 'pass_id', type: 'number', value: kind === 'pass' ? id : '', attrs: { min: '1' } }));
-  const byVisitor = h('div', { class: 'fields cols', hidden: true }, picker, ...visitorFields());
+  const residentPicker = hostPicker(currentGate().community_id, 'resident_id', 'resident-search');
+  const byPass = h('div', { class: 'fields cols', hidden: !withPass }, field({ name: 'pass_id', type: 'number', value: withPass ? id : '', attrs: { min: '1' } }));
+  const byVisitor = h('div', { class: 'fields cols', hidden: withPass }, picker, ...visitorFields());
+  const byResident = h('div', { class: 'fields cols', hidden: true }, residentPicker);
+  // The attribute, not the property: form.reset() goes back to it.
+  const radio = (value, key, checked) => h('label', null, h('input', { type: 'radio', name: 'mode', value, checked: checked ? '' : null }), t(key));
   const modes = h('div', { class: 'checks', role: 'radiogroup', 'aria-label': t('guard.override.by') },
-    h('label', null, h('input', { type: 'radio', name: 'mode', value: 'pass', checked: true }), t('guard.override.by_pass')),
-    h('label', null, h('input', { type: 'radio', name: 'mode', value: 'visitor' }), t('guard.override.by_visitor')));
+    withPass ? radio('pass', 'guard.override.by_pass', true) : null,
+    radio('visitor', 'guard.override.by_visitor', !withPass),
+    radio('resident', 'guard.override.by_resident', false));
   const form = h('form', { id: 'override-form', class: 'card' },
     h('h1', { text: t('guard.override.title') }),
     h('p', { class: 'muted small', text: t('guard.override.hint') }),
@@ -381,25 +484,27 @@ function overridePage(ctx) {
     h('div', { class: 'fields cols', style: 'margin-top:.75rem' },
       field({ name: 'direction', type: 'select', value: 'in', options: [['in', t('dir.in.long')], ['out', t('dir.out.long')]] }),
       h('div', { class: 'field', dataset: { field: 'person' } }, h('span', { class: 'label', text: t('guard.override.by') }), modes, h('div', { class: 'err', hidden: true }))),
-    h('div', { style: 'margin-top:.75rem' }, byPass, byVisitor),
+    h('div', { style: 'margin-top:.75rem' }, byPass, byVisitor, byResident),
     h('div', { class: 'fields', style: 'margin-top:.75rem' }, field({ name: 'reason', type: 'textarea', required: true, rows: 3 })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn danger', id: 'override-submit', text: t('guard.override.submit') })));
   const sync = () => {
     const mode = form.elements.mode.value;
-    byPass.hidden = mode !== 'pass';
-    byVisitor.hidden = mode !== 'visitor';
-    for (const el of byPass.querySelectorAll('input')) el.disabled = mode !== 'pass';
-    for (const el of byVisitor.querySelectorAll('input, select')) el.disabled = mode !== 'visitor';
+    for (const [box, m] of [[byPass, 'pass'], [byVisitor, 'visitor'], [byResident, 'resident']]) {
+      box.hidden = mode !== m;
+      for (const el of box.querySelectorAll('input, select')) el.disabled = mode !== m;
+    }
   };
   form.addEventListener('change', (e) => { if (e.target.name === 'mode') sync(); });
   onSubmit(form, async (v) => {
     const body = { gate_id: currentGate().id, direction: v.direction, reason: v.reason };
     if (v.mode === 'pass') body.pass_id = v.pass_id || 0;
+    else if (v.mode === 'resident') body.resident_id = Number(form.elements.resident_id.value) || 0;
     else { body.visitor = cleanVisitor(v.visitor || {}); body.host_resident_id = Number(form.elements.host_resident_id.value) || 0; }
     const d = await post('/entries/manual', body);
     showResult(d, { overrideLink: false });
     form.reset();
     picker.reset();
+    residentPicker.reset();
     sync();
   });
   fill(ctx.el, form);
@@ -429,8 +534,20 @@ async function onsitePage(ctx) {
       h('h1', { text: `${t('guard.onsite.print_title')}${community ? ' — ' + community.name : ''}` }),
       h('p', { text: t('guard.onsite.printed_at', { t: fmtTime(new Date().toISOString()), n: items.length }) }));
     const th = community ? community.onsite_threshold_hours : 72;
+    const leave = (p) => {
+      const btn = h('button', { type: 'button', class: 'btn secondary small no-print', text: t('guard.onsite.leave'), dataset: { leave: String(p.entry_id) } });
+      btn.addEventListener('click', () => busy(btn, async () => {
+        // A manual "out" on the visitor's pass, with the guard's name as its reason.
+        await post('/entries/manual', { gate_id: currentGate().id, direction: 'out', pass_id: p.pass_id,
+          reason: t('guard.onsite.leave_reason', { name: ctx.me.username }) });
+        toast(t('guard.onsite.left', { name: p.name }), 'ok');
+        await load();
+      }).catch(toastError));
+      return p.pass_id ? btn : null;
+    };
     fill(body, table(
       ['#', t('common.name'), t('field.id_number'), t('field.plate'), t('field.phone'), t('entries.host'), t('guard.onsite.since'), t('guard.onsite.hours'),
+        h('th', { class: 'no-print', text: t('common.actions') }),
         h('th', { class: 'print-only check', text: t('guard.onsite.check') })],
       items.map((p, i) => h('tr', { class: p.over_threshold ? 'over' : '', dataset: { entryId: String(p.entry_id) } },
         h('td', { class: 'num', text: String(i + 1) }),
@@ -441,6 +558,7 @@ async function onsitePage(ctx) {
         h('td', { text: p.host ? `${dwelling(p.host)} · ${p.host.name}` : '' }),
         h('td', { text: fmtTime(p.since) }),
         h('td', { class: 'num' }, String(p.hours_on_site), p.over_threshold ? [' ', badge('warn', t('guard.onsite.over', { h: th }))] : null),
+        h('td', { class: 'no-print' }, leave(p)),
         h('td', { class: 'print-only check' }))),
       t('guard.onsite.empty')));
   };
