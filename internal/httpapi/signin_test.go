@@ -328,7 +328,7 @@ func (e *env) devices(token string) []deviceOut {
 
 func TestRememberedDevicesAreListedRenewedAndSignedOut(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
-		mgr, res := activated(e)
+		_, res := activated(e)
 		login := func(remember bool, name string) signedIn {
 			var s signedIn
 			e.expect("POST", "/api/v1/auth/login", "", map[string]any{"username": "13800138000", "password": newPassword,
@@ -366,7 +366,7 @@ func TestRememberedDevicesAreListedRenewedAndSignedOut(t *testing.T) {
 				other = &d
 			}
 		}
-		mgr = e.login("mgr")
+		mgr := e.login("mgr")
 		e.mustUser("someone", gatehouse.RoleResident, nil, e.resident(mgr, res.CommunityID, "李雷", 5, "1栋", "1单元", "101").ID)
 		e.expect("DELETE", "/api/v1/auth/devices/"+other.ID, e.login("someone"), nil, 404, nil)
 		e.expect("DELETE", "/api/v1/auth/devices/"+other.ID, phone.Token, nil, 204, nil)

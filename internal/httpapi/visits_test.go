@@ -18,16 +18,16 @@ import (
 // visitWorld is a community with a gate, a poster at it, a manager, a
 // guard, and a resident of 3-2-502 with an account.
 type visitWorld struct {
-	e                    *env
-	cid                  int64
-	mgr, guard, res      string
-	gateID               int64
-	gateKey              string
-	posterID             int64
-	token                string
-	residentID           int64
-	neighbour            string // a resident of another dwelling
-	posterURL, guardName string
+	e               *env
+	cid             int64
+	mgr, guard, res string
+	gateID          int64
+	gateKey         string
+	posterID        int64
+	token           string
+	residentID      int64
+	neighbour       string // a resident of another dwelling
+	posterURL       string
 }
 
 func newVisitWorld(t *testing.T, e *env) *visitWorld {

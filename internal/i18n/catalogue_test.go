@@ -461,7 +461,7 @@ func (s *scanner) formats(e ast.Expr, depth int) ([]string, bool) {
 		if !ok || sel.Sel.Name != "Fields" {
 			return nil, false
 		}
-		v, ok := s.idx.values[s.dir+":"+identName(sel.X)]
+		v := s.idx.values[s.dir+":"+identName(sel.X)]
 		if u, isAddr := v.(*ast.UnaryExpr); isAddr {
 			v = u.X
 		}
