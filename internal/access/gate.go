@@ -25,7 +25,8 @@ type OverrideRequest struct {
 }
 
 // Override logs a guard's manual grant with its reason and the guard. A
-// pass named here is not used up: the guard decided, not the pass.
+// pass named here is not used up: the guard decided, not the pass. A
+// watchlisted person is refused on the way in, and the refusal logged.
 func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, error) {
 	var p gatehouse.Problems
 	req.Note = strings.TrimSpace(req.Note)
@@ -86,6 +87,14 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 			entry.IDHash = tx.IDHash(v.IDNumber)
 			out.Host = host
 		}
+		if req.Direction == gatehouse.In {
+			st, err := e.state(tx, req.CommunityID)
+			if err != nil {
+				return err
+			}
+			out.Epoch = st.epoch
+			refuseIfWatchlisted(st, entry)
+		}
 		if err := tx.Append(entry, subject); err != nil {
 			return err
 		}
@@ -99,21 +108,37 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 	return out, nil
 }
 
+// refuseIfWatchlisted turns a guard's grant on the way in into a logged deny
+// when the person is on the community's watchlist: neither a walk-in nor an
+// override gets round it (leaving is never refused).
+func refuseIfWatchlisted(st *communityState, entry *gatehouse.Entry) {
+	if entry.IDHash != "" && st.watchlist[entry.IDHash] {
+		entry.Decision, entry.ServerDecision, entry.Reason = gatehouse.Deny, gatehouse.Deny, gatehouse.Watchlisted
+	}
+}
+
 // WalkIn logs a walk-in's entry on the pass just issued for them: a grant
-// with method walkin that uses one of its entries.
+// with method walkin that uses one of its entries, or a logged deny when the
+// visitor is on the community's watchlist.
 func (e *Engine) WalkIn(ctx context.Context, pass *gatehouse.Pass, gateID, guardID int64) (*Outcome, error) {
 	now := e.now().UTC().Truncate(time.Microsecond)
 	out := &Outcome{}
 	err := e.store.InScanTx(ctx, pass.CommunityID, func(tx gatehouse.ScanTx) error {
+		st, err := e.state(tx, pass.CommunityID)
+		if err != nil {
+			return err
+		}
 		p, err := tx.Pass(pass.ID)
 		if err != nil {
 			return err
 		}
-		*out = Outcome{Pass: p}
+		*out = Outcome{Pass: p, Epoch: st.epoch}
 		entry := &gatehouse.Entry{CommunityID: p.CommunityID, GateID: gateID, GuardID: guardID, Direction: gatehouse.In,
 			Method: gatehouse.MethodWalkIn, Reason: gatehouse.Granted, Decision: gatehouse.Grant, ServerDecision: gatehouse.Grant,
 			OccurredAt: now, Note: p.Purpose}
-		return commit(tx, out, entry, visitorEntry(entry, p), false)
+		subject := visitorEntry(entry, p)
+		refuseIfWatchlisted(st, entry)
+		return commit(tx, out, entry, subject, false)
 	})
 	if err != nil {
 		return nil, err

@@ -68,7 +68,7 @@ type WalkInInput struct {
 
 // WalkIn registers a walk-in visitor and lets them in, in one action: a
 // pass for the gate's community and its first entry, granted with method
-// walkin.
+// walkin. A watchlisted visitor is refused (logged) and the pass revoked.
 func (s *Console) WalkIn(ctx context.Context, pr *gatehouse.Principal, in WalkInInput) (*access.Outcome, error) {
 	if err := mayActAtGate(pr); err != nil {
 		return nil, err
@@ -85,7 +85,26 @@ func (s *Console) WalkIn(ctx context.Context, pr *gatehouse.Principal, in WalkIn
 	if err != nil {
 		return nil, err
 	}
-	return s.Engine.WalkIn(ctx, p, g.ID, pr.UserID)
+	out, err := s.Engine.WalkIn(ctx, p, g.ID, pr.UserID)
+	if err != nil || out.Entry.Decision == gatehouse.Grant {
+		return out, err
+	}
+	// Refused (the watchlist): the pass just issued must not open a door
+	// elsewhere. The refusal is logged already.
+	if err := s.Passes.Store.RevokePass(ctx, p.ID, pr.UserID); err != nil {
+		return nil, err
+	}
+	return out, s.refresh(ctx, out)
+}
+
+// refresh rereads a walk-in's pass after it was revoked.
+func (s *Console) refresh(ctx context.Context, out *access.Outcome) error {
+	p, err := s.Passes.Store.Pass(ctx, out.Pass.ID)
+	if err != nil {
+		return err
+	}
+	out.Pass = p
+	return nil
 }
 
 // OverrideInput is a guard's manual decision as typed.

@@ -209,3 +209,62 @@ func TestAScanIsAtTheCallersGate(t *testing.T) {
 		wantCode(t, "police scanning", err, gatehouse.EFORBIDDEN)
 	})
 }
+
+// Neither a walk-in nor a guard's override gets round the watchlist: on the
+// way in the person is refused, the refusal is logged, and a walk-in's pass
+// is revoked so that it opens no other gate. Leaving is never refused.
+func TestTheWatchlistRefusesWalkInsAndOverridesOnTheWayIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		listed := visitor("王五", 66)
+		if _, err := f.watchlist.Add(ctx, f.manager, service.WatchInput{CommunityID: f.a.ID, IDNumber: listed.IDNumber, Name: "王五", Reason: "盗窃"}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.console.WalkIn(ctx, f.guard, service.WalkInInput{GateID: f.gateA.ID, HostResidentID: f.hostA.ID, Visitor: listed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := out.Entry; e.Decision != gatehouse.Deny || e.Reason != gatehouse.Watchlisted || e.Method != gatehouse.MethodWalkIn || e.ID == 0 {
+			t.Errorf("a watchlisted walk-in: %+v", e)
+		}
+		if out.Pass.RevokedAt == nil || out.Pass.Uses != 0 {
+			t.Errorf("the walk-in's pass is still usable: revoked %v, uses %d", out.Pass.RevokedAt, out.Pass.Uses)
+		}
+		override := service.OverrideInput{GateID: f.gateA.ID, Direction: gatehouse.In, Reason: "说是亲戚",
+			Visitor: &listed, HostResidentID: f.hostA.ID}
+		o, err := f.console.Override(ctx, f.guard, override)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e := o.Entry; e.Decision != gatehouse.Deny || e.Reason != gatehouse.Watchlisted || e.Method != gatehouse.MethodManual || e.Note != "说是亲戚" {
+			t.Errorf("an override of a watchlisted visitor: %+v", e)
+		}
+		o, err = f.console.Override(ctx, f.guard, service.OverrideInput{GateID: f.gateA.ID, Direction: gatehouse.In, Reason: "通行证", PassID: out.Pass.ID})
+		if err != nil || o.Entry.Decision != gatehouse.Deny || o.Entry.Reason != gatehouse.Watchlisted {
+			t.Errorf("an override by the watchlisted visitor's pass: %+v, %v", o, err)
+		}
+		override.Direction = gatehouse.Out
+		if o, err = f.console.Override(ctx, f.guard, override); err != nil || o.Entry.Decision != gatehouse.Grant {
+			t.Errorf("leaving by override: %+v, %v", o, err)
+		}
+		// Someone not on the list still walks in.
+		if out, err = f.console.WalkIn(ctx, f.guard, service.WalkInInput{GateID: f.gateA.ID, HostResidentID: f.hostA.ID, Visitor: visitor("赵六", 67)}); err != nil ||
+			out.Entry.Decision != gatehouse.Grant || out.Pass.RevokedAt != nil {
+			t.Errorf("a walk-in not on the list: %+v, %v", out, err)
+		}
+		entries, _, err := db.Entries(ctx, gatehouse.EntryFilter{CommunityIDs: []int64{f.a.ID}}, gatehouse.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		denied := 0
+		for _, e := range entries {
+			if e.Reason == gatehouse.Watchlisted {
+				denied++
+			}
+		}
+		if len(entries) != 5 || denied != 3 {
+			t.Errorf("%d entries logged, %d refused for the watchlist; want 5 and 3", len(entries), denied)
+		}
+	})
+}
