@@ -55,11 +55,11 @@ func TestTheBreakerOpensAfterFailuresAndLetsOneTrialThrough(t *testing.T) {
 	var b breaker
 	now := mustTime("2026-11-27T09:00:00Z")
 	for i := 0; i < 2; i++ {
-		if !b.allow(now, 3) || b.record(false, now, 3, 30e9) {
+		if !b.allow(now, 3) || b.record(healthDown, now, 3, 30e9) {
 			t.Fatalf("failure %d opened the breaker", i+1)
 		}
 	}
-	if !b.allow(now, 3) || !b.record(false, now, 3, 30e9) {
+	if !b.allow(now, 3) || !b.record(healthDown, now, 3, 30e9) {
 		t.Fatal("the third failure did not open the breaker")
 	}
 	if b.allow(now.Add(29e9), 3) {
@@ -69,12 +69,16 @@ func TestTheBreakerOpensAfterFailuresAndLetsOneTrialThrough(t *testing.T) {
 	if !b.allow(later, 3) || b.allow(later, 3) {
 		t.Fatal("half-open breaker: want exactly one trial")
 	}
-	b.record(false, later, 3, 30e9) // the trial fails: open again
+	b.record(healthDown, later, 3, 30e9) // the trial fails: open again
 	if b.allow(later.Add(29e9), 3) {
 		t.Fatal("a failed trial did not reopen the breaker")
 	}
 	b.allow(later.Add(31e9), 3)
-	b.record(true, later.Add(31e9), 3, 30e9)
+	b.record(healthUnknown, later.Add(31e9), 3, 30e9) // a trial that learnt nothing closes nothing
+	if !b.allow(later.Add(31e9), 3) || b.allow(later.Add(31e9), 3) {
+		t.Fatal("after a trial that learnt nothing: want exactly one more trial")
+	}
+	b.record(healthUp, later.Add(31e9), 3, 30e9)
 	for range 2 { // closed: every delivery may try, not one trial
 		if !b.allow(later.Add(31e9), 3) {
 			t.Fatal("a successful trial did not close the breaker")

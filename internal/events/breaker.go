@@ -2,10 +2,21 @@ package events
 
 import "time"
 
-// breaker stops deliveries to a target that keeps failing: after `after`
-// consecutive failures it opens for `pause`, then lets one trial through
-// (half-open); the trial's success closes it, its failure opens it again.
-// Its owner's mutex guards it.
+// health is what one attempt says of its destination.
+type health int
+
+const (
+	healthUnknown health = iota // nothing was learnt (the address was refused before connecting)
+	healthUp                    // the destination answered, even if it refused the request (3xx, most 4xx)
+	healthDown                  // no connection, a timeout, 5xx, 408 or 429: the destination cannot take deliveries now
+)
+
+// breaker stops deliveries to a destination that keeps being down: after
+// `after` consecutive attempts that found it down it opens for `pause`,
+// then lets one trial through (half-open); a trial that finds the
+// destination up closes it, one that finds it down opens it again. An
+// answer about the request itself (a 404, a 401) says the destination is
+// up. Its owner's mutex guards it.
 type breaker struct {
 	fails     int
 	openUntil time.Time
@@ -25,17 +36,21 @@ func (b *breaker) allow(now time.Time, after int) bool {
 	}
 }
 
-// record notes an attempt's result; it reports whether the breaker opened.
-func (b *breaker) record(ok bool, now time.Time, after int, pause time.Duration) bool {
+// record notes what an attempt found; it reports whether the breaker opened.
+func (b *breaker) record(h health, now time.Time, after int, pause time.Duration) bool {
 	b.trial = false
-	if ok {
+	switch h {
+	case healthUp:
 		b.fails = 0
-		return false
-	}
-	b.fails++
-	if b.fails >= after {
-		b.openUntil = now.Add(pause)
-		return true
+	case healthDown:
+		b.fails++
+		if b.fails >= after {
+			b.openUntil = now.Add(pause)
+			return true
+		}
 	}
 	return false
 }
+
+// idle reports whether the breaker remembers nothing worth keeping.
+func (b *breaker) idle() bool { return b.fails == 0 && !b.trial }

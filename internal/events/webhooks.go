@@ -57,8 +57,11 @@ const (
 // signed with HMAC-SHA-256 of the body (header X-Gatehouse-Signature:
 // sha256=<hex>). Delivery is asynchronous and never slows a scan. Each
 // community has its own bounded queue and its own workers, so a slow or
-// dead receiver delays only its own community; each target (scheme, host
-// and port) has a circuit breaker. A failed delivery is retried with
+// dead receiver delays only its own community. Each community's
+// destination (scheme, host and port) has a circuit breaker of its own, so
+// one community's failures at a shared host never pause another's
+// deliveries there, and only failures that say the destination is down
+// count towards it (see breaker). A failed delivery is retried with
 // exponential backoff. Only the addresses and schemes the AllowList permits
 // are reached, checked when connecting; redirects are never followed.
 // Deliveries pending when the process stops are lost: the entry log
@@ -86,8 +89,9 @@ type Webhooks struct {
 	// QueueSize bounds one community's pending deliveries (queued or
 	// waiting to be retried); a new one past it is dropped and counted.
 	QueueSize int
-	// BreakAfter consecutive failures of one target stop deliveries to it
-	// for BreakFor; then one trial decides whether to resume.
+	// BreakAfter consecutive attempts that find a community's destination
+	// down stop that community's deliveries to it for BreakFor; then one
+	// trial decides whether to resume.
 	BreakAfter int
 	BreakFor   time.Duration
 
@@ -97,7 +101,14 @@ type Webhooks struct {
 	workers  int             // per community
 	settings map[int64]webhookSettings
 	lanes    map[int64]*lane
-	breakers map[string]*breaker
+	breakers map[breakerKey]*breaker
+}
+
+// breakerKey names one community's destination: a breaker is never shared
+// between communities, even when their webhooks point at one host.
+type breakerKey struct {
+	communityID int64
+	target      string // scheme://host[:port]
 }
 
 // lane is one community's queue; w.mu guards its counters.
@@ -161,7 +172,7 @@ func NewWebhooks(store CommunityReader, allow *AllowList, log *slog.Logger) *Web
 	return &Webhooks{store: store, log: log, allow: allow, client: client, Now: time.Now,
 		Attempts: 6, Backoff: time.Second, Timeout: 5 * time.Second, SettingsTTL: 5 * time.Second,
 		QueueSize: 1000, BreakAfter: 5, BreakFor: 30 * time.Second,
-		settings: map[int64]webhookSettings{}, lanes: map[int64]*lane{}, breakers: map[string]*breaker{}}
+		settings: map[int64]webhookSettings{}, lanes: map[int64]*lane{}, breakers: map[breakerKey]*breaker{}}
 }
 
 // WebhookEvent is the body of a webhook delivery.
@@ -341,10 +352,12 @@ func (w *Webhooks) count(outcome, reason string) {
 	}
 }
 
-// failure is why an attempt failed; a permanent one is not retried.
+// failure is why an attempt failed; a permanent one is not retried; what
+// it says of the destination feeds the circuit breaker.
 type failure struct {
 	reason    string
 	permanent bool
+	health    health
 	err       error
 }
 
@@ -396,7 +409,7 @@ func (w *Webhooks) try(ctx context.Context, d delivery) *failure {
 		return &failure{reason: reasonRefusedURL, permanent: true, err: fmt.Errorf("webhook_url %w", err)}
 	}
 	u, _ := url.Parse(raw) // CheckURL parsed it
-	key := u.Scheme + "://" + u.Host
+	key := breakerKey{communityID: d.communityID, target: u.Scheme + "://" + u.Host}
 	now := w.Now()
 	w.mu.Lock()
 	b := w.breakers[key]
@@ -407,17 +420,22 @@ func (w *Webhooks) try(ctx context.Context, d delivery) *failure {
 	ok := b.allow(now, w.BreakAfter)
 	w.mu.Unlock()
 	if !ok {
-		return &failure{reason: reasonCircuitOpen, err: fmt.Errorf("%s failed %d times in a row; deliveries to it pause", key, w.BreakAfter)}
+		return &failure{reason: reasonCircuitOpen, err: fmt.Errorf("%s was down %d times in a row; deliveries to it pause", key.target, w.BreakAfter)}
 	}
 	f := w.send(ctx, raw, secret, d)
+	h := healthUp
+	if f != nil {
+		h = f.health
+	}
 	w.mu.Lock()
-	opened := b.record(f == nil, w.Now(), w.BreakAfter, w.BreakFor)
-	if f == nil && w.breakers[key] == b {
-		delete(w.breakers, key) // a healthy target needs no memory: the map stays small
+	opened := b.record(h, w.Now(), w.BreakAfter, w.BreakFor)
+	if b.idle() && w.breakers[key] == b {
+		delete(w.breakers, key) // a healthy destination needs no memory: the map stays small
 	}
 	w.mu.Unlock()
 	if opened {
-		w.log.Warn("webhook target keeps failing; deliveries to it pause", "target", key, "for", w.BreakFor.String())
+		w.log.Warn("webhook target keeps failing; this community's deliveries to it pause", "community_id", d.communityID,
+			"target", key.target, "for", w.BreakFor.String())
 	}
 	return f
 }
@@ -450,11 +468,11 @@ func (w *Webhooks) send(ctx context.Context, url, secret string, d delivery) *fa
 		var refused *AddressError
 		switch {
 		case errors.As(err, &refused):
-			return &failure{reason: reasonRefusedAddr, permanent: true, err: refused}
+			return &failure{reason: reasonRefusedAddr, permanent: true, health: healthUnknown, err: refused}
 		case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
-			return &failure{reason: reasonTimeout, err: err}
+			return &failure{reason: reasonTimeout, health: healthDown, err: err}
 		}
-		return &failure{reason: reasonConnect, err: err}
+		return &failure{reason: reasonConnect, health: healthDown, err: err}
 	}
 	io.Copy(io.Discard, io.LimitReader(res.Body, 4096)) // lets the connection be reused
 	res.Body.Close()
@@ -462,12 +480,17 @@ func (w *Webhooks) send(ctx context.Context, url, secret string, d delivery) *fa
 	case res.StatusCode >= 200 && res.StatusCode <= 299:
 		return nil
 	case res.StatusCode >= 300 && res.StatusCode <= 399:
-		return &failure{reason: reasonRedirect, permanent: true,
+		return &failure{reason: reasonRedirect, permanent: true, health: healthUp,
 			err: fmt.Errorf("the receiver answered %d (a redirect, not followed: set webhook_url to the final address)", res.StatusCode)}
+	case res.StatusCode == http.StatusRequestTimeout || res.StatusCode == http.StatusTooManyRequests:
+		// The receiver is there but cannot take deliveries now.
+		return &failure{reason: reasonStatus4xx, health: healthDown, err: fmt.Errorf("the receiver answered %d", res.StatusCode)}
 	case res.StatusCode >= 400 && res.StatusCode <= 499:
-		return &failure{reason: reasonStatus4xx, err: fmt.Errorf("the receiver answered %d", res.StatusCode)}
+		// An answer about this request (a wrong path or secret): the
+		// receiver is up, so the breaker does not count it.
+		return &failure{reason: reasonStatus4xx, health: healthUp, err: fmt.Errorf("the receiver answered %d", res.StatusCode)}
 	}
-	return &failure{reason: reasonStatus5xx, err: fmt.Errorf("the receiver answered %d", res.StatusCode)}
+	return &failure{reason: reasonStatus5xx, health: healthDown, err: fmt.Errorf("the receiver answered %d", res.StatusCode)}
 }
 
 func isTimeout(err error) bool {

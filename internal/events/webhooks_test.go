@@ -308,3 +308,79 @@ func ExampleAllowList_CheckURL() {
 	// <nil>
 	// has a host that is not a valid IP address; write IPv4 addresses as four decimal numbers, such as 203.0.113.10
 }
+
+// breakerWebhooks runs a dispatcher on a fixed clock that tries each
+// delivery once and opens a breaker after 3 attempts that find its
+// destination down.
+func breakerWebhooks(t *testing.T, store communities) (*events.Webhooks, *meter) {
+	t.Helper()
+	list, _ := events.ParseAllowList("127.0.0.1")
+	w := events.NewWebhooks(store, list, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	w.Now = func() time.Time { return now }
+	m := &meter{}
+	w.Metrics, w.Attempts, w.BreakAfter, w.BreakFor = m, 1, 3, time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go w.Run(ctx, 1)
+	return w, m
+}
+
+func TestAnAnswerAboutTheRequestDoesNotOpenTheBreaker(t *testing.T) {
+	var calls atomic.Int32
+	var status atomic.Int32
+	status.Store(404)
+	r := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(int(status.Load()))
+	}))
+	defer r.Close()
+	w, m := breakerWebhooks(t, communities{1: hook(1, r.URL)})
+	for i, code := range []int{404, 401, 403, 400, 422, 410} {
+		status.Store(int32(code))
+		w.Enqueue(decision(int64(i+1), 1))
+		m.waitFor(t, "failed/status_4xx", i+1)
+	}
+	if calls.Load() != 6 || m.get("failed/circuit_open") != 0 {
+		t.Fatalf("six 4xx answers: the receiver was called %d times and %d deliveries found the circuit open; want 6 and 0",
+			calls.Load(), m.get("failed/circuit_open"))
+	}
+	// 429 and 408 say the receiver cannot take deliveries now: they count.
+	for i, code := range []int{429, 408, 429} {
+		status.Store(int32(code))
+		w.Enqueue(decision(int64(10+i), 1))
+		m.waitFor(t, "failed/status_4xx", 7+i)
+	}
+	w.Enqueue(decision(20, 1))
+	m.waitFor(t, "failed/circuit_open", 1)
+	if calls.Load() != 9 {
+		t.Fatalf("the receiver was called %d times; want 9 (the circuit opened after 429, 408, 429)", calls.Load())
+	}
+}
+
+func TestOneCommunitysFailuresDoNotPauseAnothersDeliveriesToTheSameHost(t *testing.T) {
+	var toA, toB atomic.Int32
+	r := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/a" {
+			toA.Add(1)
+			w.WriteHeader(503)
+			return
+		}
+		toB.Add(1)
+	}))
+	defer r.Close()
+	w, m := breakerWebhooks(t, communities{1: hook(1, r.URL+"/a"), 2: hook(2, r.URL+"/b")})
+	for i := int64(1); i <= 6; i++ {
+		w.Enqueue(decision(i, 1))
+	}
+	m.waitFor(t, "failed/status_5xx", 3)
+	m.waitFor(t, "failed/circuit_open", 3)
+	for i := int64(1); i <= 3; i++ {
+		w.Enqueue(decision(100+i, 2))
+	}
+	m.waitFor(t, "ok/delivered", 3)
+	if toA.Load() != 3 || toB.Load() != 3 || m.get("failed/circuit_open") != 3 {
+		t.Fatalf("A's receiver called %d times, B's %d, %d deliveries found the circuit open; want 3, 3 and 3 (A's only)",
+			toA.Load(), toB.Load(), m.get("failed/circuit_open"))
+	}
+}
