@@ -222,7 +222,7 @@ func TestWeakPasswordsAreRefusedWhereverAPasswordIsSet(t *testing.T) {
 		for pw, want := range map[string]string{
 			"12345678":      "must be at least 10 characters",
 			"        ":      "must be at least 10 characters",
-			"          ":    "is one character repeated",
+			"          ":    "fewer than 5 different characters",
 			"1234567890":    "most common passwords",
 			"Password123":   "most common passwords",
 			"iloveyou2026!": "common password with digits or symbols added",

@@ -58,6 +58,14 @@ var zh = map[string]string{
 	"the database is not reachable; nothing was done, try again":             "数据库暂时无法连接，本次操作未执行，请重试",
 	"unknown or disabled device key":                                         "设备密钥无效或已停用",
 
+	// Changing one's own password.
+	"is not your current password":                     "与当前密码不符",
+	"is your current password; choose a new one":       "与当前密码相同，请换一个新密码",
+	"only a signed-in user changes their own password": "只有已登录的用户可以修改自己的密码",
+
+	// Guesses at the hidden digits of an ID number.
+	"this account entered several ID numbers that differ from registered ones only in their hidden digits; for 24 hours it may not enter numbers like them: ask the administrator to register this person": "此账号已多次输入与已登记证件号仅隐藏位不同的号码，24 小时内不能再输入此类号码：请由系统管理员登记此人",
+
 	// Who may do what.
 	"a gate device key may only scan, sync and upload events":                    "门岗设备密钥只能扫码、同步和上传事件",
 	"a gate device may only scan, sync and upload events":                        "门岗设备只能扫码、同步和上传事件",
@@ -152,11 +160,16 @@ var zh = map[string]string{
 	"the privacy notice has changed; read it again (2026-11-v1)":                                                          "隐私告知已更新，请重新阅读（2026-11-v1）",
 
 	// Accounts and passwords.
-	"must be 3 to 64 characters":                                               "应为 3 至 64 个字符",
-	"may contain only letters, digits and . _ - @":                             "只能包含字母、数字和 . _ - @",
-	"must be at least 10 characters":                                           "至少 10 个字符",
-	"is a common password with digits or symbols added; choose another":        "这是常见密码加数字或符号，请换一个",
-	"is one character repeated; choose something harder to guess":              "不能是同一个字符重复，请换一个更难猜的密码",
+	"must be 3 to 64 characters":                                                                              "应为 3 至 64 个字符",
+	"may contain only letters, digits and . _ - @":                                                            "只能包含字母、数字和 . _ - @",
+	"must be at least 10 characters":                                                                          "至少 10 个字符",
+	"is a common password with digits or symbols added; choose another":                                       "这是常见密码加数字或符号，请换一个",
+	"uses fewer than 5 different characters; choose something harder to guess":                                "不同的字符少于 5 个，请换一个更难猜的密码",
+	"is a common password repeated; choose another":                                                           "这是常见密码的重复，请换一个",
+	"is a run of consecutive characters (such as abcdef or 987654); choose something harder to guess":         "不能是连续的字符（如 abcdef 或 987654），请换一个更难猜的密码",
+	"is the name of this service with digits or symbols; choose something harder to guess":                    "不能是本系统的名称加数字或符号，请换一个更难猜的密码",
+	"must contain only printable characters and spaces, not U+%04X (a control, zero-width or bidi character)": "只能包含可打印字符和空格，不能包含 U+%04X（控制字符、零宽字符或双向控制字符）",
+	"is not UTF-8 text": "不是 UTF-8 文本",
 	"is one of the 10,000 most common passwords; choose another":               "这是最常见的一万个密码之一，请换一个",
 	"is the username with digits or symbols; choose something harder to guess": "不能是用户名加数字或符号，请换一个更难猜的密码",
 	"list at least one community":                                              "请至少选择一个小区",
