@@ -234,6 +234,9 @@ type entry struct {
 	ServerDecision string `json:"server_decision"`
 	Method         string `json:"method"`
 	EventID        string `json:"event_id"`
+	ResidentID     int64  `json:"resident_id"`
+	PersonName     string `json:"person_name"`
+	Direction      string `json:"direction"`
 }
 
 // entries lists the community's entry log.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ const simDevice = 405419896
 type simulator struct {
 	t           *testing.T
 	board, rest string
+	devices     string // the simulator's device files: its boards' state, events included
 	proc        *testproc.Proc
 }
 
@@ -35,8 +37,8 @@ func startSimulator(t *testing.T) *simulator {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/uhppoted/uhppote-simulator/cmd/uhppote-simulator").CombinedOutput(); err != nil {
 		t.Fatalf("building the simulator: %v\n%s", err, out)
 	}
-	s := &simulator{t: t, board: fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)), rest: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	s.proc = testproc.Start(t, bin, []string{"--bind", s.board, "--rest", s.rest, "--devices", t.TempDir()}, nil)
+	s := &simulator{t: t, board: fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t)), rest: fmt.Sprintf("127.0.0.1:%d", freePort(t)), devices: t.TempDir()}
+	s.proc = testproc.Start(t, bin, []string{"--bind", s.board, "--rest", s.rest, "--devices", s.devices}, nil)
 	eventually(t, "the simulator's REST API", func() bool {
 		res, err := http.Get("http://" + s.rest + "/uhppote/simulator")
 		if err == nil {
@@ -74,6 +76,55 @@ func (s *simulator) swipe(card int) bool {
 	}
 	s.post(fmt.Sprintf("/uhppote/simulator/%d/swipe", simDevice), map[string]any{"door": 1, "card-number": card, "direction": 1}, &out)
 	return out.Granted
+}
+
+// simEvent is an event as the simulator keeps it in its board's file.
+type simEvent struct {
+	Index   uint32 `json:"index"`
+	Type    uint8  `json:"type"`
+	Granted bool   `json:"granted"`
+	Door    uint8  `json:"door"`
+	Card    uint32 `json:"card"`
+	Reason  uint8  `json:"reason"`
+}
+
+// The simulator records a remote OpenDoor as an event of type 2 (door)
+// with reason 0x2c (remote open).
+const (
+	simEventDoor    = 0x02
+	simReasonRemote = 0x2c
+)
+
+// events reads the board's event list from the simulator's own state
+// file, which it writes on every event: what the board did, seen from the
+// board's side, not from the agent's.
+func (s *simulator) events() []simEvent {
+	s.t.Helper()
+	var st struct {
+		Events struct {
+			Events []simEvent `json:"events"`
+		} `json:"events"`
+	}
+	for range 50 { // the file may be caught half written
+		b, err := os.ReadFile(filepath.Join(s.devices, fmt.Sprintf("%d.json", simDevice)))
+		if err == nil && json.Unmarshal(b, &st) == nil {
+			return st.Events.Events
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.t.Fatalf("cannot read the simulator's state file in %s", s.devices)
+	return nil
+}
+
+// remoteOpens counts the OpenDoor requests the board carried out at a door.
+func (s *simulator) remoteOpens(door uint8) int {
+	n := 0
+	for _, e := range s.events() {
+		if e.Type == simEventDoor && e.Reason == simReasonRemote && e.Door == door && e.Granted {
+			n++
+		}
+	}
+	return n
 }
 
 // pressButton presses door 1's exit button for a second.
@@ -135,8 +186,9 @@ func TestCardsAtARealUHPPOTESimulator(t *testing.T) {
 		t.Fatal("the board denied a synced card")
 	}
 	eventually(t, "the swipe in the entry log", func() bool { return len(cardEntries()) == 1 })
-	if e := cardEntries()[0]; e.Decision != "grant" || e.Reason != "granted" {
-		t.Fatalf("the swipe's entry: %+v", e)
+	if e := cardEntries()[0]; e.Decision != "grant" || e.Reason != "granted" || e.ResidentID != resident || e.PersonName != "王芳" ||
+		e.Direction != "in" || e.EventID != fmt.Sprintf("uhppote-%d-1", simDevice) {
+		t.Fatalf("the swipe's entry: %+v, want a grant of resident %d (王芳), in, as event uhppote-%d-1", e, resident, simDevice)
 	}
 	// The agent restarts: nothing is logged twice.
 	g.p.Signal(syscall.SIGTERM)
@@ -157,8 +209,8 @@ func TestCardsAtARealUHPPOTESimulator(t *testing.T) {
 	for _, e := range cardEntries() {
 		// (The server's own reason may still say granted: the board's clock
 		// counts whole seconds, and this swipe follows the move-out closely.)
-		if e.EventID != fmt.Sprintf("uhppote-%d-1", simDevice) && e.Decision != "deny" {
-			t.Fatalf("the swipe after the move-out: %+v", e)
+		if e.EventID != fmt.Sprintf("uhppote-%d-1", simDevice) && (e.Decision != "deny" || e.ResidentID != resident) {
+			t.Fatalf("the swipe after the move-out: %+v, want the board's denial, of resident %d", e, resident)
 		}
 	}
 	// The server stopped: the board still decides, and the swipe is uploaded once it is back.
@@ -175,7 +227,18 @@ func TestCardsAtARealUHPPOTESimulator(t *testing.T) {
 	g.waitFor("the swipe journaled", msg("card swipe"))
 	srv.Start()
 	eventually(t, "the offline swipe uploaded", func() bool { return len(cardEntries()) == 3 })
-	// A QR grant at the agent opens the board's door 1.
+	var offline []entry
+	for _, e := range cardEntries() {
+		if e.ResidentID == r2.ID {
+			offline = append(offline, e)
+		}
+	}
+	if len(offline) != 1 || offline[0].Decision != "grant" || offline[0].PersonName != "李雷" {
+		t.Fatalf("the swipe made while the server was down: %+v, want one grant of 李雷", offline)
+	}
+	// A QR grant at the agent opens the board's door 1: the simulator
+	// carries out one OpenDoor there.
+	opened := sim.remoteOpens(1)
 	var p pass
 	c.must("POST", "/api/v1/passes", s.Manager, map[string]any{"community_id": s.Community, "host_resident_id": r2.ID,
 		"visitor":     map[string]any{"name": "张伟", "id_type": "passport", "id_number": "E12345678"},
@@ -183,6 +246,10 @@ func TestCardsAtARealUHPPOTESimulator(t *testing.T) {
 	wantDecision(t, g.scan(p.Code), "grant", "granted", "online")
 	if g.saw(msg("door output failed")) {
 		t.Fatalf("OpenDoor failed: %s", g.p.Log())
+	}
+	eventually(t, "the simulator opening door 1", func() bool { return sim.remoteOpens(1) == opened+1 })
+	if n := sim.remoteOpens(2); n != 0 {
+		t.Fatalf("the simulator opened door 2 %d times", n)
 	}
 	// The exit button: a door event for guards, not an entry.
 	sim.pressButton()
