@@ -17,6 +17,7 @@ const (
 	AuditIDRead         = "id.read"         // unmasked ID numbers were shown
 	AuditIDSearch       = "id.search"       // a search by a whole ID number (it answers "is this the number?")
 	AuditPoliceRead     = "police.read"     // a police query's criteria were shown (they may hold an ID number)
+	AuditIDGuess        = "id.guess"        // a number entered that differs from a stored one only in its hidden digits
 )
 
 // AuditEvent is one line of the access audit, itself a hash chain.

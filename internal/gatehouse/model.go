@@ -213,6 +213,7 @@ type Resident struct {
 	Unit        string
 	Room        string
 	MovedOutAt  *time.Time
+	MovedInAt   time.Time // when it came to its present dwelling: it sees its household's history from then on
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -3,6 +3,7 @@ package gatehouse
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // IDNumber is a person's identity-document number, sensitive personal
@@ -131,6 +132,37 @@ func SearchByID(p *Principal, communityID int64, where string) (*AuditEvent, err
 	}
 	return &AuditEvent{ActorID: p.UserID, ActorName: p.Username, ActorRole: p.Role, Action: AuditIDSearch,
 		CommunityID: communityID, Target: "id_number", Detail: where}, nil
+}
+
+// A role that sees ID numbers masked could still recover a whole one: enter
+// each candidate its masked form leaves (a few thousand for a mainland
+// number: the birth date and the check digit) as a visitor's number, and
+// watch any answer that depends on whether the number is already stored (a
+// report's count of distinct visitors, the on-site list, the watchlist at a
+// walk-in). Whatever the channel, each try is a number that shows a stored
+// number's masked form without being it: a near miss. Near misses are
+// audited (id.guess); past IDGuessAllowance of them in IDGuessWindow the
+// account may enter no number that shows a stored masked form at all,
+// exact or not, so that the refusal tells nothing either. Two real people
+// whose numbers share the visible digits are rare enough that a person at
+// work meets the limit almost never.
+const (
+	IDGuessAllowance = 3
+	IDGuessWindow    = 24 * time.Hour
+)
+
+// GuessedTooOften reports whether an ID number entered by a role that sees
+// numbers masked is refused: exact when it is a stored number, near when it
+// only shows a stored one's masked form, guesses the account's near misses
+// in the window (this one included when near).
+func GuessedTooOften(exact, near bool, guesses int64) bool {
+	return (near && guesses > IDGuessAllowance) || (exact && guesses >= IDGuessAllowance)
+}
+
+// TooManyIDGuesses is the refusal of a number entered in field.
+func TooManyIDGuesses(field string) error {
+	const problem = "this account entered several ID numbers that differ from registered ones only in their hidden digits; for 24 hours it may not enter numbers like them: ask the administrator to register this person"
+	return &Error{Code: EFORBIDDEN, Message: field + ": " + problem, Fields: map[string]string{field: problem}}
 }
 
 // LooksLikeIDNumber reports whether a normalized search term is an identity

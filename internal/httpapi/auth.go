@@ -136,7 +136,7 @@ func (s *Server) authenticate(c *gin.Context) {
 				return
 			}
 			h := r.Household()
-			p.Household, p.MovedInAt = &h, r.CreatedAt
+			p.Household, p.MovedInAt = &h, r.MovedInAt
 			p.Communities = []int64{r.CommunityID}
 		}
 	}

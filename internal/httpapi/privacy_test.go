@@ -244,6 +244,56 @@ func TestANewOccupantSeesNothingOfThePreviousOnes(t *testing.T) {
 	})
 }
 
+// A resident moved by PATCH /residents to another dwelling saw everything
+// its previous occupants' guests did there: a change of dwelling is a move
+// in, and the mover sees its new household's history from that moment.
+func TestAResidentMovedToAnotherDwellingSeesNothingOfItsPreviousOccupants(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorld(t, e)
+		old := w.invite(map[string]any{"max_entries": 10, "valid_until": e.clock.Now().Add(72 * time.Hour).Format(time.RFC3339)})
+		w.scan(w.gate.DeviceKey, old.Code, "in")
+		w.scan(w.gate.DeviceKey, old.Code, "out")
+		e.expect("DELETE", fmt.Sprintf("/api/v1/residents/%d", w.host.ID), w.mgr, nil, 204, nil)
+		// A resident registered long ago in 1-1-101 moves to 3-2-502.
+		mover := e.resident(w.mgr, w.A, "林新", 40, "1栋", "1单元", "101")
+		e.mustUser("linxin", gatehouse.RoleResident, []int64{w.A}, mover.ID)
+		e.clock.Advance(time.Hour)
+		e.expect("PATCH", fmt.Sprintf("/api/v1/residents/%d", mover.ID), w.mgr, map[string]any{"phone": "13700137000"}, 200, nil)
+		tok := e.login("linxin")
+		var passes, entries struct{ Items []map[string]any }
+		body := map[string]any{"visitor": map[string]any{"name": "周敏", "id_type": "resident_id", "id_number": validID(41)},
+			"valid_until": e.clock.Now().Add(time.Hour).Format(time.RFC3339)}
+		var before passOut
+		e.expect("POST", "/api/v1/passes", tok, body, 201, &before)
+		e.expect("GET", "/api/v1/passes", tok, nil, 200, &passes)
+		if len(passes.Items) != 1 {
+			t.Fatalf("a change of phone is not a move: the resident sees %d of its passes, want 1", len(passes.Items))
+		}
+		e.clock.Advance(time.Hour)
+		e.expect("PATCH", fmt.Sprintf("/api/v1/residents/%d", mover.ID), w.mgr, map[string]any{"building": "3栋", "unit": "2单元", "room": "502"}, 200, nil)
+		tok = e.login("linxin")
+		e.expect("GET", "/api/v1/passes", tok, nil, 200, &passes)
+		e.expect("GET", "/api/v1/entries", tok, nil, 200, &entries)
+		if len(passes.Items) != 0 || len(entries.Items) != 0 {
+			t.Fatalf("after moving to 3-2-502 the resident sees %d passes and %d entries of before its move", len(passes.Items), len(entries.Items))
+		}
+		for _, path := range []string{fmt.Sprintf("/api/v1/passes/%d", old.ID), fmt.Sprintf("/api/v1/residents/%d", w.host.ID)} {
+			if res := e.do("GET", path, tok, nil); res.Status != 404 {
+				t.Errorf("GET %s after the move: %d, want 404", path, res.Status)
+			}
+		}
+		var mine passOut
+		body["valid_until"] = e.clock.Now().Add(time.Hour).Format(time.RFC3339)
+		e.expect("POST", "/api/v1/passes", tok, body, 201, &mine)
+		w.scan(w.gate.DeviceKey, mine.Code, "in")
+		e.expect("GET", "/api/v1/passes", tok, nil, 200, &passes)
+		e.expect("GET", "/api/v1/entries", tok, nil, 200, &entries)
+		if len(passes.Items) != 1 || len(entries.Items) != 1 {
+			t.Fatalf("after the move, its own: %d passes and %d entries, want 1 and 1", len(passes.Items), len(entries.Items))
+		}
+	})
+}
+
 // GET /police/queries/{id} as admin showed the ID number searched for, with
 // no audit record.
 func TestPoliceQueryCriteriaAreAuditedWhenShown(t *testing.T) {

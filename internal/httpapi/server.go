@@ -55,6 +55,7 @@ type Store interface {
 	service.PoliceStore
 	service.AuditStore
 	service.VisitStore
+	service.IDGuessStore
 
 	// Health probes.
 	Ping(ctx context.Context) error

@@ -32,7 +32,8 @@ type services struct {
 }
 
 func (s *Server) initServices() {
-	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now}
+	guesses := &service.IDGuesses{Store: s.Store, Audit: auditor{s}, Now: s.Now}
+	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now, Guesses: guesses}
 	s.police = &service.Police{Store: s.Store, Audit: auditor{s}}
 	s.cards = &service.Cards{Store: s.Store, Now: s.Now}
 	s.watchlist = &service.Watchlist{Store: s.Store}
@@ -51,8 +52,8 @@ func (s *Server) initServices() {
 	s.entries = &service.Entries{Store: s.Store, Audit: auditor{s}}
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.visits = &service.Visits{Store: s.Store, Keys: s.Engine, Notify: visitNotifier{s}, Now: s.Now,
-		Limits: service.DefaultVisitLimits, RetentionDays: s.RetentionDays}
-	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Codes: s.Engine}
+		Limits: service.DefaultVisitLimits, RetentionDays: s.RetentionDays, Guesses: guesses}
+	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Codes: s.Engine, Now: s.Now}
 }
 
 // auditor writes audit events for the services and counts them.

@@ -30,9 +30,10 @@ type KeyAssigner interface {
 
 // Passes issues, lists and revokes visitor passes.
 type Passes struct {
-	Store PassStore
-	Keys  KeyAssigner
-	Now   func() time.Time
+	Store   PassStore
+	Keys    KeyAssigner
+	Now     func() time.Time
+	Guesses *IDGuesses // a number entered by a role that sees numbers masked may not be a guess at one
 }
 
 // VisitorInput is a visitor as typed.
@@ -111,6 +112,9 @@ func (s *Passes) Create(ctx context.Context, pr *gatehouse.Principal, in PassInp
 		return nil, err
 	}
 	if err := probs.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.Guesses.Check(ctx, pr, community.ID, v.IDType, v.IDNumber, "visitor.id_number"); err != nil {
 		return nil, err
 	}
 	if err := s.Keys.AssignKey(p); err != nil {

@@ -39,6 +39,7 @@ type Residents struct {
 	Store ResidentStore
 	Audit Auditor
 	Codes ResidentCoder
+	Now   func() time.Time
 }
 
 // ResidentInput is a resident as typed; nil fields stay as they are (on
@@ -197,9 +198,15 @@ func (s *Residents) Update(ctx context.Context, pr *gatehouse.Principal, id int6
 	if r.MovedOutAt != nil {
 		return nil, gatehouse.Errorf(gatehouse.ECONFLICT, "this resident has moved out and can no longer be changed")
 	}
+	home := r.Household()
 	in.apply(r)
 	if err := r.Validate(); err != nil {
 		return nil, err
+	}
+	if r.Household() != home {
+		// A new dwelling is a move: from now on the resident sees its new
+		// household's history, not what the previous occupants left there.
+		r.MovedInAt = s.Now().UTC()
 	}
 	if err := s.Store.UpdateResident(ctx, r); err != nil {
 		return nil, err

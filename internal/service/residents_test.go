@@ -138,7 +138,7 @@ func TestSearchingResidentsByIDNumberIsAuditedFirst(t *testing.T) {
 		ctx := context.Background()
 		st := &steps{}
 		audit := &recordingAudit{steps: st, db: db}
-		svc := &service.Residents{Store: residentLog{db, st}, Audit: audit, Codes: f.eng}
+		svc := &service.Residents{Store: residentLog{db, st}, Audit: audit, Codes: f.eng, Now: func() time.Time { return now }}
 		number := f.hostA.IDNumber
 		typed := strings.ToLower(idNumber("44030319900101", 1)) // as typed, lower-case x and all
 		for _, pr := range []*gatehouse.Principal{f.manager, f.guard, f.resident} {

@@ -29,6 +29,7 @@ type fixture struct {
 	police, resident      *gatehouse.Principal
 	device                *gatehouse.Principal
 
+	guesses   *service.IDGuesses
 	passes    *service.Passes
 	residents *service.Residents
 	gates     *service.Gates
@@ -99,8 +100,9 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	}
 	clock := func() time.Time { return now }
 	audit := auditLog{db}
-	f.passes = &service.Passes{Store: db, Keys: f.eng, Now: clock}
-	f.residents = &service.Residents{Store: db, Audit: audit, Codes: f.eng}
+	f.guesses = &service.IDGuesses{Store: db, Audit: audit, Now: clock}
+	f.passes = &service.Passes{Store: db, Keys: f.eng, Now: clock, Guesses: f.guesses}
+	f.residents = &service.Residents{Store: db, Audit: audit, Codes: f.eng, Now: clock}
 	f.gates = &service.Gates{Store: db, NewKey: func() (string, string, string) {
 		return "ghk_new", fmt.Sprintf("%064d", time.Now().UnixNano()), "ghk_new"
 	}}

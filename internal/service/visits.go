@@ -56,6 +56,7 @@ type Visits struct {
 	Now           func() time.Time
 	Limits        VisitLimits
 	RetentionDays int
+	Guesses       *IDGuesses // an approver who sees numbers masked may not use approvals to guess one
 }
 
 // newPosterToken is 144 random bits, short enough for a small QR.
@@ -398,6 +399,9 @@ func (s *Visits) Approve(ctx context.Context, pr *gatehouse.Principal, id int64,
 	}
 	if !visitor.IDNumber.Known() {
 		return nil, nil, gatehouse.Errorf(gatehouse.ECONFLICT, "this request's details were erased")
+	}
+	if err := s.Guesses.Check(ctx, pr, r.CommunityID, visitor.IDType, visitor.IDNumber, "id_number"); err != nil {
+		return nil, nil, err
 	}
 	if err := s.Keys.AssignKey(p); err != nil {
 		return nil, nil, err

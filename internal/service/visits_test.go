@@ -30,7 +30,8 @@ func (h *heard) statuses() string {
 }
 
 func visitsOf(f *fixture, h *heard, clock *time.Time) *service.Visits {
-	return &service.Visits{Store: f.db, Keys: f.eng, Notify: h, Now: func() time.Time { return *clock }, Limits: service.DefaultVisitLimits}
+	return &service.Visits{Store: f.db, Keys: f.eng, Notify: h, Now: func() time.Time { return *clock }, Limits: service.DefaultVisitLimits,
+		Guesses: f.guesses}
 }
 
 func goodRegistration() service.RegisterInput {

@@ -85,12 +85,9 @@ func (db *DB) Audit(ctx context.Context, a *gatehouse.AuditEvent) error {
 	return internal("audit", db.transact(ctx, func(tx *gorm.DB) error { return db.appendAudit(tx, a) }))
 }
 
-// AuditEvents lists audit events, newest first.
-func (db *DB) AuditEvents(ctx context.Context, f gatehouse.AuditFilter, page gatehouse.Page) ([]*gatehouse.AuditEvent, int64, error) {
+// auditQuery selects the audit events f names.
+func (db *DB) auditQuery(ctx context.Context, f gatehouse.AuditFilter) *gorm.DB {
 	q := db.r.WithContext(ctx).Model(&auditRow{})
-	if page.After > 0 {
-		q = q.Where("id < ?", page.After)
-	}
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
@@ -108,6 +105,24 @@ func (db *DB) AuditEvents(ctx context.Context, f gatehouse.AuditFilter, page gat
 	}
 	if !f.To.IsZero() {
 		q = q.Where("at < ?", micros(f.To))
+	}
+	return q
+}
+
+// CountAudit counts the audit events f names.
+func (db *DB) CountAudit(ctx context.Context, f gatehouse.AuditFilter) (int64, error) {
+	var n int64
+	if err := db.auditQuery(ctx, f).Count(&n).Error; err != nil {
+		return 0, internal("count audit", err)
+	}
+	return n, nil
+}
+
+// AuditEvents lists audit events, newest first.
+func (db *DB) AuditEvents(ctx context.Context, f gatehouse.AuditFilter, page gatehouse.Page) ([]*gatehouse.AuditEvent, int64, error) {
+	q := db.auditQuery(ctx, f)
+	if page.After > 0 {
+		q = q.Where("id < ?", page.After)
 	}
 	limit := pageLimit(page)
 	var rows []auditRow

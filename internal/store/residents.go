@@ -26,8 +26,9 @@ type residentRow struct {
 	Room        string
 	Active      *bool
 	MovedOutAt  *int64
-	CreatedAt   int64 `gorm:"autoCreateTime:false"`
-	UpdatedAt   int64 `gorm:"autoUpdateTime:false"`
+	MovedInAt   *int64 // NULL: since created_at
+	CreatedAt   int64  `gorm:"autoCreateTime:false"`
+	UpdatedAt   int64  `gorm:"autoUpdateTime:false"`
 }
 
 func (residentRow) TableName() string { return "residents" }
@@ -37,12 +38,16 @@ func (db *DB) residentDomain(r *residentRow) (*gatehouse.Resident, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: resident %d: cannot decrypt the ID number (is the key directory the one this database was made with?): %w", r.ID, err)
 	}
-	return &gatehouse.Resident{
+	res := &gatehouse.Resident{
 		ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, IDType: gatehouse.IDType(r.IDType),
 		IDNumber: gatehouse.StoredIDNumber(plain, r.IDMasked), IDHash: r.IDHash, Phone: r.Phone,
 		Building: r.Building, Unit: r.Unit, Room: r.Room, MovedOutAt: fromMicrosPtr(r.MovedOutAt),
-		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
-	}, nil
+		MovedInAt: fromMicros(r.CreatedAt), CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+	}
+	if r.MovedInAt != nil {
+		res.MovedInAt = fromMicros(*r.MovedInAt)
+	}
+	return res, nil
 }
 
 func (db *DB) residentRow(r *gatehouse.Resident, now int64) residentRow {
@@ -52,7 +57,7 @@ func (db *DB) residentRow(r *gatehouse.Resident, now int64) residentRow {
 		CommunityID: r.CommunityID, Name: r.Name, IDType: string(r.IDType),
 		IDEnc: sealed, IDHash: hash, IDMasked: masked,
 		Phone: r.Phone, Building: r.Building, Unit: r.Unit, Room: r.Room, Active: &active,
-		CreatedAt: now, UpdatedAt: now,
+		MovedInAt: &now, CreatedAt: now, UpdatedAt: now,
 	}
 }
 
@@ -157,14 +162,14 @@ func (db *DB) Residents(ctx context.Context, f gatehouse.ResidentFilter, page ga
 	if s := strings.TrimSpace(f.Query); s != "" && f.Dwelling != nil {
 		d := f.Dwelling
 		like := "%" + escapeLike(s) + "%"
-		q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR (building IN ? AND unit IN ? AND room IN ?))",
+		q = q.Where("(LOWER(name) LIKE LOWER(?) ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR (building IN ? AND unit IN ? AND room IN ?))",
 			like, like, s, d.Buildings, d.Units, d.Rooms)
 	} else if s != "" {
 		like := "%" + escapeLike(s) + "%"
 		if f.IDNumber.Known() {
-			q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR id_hash = ?)", like, like, s, f.IDNumber.Hash(db.keys))
+			q = q.Where("(LOWER(name) LIKE LOWER(?) ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ? OR id_hash = ?)", like, like, s, f.IDNumber.Hash(db.keys))
 		} else {
-			q = q.Where("(name LIKE ? ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ?)", like, like, s)
+			q = q.Where("(LOWER(name) LIKE LOWER(?) ESCAPE '!' OR phone LIKE ? ESCAPE '!' OR room = ?)", like, like, s)
 		}
 	} else if f.IDNumber.Known() {
 		q = q.Where("id_hash = ?", f.IDNumber.Hash(db.keys))
@@ -194,6 +199,9 @@ func (db *DB) UpdateResident(ctx context.Context, r *gatehouse.Resident) error {
 		"name": r.Name, "id_type": string(r.IDType), "id_enc": sealed,
 		"id_hash": hash, "id_masked": masked,
 		"phone": r.Phone, "building": r.Building, "unit": r.Unit, "room": r.Room, "updated_at": now,
+	}
+	if !r.MovedInAt.IsZero() {
+		set["moved_in_at"] = micros(r.MovedInAt)
 	}
 	res := db.w.WithContext(ctx).Model(&residentRow{}).Where("id = ? AND active = 1", r.ID).Updates(set)
 	if isDuplicate(res.Error) {

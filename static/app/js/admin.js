@@ -53,7 +53,7 @@ async function auditPage(ctx) {
   const tbody = h('tbody');
   const holder = h('div');
   const verifyOut = h('div');
-  const actions = ['police.query', 'police.export', 'report.download', 'id.read'];
+  const actions = ['police.query', 'police.export', 'police.read', 'report.download', 'id.read', 'id.search', 'id.guess'];
   const form = h('form', { id: 'audit-form', class: 'card' },
     h('h1', { text: t('audit.title') }),
     h('div', { class: 'fields cols cols3' },

@@ -391,6 +391,7 @@ const zh = {
   'audit.detail': '详情',
   'audit.empty': '没有审计记录。',
   'audit.action.police.query': '警方查询', 'audit.action.police.export': '警方导出', 'audit.action.report.download': '报表下载', 'audit.action.id.read': '查看完整证件号',
+  'audit.action.id.search': '按证件号查询', 'audit.action.id.guess': '疑似猜测证件号', 'audit.action.police.read': '查看警方查询条件',
 };
 
 const en = {
@@ -781,6 +782,7 @@ const en = {
   'audit.detail': 'Detail',
   'audit.empty': 'No audit events.',
   'audit.action.police.query': 'Police query', 'audit.action.police.export': 'Police export', 'audit.action.report.download': 'Report download', 'audit.action.id.read': 'Read full ID numbers',
+  'audit.action.id.search': 'Search by ID number', 'audit.action.id.guess': 'Possible guess at an ID number', 'audit.action.police.read': 'Read police query criteria',
 };
 
 // Chinese for the server's most common field problems (the API speaks English).
