@@ -12,9 +12,11 @@ run:
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/gatehouse
 
-# The tests need zbarimg (Debian's zbar-tools) to read QR codes back.
+# The tests need zbarimg (Debian's zbar-tools) to read QR codes back. The
+# browser tests of one package share a browser and take minutes on a busy
+# machine: a package may run for 30 minutes, not go test's default 10.
 test: testdeps
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 testdeps:
 	@./scripts/testdeps.sh
