@@ -7,7 +7,6 @@ import (
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
-	"gatehouse/internal/service"
 )
 
 // passCodes reads pass codes with the engine's public keys.
@@ -57,8 +56,7 @@ func (s *Server) guestCard(c *gin.Context) {
 		s.fail(c, gatehouse.FieldError("code", "is required"))
 		return
 	}
-	cards := service.GuestCards{Store: s.Store, Codes: passCodes{s.Engine.Keys()}, Now: s.Now}
-	card, err := cards.Card(c.Request.Context(), req.Code)
+	card, err := s.guestCards.Card(c.Request.Context(), req.Code)
 	if err != nil {
 		s.fail(c, err)
 		return

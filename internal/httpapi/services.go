@@ -28,6 +28,7 @@ type services struct {
 	smsLogin    *service.SMSLogin
 	cards       *service.Cards
 	visits      *service.Visits
+	guestCards  *service.GuestCards
 	gateMonitor *service.GateMonitor
 }
 
@@ -53,6 +54,7 @@ func (s *Server) initServices() {
 	s.reports = &service.Reports{Store: s.Store, Audit: auditor{s}, Now: s.Now}
 	s.visits = &service.Visits{Store: s.Store, Keys: s.Engine, Notify: visitNotifier{s}, Now: s.Now,
 		Limits: service.DefaultVisitLimits, RetentionDays: s.RetentionDays, Guesses: guesses}
+	s.guestCards = &service.GuestCards{Store: s.Store, Codes: passCodes{s.Engine.Keys()}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Codes: s.Engine, Now: s.Now}
 }
 
