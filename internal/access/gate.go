@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/passcode"
@@ -32,7 +31,9 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 	req.Note = strings.TrimSpace(req.Note)
 	p.Check(req.Direction.Valid(), "direction", `must be "in" or "out"`)
 	p.Check(req.Note != "", "reason", "is required: say why the guard let this person through")
-	p.Check(utf8.RuneCountInString(req.Note) <= 200, "reason", "must be at most 200 characters")
+	if msg := gatehouse.ValidateText(req.Note, 200); msg != "" {
+		p.Add("reason", msg)
+	}
 	who := 0
 	for _, set := range []bool{req.PassID != 0, req.ResidentID != 0, req.Visitor != nil} {
 		if set {

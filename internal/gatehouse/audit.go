@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Audit actions: who read or exported what.
@@ -90,9 +89,16 @@ func (q *PoliceQuery) Validate() error {
 	q.CaseRef, q.Purpose = strings.TrimSpace(q.CaseRef), strings.TrimSpace(q.Purpose)
 	q.IDNumber, q.Name, q.Plate = NewIDNumber(NormalizeIDNumber(q.IDNumber.whole)), strings.TrimSpace(q.Name), NormalizePlate(q.Plate)
 	p.Check(q.CaseRef != "", "case_ref", "is required: the case this query is for")
-	p.Check(utf8.RuneCountInString(q.CaseRef) <= 64, "case_ref", "must be at most 64 characters")
 	p.Check(q.Purpose != "", "purpose", "is required: why the entries are needed")
-	p.Check(utf8.RuneCountInString(q.Purpose) <= 300, "purpose", "must be at most 300 characters")
+	// Every criterion is stored with the query and shown with it: printable text.
+	for _, f := range []struct {
+		field, v string
+		max      int
+	}{{"case_ref", q.CaseRef, 64}, {"purpose", q.Purpose, 300}, {"name", q.Name, 64}, {"id_number", q.IDNumber.whole, 64}, {"plate", q.Plate, 16}} {
+		if msg := ValidateText(f.v, f.max); msg != "" {
+			p.Add(f.field, msg)
+		}
+	}
 	p.Check(len(q.CommunityIDs) > 0, "community_ids", "list at least one community")
 	p.Check(len(q.CommunityIDs) <= 200, "community_ids", "list at most 200 communities")
 	switch {
@@ -106,9 +112,6 @@ func (q *PoliceQuery) Validate() error {
 		p.Add("to", "a query covers at most 366 days")
 	}
 	p.Check(q.IDNumber.whole != "" || q.Name != "" || q.Plate != "", "id_number", "give an ID number, a name or a plate to search for")
-	p.Check(utf8.RuneCountInString(q.Name) <= 64, "name", "must be at most 64 characters")
-	p.Check(utf8.RuneCountInString(q.IDNumber.whole) <= 64, "id_number", "must be at most 64 characters")
-	p.Check(utf8.RuneCountInString(q.Plate) <= 16, "plate", "must be at most 16 characters")
 	return p.Err()
 }
 

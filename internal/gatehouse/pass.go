@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Visitor is a person who visits, stored once per identity document (by the
@@ -177,8 +176,8 @@ func ValidatePass(p *Pass, c *Community, now time.Time) error {
 	if p.MaxEntries < 1 || p.MaxEntries > MaxEntriesLimit {
 		probs.Add("max_entries", fmt.Sprintf("must be from 1 to %d", MaxEntriesLimit))
 	}
-	if utf8.RuneCountInString(p.Purpose) > 200 {
-		probs.Add("purpose", "must be at most 200 characters")
+	if msg := ValidateText(p.Purpose, 200); msg != "" {
+		probs.Add("purpose", msg)
 	}
 	if p.Schedule.Days&0x80 != 0 || p.Schedule.StartMinute < 0 || p.Schedule.StartMinute >= 24*60 ||
 		p.Schedule.EndMinute < 0 || p.Schedule.EndMinute > 24*60 || (!p.Schedule.IsZero() && p.Schedule.StartMinute == p.Schedule.EndMinute) {

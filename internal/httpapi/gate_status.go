@@ -106,8 +106,8 @@ type doorEventsRequest struct {
 	Events []json.RawMessage `json:"events"`
 }
 
-// required refuses an upload without its list.
-func (r *doorEventsRequest) required() error {
+// check refuses an upload without its list.
+func (r *doorEventsRequest) check() error {
 	if r.Events == nil {
 		return gatehouse.FieldError("events", `is required: send {"events": [...]}, at most 1000 events`)
 	}

@@ -271,14 +271,15 @@ func (s *Server) fail(c *gin.Context, err error) {
 
 // decode reads a JSON body strictly into dst: unknown fields, wrong types,
 // trailing data and over-large bodies are errors that say what is wrong.
-// A body that is not UTF-8 is refused naming the field (encoding/json would
-// quietly turn its bytes into U+FFFD), and null is not an object.
+// A string that is not text (bytes that are not UTF-8, an escaped lone
+// surrogate) is refused naming the field (encoding/json would quietly turn
+// either into U+FFFD), and null is not an object.
 func decode(c *gin.Context, dst any) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		return jsonError(err)
 	}
-	if err := checkUTF8JSON(body); err != nil {
+	if err := checkJSONText(body); err != nil {
 		return err
 	}
 	if string(bytes.TrimSpace(body)) == "null" {
@@ -292,15 +293,16 @@ func decode(c *gin.Context, dst any) error {
 	if dec.More() {
 		return gatehouse.Errorf(gatehouse.EBADREQUEST, "the body holds more than one JSON value")
 	}
-	if r, ok := dst.(requiredFields); ok {
-		return r.required()
+	if r, ok := dst.(checkedBody); ok {
+		return r.check()
 	}
 	return nil
 }
 
-// requiredFields is a request body with fields that must be present (a
-// missing list decodes as nil, which encoding/json cannot refuse).
-type requiredFields interface{ required() error }
+// checkedBody is a request body with a rule decoding cannot express: a list
+// that must be present (a missing one decodes as nil), a device's name that
+// must be printable.
+type checkedBody interface{ check() error }
 
 // jsonError turns an encoding/json error into a caller-facing error.
 func jsonError(err error) error {

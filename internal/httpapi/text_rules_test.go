@@ -1,9 +1,23 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net/http/httptest"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
+
+	"gatehouse/internal/gatehouse"
 )
 
 // weakPasswords are the passwords an independent review got accepted, and
@@ -43,5 +57,504 @@ func TestWeakPasswordsAreRefusedOnEveryPathThatSetsOne(t *testing.T) {
 		}
 		// The letter still works with a good password: nothing was counted.
 		e.expect("POST", "/api/v1/activate/"+l.Code, "", map[string]any{"phone": "13800138000", "password": newPassword}, 200, nil)
+	})
+}
+
+// requestTextFields reads this package's handlers (go/ast) and returns every
+// string-valued field of every body decoded by decode(c, &req), as
+// "requestType.json.path" (embedded structs flattened, nested ones dotted).
+func requestTextFields(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	structs := map[string]*ast.StructType{}
+	var parsed []*ast.File
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed = append(parsed, f)
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok {
+				for _, s := range g.Specs {
+					if ts, ok := s.(*ast.TypeSpec); ok {
+						if st, ok := ts.Type.(*ast.StructType); ok {
+							structs[ts.Name.Name] = st
+						}
+					}
+				}
+			}
+		}
+	}
+	var out []string
+	var walk func(prefix string, st *ast.StructType, depth int)
+	leaf := func(prefix string, typ ast.Expr, depth int) {
+		for {
+			switch x := typ.(type) {
+			case *ast.StarExpr:
+				typ = x.X
+				continue
+			case *ast.ArrayType:
+				typ = x.Elt
+				prefix += "[]"
+				continue
+			}
+			break
+		}
+		switch x := typ.(type) {
+		case *ast.Ident:
+			if x.Name == "string" {
+				out = append(out, prefix)
+			} else if st, ok := structs[x.Name]; ok && depth < 5 {
+				walk(prefix+".", st, depth+1)
+			}
+		case *ast.StructType:
+			walk(prefix+".", x, depth+1)
+		case *ast.SelectorExpr: // a named type of another package: gatehouse.Direction, json.RawMessage
+			out = append(out, prefix+" ("+x.X.(*ast.Ident).Name+"."+x.Sel.Name+")")
+		}
+	}
+	walk = func(prefix string, st *ast.StructType, depth int) {
+		for _, f := range st.Fields.List {
+			tag := ""
+			if f.Tag != nil {
+				v, _ := strconv.Unquote(f.Tag.Value)
+				tag = strings.Split(reflect.StructTag(v).Get("json"), ",")[0]
+			}
+			if tag == "-" {
+				continue
+			}
+			if len(f.Names) == 0 { // embedded
+				if id, ok := f.Type.(*ast.Ident); ok && tag == "" {
+					if s, ok := structs[id.Name]; ok {
+						walk(prefix, s, depth+1)
+					}
+				}
+				continue
+			}
+			for _, n := range f.Names {
+				if !n.IsExported() {
+					continue
+				}
+				name := tag
+				if name == "" {
+					name = n.Name
+				}
+				leaf(prefix+name, f.Type, depth)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range parsed {
+		ast.Inspect(f, func(n ast.Node) bool {
+			fn, ok := n.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				return true
+			}
+			vars := map[string]string{}
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				if vs, ok := n.(*ast.ValueSpec); ok {
+					if id, ok := vs.Type.(*ast.Ident); ok {
+						for _, name := range vs.Names {
+							vars[name.Name] = id.Name
+						}
+					}
+				}
+				return true
+			})
+			ast.Inspect(fn.Body, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) != 2 {
+					return true
+				}
+				if id, ok := call.Fun.(*ast.Ident); !ok || id.Name != "decode" {
+					return true
+				}
+				var typ string
+				if arg, ok := call.Args[1].(*ast.UnaryExpr); ok {
+					if id, ok := arg.X.(*ast.Ident); ok {
+						typ = vars[id.Name]
+					}
+				}
+				if structs[typ] == nil {
+					t.Fatalf("%s: decode into a body whose type this test cannot tell: declare it as var req T", fset.Position(call.Pos()))
+				}
+				if !seen[typ] {
+					seen[typ] = true
+					walk(typ+".", structs[typ], 0)
+				}
+				return true
+			})
+			return false
+		})
+	}
+	sort.Strings(out)
+	return out
+}
+
+// notFreeText names every string field of a request body that is not free
+// text, and the stricter rule it has instead. Every other string field is
+// free text and must be in freeTextFields. The lists are checked against the
+// handlers' bodies, so a new field fails the test until it is in one of them.
+var notFreeText = map[string]string{
+	"activateRequest.password":                           "a new password: password.Validate (TestWeakPasswordsAreRefusedOnEveryPathThatSetsOne)",
+	"activateRequest.phone":                              "a mainland mobile number",
+	"approveRequest.valid_until":                         "an RFC 3339 time",
+	"cardRequest.number":                                 "a card number: digits",
+	"cardRequest.valid_from":                             "an RFC 3339 time",
+	"cardRequest.valid_until":                            "an RFC 3339 time",
+	"communityRequest.anti_passback":                     "on or off",
+	"communityRequest.time_zone":                         "an IANA time zone that loads",
+	"communityRequest.webhook_url":                       "a URL: http or https, its address checked when a connection is made",
+	"communityRequest.webhook_secret":                    "a secret: never shown, only signs bodies",
+	"doorEventsRequest.events[] (json.RawMessage)":       "each event decoded on its own: an event id of [A-Za-z0-9._:-], a kind of a fixed list, an RFC 3339 time",
+	"eventsRequest.events[] (json.RawMessage)":           "each event decoded on its own: an event id of [A-Za-z0-9._:-], a signed code or a card number, enums, an RFC 3339 time",
+	"guestCardRequest.code":                              "a signed pass code, verified",
+	"heartbeatRequest.controller.kind":                   "an adapter of a fixed list",
+	"heartbeatRequest.last_sync":                         "an RFC 3339 time",
+	"loginRequest.password":                              "a password being checked: compared with a hash, never stored or shown",
+	"loginRequest.username":                              "a username: 3-64 letters, digits and . _ - @",
+	"overrideRequest.direction (gatehouse.Direction)":    "in or out",
+	"overrideRequest.visitor.id_number":                  "an ID number of its type's pattern",
+	"overrideRequest.visitor.id_type (gatehouse.IDType)": "an ID type of a fixed list",
+	"overrideRequest.visitor.phone":                      "a phone number",
+	"overrideRequest.visitor.plate":                      "a licence plate of a pattern",
+	"passRequest.schedule.end":                           "HH:MM",
+	"passRequest.schedule.start":                         "HH:MM",
+	"passRequest.valid_from":                             "an RFC 3339 time",
+	"passRequest.valid_until":                            "an RFC 3339 time",
+	"passRequest.visitor.id_number":                      "an ID number of its type's pattern",
+	"passRequest.visitor.id_type (gatehouse.IDType)":     "an ID type of a fixed list",
+	"passRequest.visitor.phone":                          "a phone number",
+	"passRequest.visitor.plate":                          "a licence plate of a pattern",
+	"passwordChangeRequest.current_password":             "a password being checked: compared with a hash, never stored or shown",
+	"passwordChangeRequest.new_password":                 "a new password: password.Validate",
+	"policeQueryRequest.from":                            "an RFC 3339 time",
+	"policeQueryRequest.to":                              "an RFC 3339 time",
+	"registerRequest.consent.notice_version":             "must equal the notice's current version",
+	"registerRequest.visitor.id_number":                  "an ID number of its type's pattern",
+	"registerRequest.visitor.id_type (gatehouse.IDType)": "an ID type of a fixed list",
+	"registerRequest.visitor.phone":                      "a phone number",
+	"registerRequest.visitor.plate":                      "a licence plate of a pattern",
+	"residentRequest.id_number":                          "an ID number of its type's pattern",
+	"residentRequest.id_type (gatehouse.IDType)":         "an ID type of a fixed list",
+	"residentRequest.phone":                              "a phone number",
+	"scanRequest.code":                                   "a signed code, verified (a bad one is a logged decision, not a 422)",
+	"scanRequest.direction (gatehouse.Direction)":        "in or out",
+	"scanRequest.event_id":                               "an event id of [A-Za-z0-9._:-]",
+	"smsLoginRequest.code":                               "six digits",
+	"smsLoginRequest.phone":                              "a mainland mobile number",
+	"smsSendRequest.phone":                               "a mainland mobile number",
+	"userPatchRequest.password":                          "a new password: password.Validate (TestWeakPasswordsAreRefusedOnEveryPathThatSetsOne)",
+	"userRequest.password":                               "a new password: password.Validate (TestWeakPasswordsAreRefusedOnEveryPathThatSetsOne)",
+	"userRequest.role (gatehouse.Role)":                  "a role of a fixed list",
+	"userRequest.username":                               "a username: 3-64 letters, digits and . _ - @",
+	"walkInRequest.valid_until":                          "an RFC 3339 time",
+	"walkInRequest.visitor.id_number":                    "an ID number of its type's pattern",
+	"walkInRequest.visitor.id_type (gatehouse.IDType)":   "an ID type of a fixed list",
+	"walkInRequest.visitor.phone":                        "a phone number",
+	"walkInRequest.visitor.plate":                        "a licence plate of a pattern",
+	"watchlistRequest.id_number":                         "an ID number of its type's pattern",
+	"watchlistRequest.id_type (gatehouse.IDType)":        "an ID type of a fixed list",
+}
+
+// textSite is what the free-text cases send their requests to.
+type textSite struct {
+	*visitWorld
+	officer string
+	pending int64  // a visit request waiting for the household
+	letter  string // an activation letter's code
+	n       int    // varies people, rooms and phones between requests
+}
+
+// freeTextCase sends one request whose field carries the JSON string
+// literal value; field is what a 422 names.
+type freeTextCase struct {
+	field     string
+	errField  string
+	spacesOut bool // an identifier from which spaces, tabs and newlines are removed before it is checked
+	send      func(s *textSite, value string) response
+}
+
+// sendJSON sends body with the JSON literal value in place of the string "@".
+func (s *textSite) sendJSON(method, path, token, addr string, body map[string]any, value string) response {
+	s.e.t.Helper()
+	j, err := json.Marshal(body)
+	if err != nil {
+		s.e.t.Fatal(err)
+	}
+	j = bytes.Replace(j, []byte(`"@"`), []byte(value), 1)
+	req := httptest.NewRequest(method, path, bytes.NewReader(j))
+	req.RemoteAddr = addr + ":4000"
+	req.Header.Set("Accept-Language", "en")
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	s.e.api.ServeHTTP(rec, req)
+	return response{Status: rec.Code, Body: rec.Body.Bytes(), Header: rec.Header()}
+}
+
+func (s *textSite) next() int { s.n++; return s.n }
+
+func (s *textSite) visitor(name string) map[string]any {
+	return map[string]any{"name": name, "id_type": "resident_id", "id_number": validID(400 + s.next())}
+}
+
+func (s *textSite) until() string { return s.e.clock.Now().Add(time.Hour).Format(time.RFC3339) }
+
+// freeTextFields is every free-text field of the API, each with a request
+// that carries it.
+var freeTextFields = []freeTextCase{
+	{"communityRequest.name", "name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/communities", s.e.admin, "192.0.2.1", map[string]any{"name": "@", "address": "路1号"}, v)
+	}},
+	{"communityRequest.address", "address", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/communities", s.e.admin, "192.0.2.1", map[string]any{"name": fmt.Sprint("小区", s.next()), "address": "@"}, v)
+	}},
+	{"gateRequest.name", "name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/gates", s.mgr, "192.0.2.1", map[string]any{"community_id": s.cid, "name": "@"}, v)
+	}},
+	{"gatePatchRequest.name", "name", false, func(s *textSite, v string) response {
+		return s.sendJSON("PATCH", fmt.Sprintf("/api/v1/gates/%d", s.gateID), s.mgr, "192.0.2.1", map[string]any{"name": "@"}, v)
+	}},
+	{"heartbeatRequest.version", "version", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", fmt.Sprintf("/api/v1/gates/%d/status", s.gateID), s.gateKey, "192.0.2.1", heartbeat(map[string]any{"version": "@"}), v)
+	}},
+	{"cardRequest.label", "label", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", fmt.Sprintf("/api/v1/residents/%d/cards", s.residentID), s.mgr, "192.0.2.1",
+			map[string]any{"number": fmt.Sprint(3922570400 + s.next()), "label": "@"}, v)
+	}},
+	{"residentRequest.name", "name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/residents", s.mgr, "192.0.2.1", s.resident(map[string]any{"name": "@"}), v)
+	}},
+	{"residentRequest.building", "building", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/residents", s.mgr, "192.0.2.1", s.resident(map[string]any{"building": "@"}), v)
+	}},
+	{"residentRequest.unit", "unit", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/residents", s.mgr, "192.0.2.1", s.resident(map[string]any{"unit": "@"}), v)
+	}},
+	{"residentRequest.room", "room", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/residents", s.mgr, "192.0.2.1", s.resident(map[string]any{"room": "@"}), v)
+	}},
+	{"passRequest.purpose", "purpose", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/passes", s.res, "192.0.2.1", map[string]any{"visitor": s.visitor("张伟"), "valid_until": s.until(), "purpose": "@"}, v)
+	}},
+	{"passRequest.visitor.name", "visitor.name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/passes", s.res, "192.0.2.1", map[string]any{"visitor": s.visitor("@"), "valid_until": s.until()}, v)
+	}},
+	{"walkInRequest.purpose", "purpose", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/walkins", s.guard, "192.0.2.1", map[string]any{"gate_id": s.gateID, "host_resident_id": s.residentID,
+			"visitor": s.visitor("张伟"), "purpose": "@"}, v)
+	}},
+	{"walkInRequest.visitor.name", "visitor.name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/walkins", s.guard, "192.0.2.1", map[string]any{"gate_id": s.gateID, "host_resident_id": s.residentID,
+			"visitor": s.visitor("@"), "purpose": "送快递"}, v)
+	}},
+	{"overrideRequest.reason", "reason", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/entries/manual", s.guard, "192.0.2.1", map[string]any{"gate_id": s.gateID, "direction": "in",
+			"resident_id": s.residentID, "reason": "@"}, v)
+	}},
+	{"overrideRequest.visitor.name", "visitor.name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/entries/manual", s.guard, "192.0.2.1", map[string]any{"gate_id": s.gateID, "direction": "in",
+			"visitor": s.visitor("@"), "host_resident_id": s.residentID, "reason": "住户电话确认"}, v)
+	}},
+	{"watchlistRequest.name", "name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/watchlist", s.mgr, "192.0.2.1", map[string]any{"community_id": s.cid,
+			"id_number": validID(700 + s.next()), "name": "@", "reason": "盗窃嫌疑"}, v)
+	}},
+	{"watchlistRequest.reason", "reason", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/watchlist", s.mgr, "192.0.2.1", map[string]any{"community_id": s.cid,
+			"id_number": validID(700 + s.next()), "name": "张三", "reason": "@"}, v)
+	}},
+	{"policeQueryRequest.case_ref", "case_ref", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/police/queries", s.officer, "192.0.2.1", s.police(map[string]any{"case_ref": "@"}), v)
+	}},
+	{"policeQueryRequest.purpose", "purpose", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/police/queries", s.officer, "192.0.2.1", s.police(map[string]any{"purpose": "@"}), v)
+	}},
+	{"policeQueryRequest.name", "name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/police/queries", s.officer, "192.0.2.1", s.police(map[string]any{"name": "@"}), v)
+	}},
+	{"policeQueryRequest.id_number", "id_number", true, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/police/queries", s.officer, "192.0.2.1", s.police(map[string]any{"id_number": "@"}), v)
+	}},
+	{"policeQueryRequest.plate", "plate", true, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/police/queries", s.officer, "192.0.2.1", s.police(map[string]any{"plate": "@"}), v)
+	}},
+	{"registerRequest.visitor.name", "visitor.name", false, func(s *textSite, v string) response {
+		return s.register(func(b map[string]any) { b["visitor"].(map[string]any)["name"] = "@" }, v)
+	}},
+	{"registerRequest.building", "building", false, func(s *textSite, v string) response {
+		return s.register(func(b map[string]any) { b["building"] = "@" }, v)
+	}},
+	{"registerRequest.unit", "unit", false, func(s *textSite, v string) response {
+		return s.register(func(b map[string]any) { b["unit"] = "@" }, v)
+	}},
+	{"registerRequest.room", "room", false, func(s *textSite, v string) response {
+		return s.register(func(b map[string]any) { b["room"] = "@" }, v)
+	}},
+	{"registerRequest.purpose", "purpose", false, func(s *textSite, v string) response {
+		return s.register(func(b map[string]any) { b["purpose"] = "@" }, v)
+	}},
+	{"denyRequest.reason", "reason", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", fmt.Sprintf("/api/v1/visit-requests/%d/deny", s.pending), s.res, "192.0.2.1", map[string]any{"reason": "@"}, v)
+	}},
+	{"loginRequest.device_name", "device_name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/auth/login", "", "192.0.2.1", map[string]any{"username": "mgr", "password": testPassword, "device_name": "@"}, v)
+	}},
+	{"smsLoginRequest.device_name", "device_name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/auth/sms/login", "", "192.0.2.1", map[string]any{"phone": "13800138000", "code": "123456", "device_name": "@"}, v)
+	}},
+	{"activateRequest.device_name", "device_name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/activate/"+s.letter, "", "192.0.2.1", map[string]any{"phone": "13800138000", "password": newPassword, "device_name": "@"}, v)
+	}},
+}
+
+func (s *textSite) resident(set map[string]any) map[string]any {
+	n := s.next()
+	b := map[string]any{"community_id": s.cid, "name": "赵六", "id_type": "resident_id", "id_number": validID(500 + n),
+		"phone": "13800138000", "building": "8栋", "unit": "1单元", "room": fmt.Sprint(100 + n)}
+	for k, v := range set {
+		b[k] = v
+	}
+	return b
+}
+
+func (s *textSite) police(set map[string]any) map[string]any {
+	now := s.e.clock.Now()
+	b := map[string]any{"case_ref": "2026-1", "purpose": "盗窃案", "community_ids": []int64{s.cid},
+		"from": now.Add(-time.Hour).Format(time.RFC3339), "to": now.Format(time.RFC3339), "name": "张伟"}
+	for k, v := range set {
+		b[k] = v
+	}
+	return b
+}
+
+// register sends a visitor's registration, each from its own address and
+// phone, so that no limit answers first.
+func (s *textSite) register(edit func(map[string]any), v string) response {
+	n := s.next()
+	b := registration(300+n, "3栋", "2单元", "502")
+	edit(b)
+	return s.sendJSON("POST", "/api/v1/register/"+s.token, "", fmt.Sprintf("198.51.100.%d", n%250), b, v)
+}
+
+// cleanValues are what each field holds around a bad character, by the
+// error field it is named by: the request is fine without the character.
+var cleanValues = map[string][2]string{
+	"webhook_url": {"http://127.0.0.1:9/ho", "ok"},
+	"id_number":   {"E1234", "5678"},
+	"plate":       {"粤B12", "345"},
+	"version":     {"gatehouse-gate v1", ".4.0"},
+	"device_name": {"iPhone", " Safari"},
+	"room":        {"50", "2"},
+	"building":    {"3", "栋"},
+	"unit":        {"2单", "元"},
+}
+
+// hiddenCharacters are JSON string escapes of what people cannot see, or
+// what is no character at all.
+var hiddenCharacters = []struct{ name, escape string }{
+	{"NUL", `\u0000`}, {"BEL", `\u0007`}, {"tab", `\t`}, {"newline", `\n`}, {"carriage return", `\r`}, {"DEL", `\u007f`},
+	{"next line (C1)", `\u0085`}, {"zero-width space", `\u200b`}, {"zero-width joiner", `\u200d`}, {"right-to-left override", `\u202e`},
+	{"first-strong isolate", `\u2068`}, {"line separator", `\u2028`}, {"byte order mark", `\ufeff`},
+	{"lone high surrogate", `\ud800`}, {"lone low surrogate", `\udfff`}, {"replacement character", `\ufffd`},
+}
+
+func TestEveryRequestFieldIsFreeTextOrHasAStricterRule(t *testing.T) {
+	free := map[string]bool{}
+	for _, c := range freeTextFields {
+		free[c.field] = true
+	}
+	found := map[string]bool{}
+	types := map[string]bool{}
+	for _, f := range requestTextFields(t) {
+		found[f] = true
+		types[strings.Split(f, ".")[0]] = true
+		if _, ok := notFreeText[f]; !ok && !free[f] {
+			t.Errorf("%s: a string field of a request body that is neither in freeTextFields (printable text, tested below) nor in notFreeText (say its rule)", f)
+		}
+	}
+	for f := range free {
+		if !found[f] {
+			t.Errorf("freeTextFields names %s, which no request body has", f)
+		}
+	}
+	for f := range notFreeText {
+		if types[strings.Split(f, ".")[0]] && !found[f] {
+			t.Errorf("notFreeText names %s, which its request body does not have", f)
+		}
+	}
+}
+
+// Every free-text field of the API refuses what nobody can see (controls,
+// zero-width and bidi characters) and what is no character (a lone UTF-16
+// surrogate, U+FFFD) with a 422 naming the field; the same request without
+// the character is accepted.
+func TestEveryFreeTextFieldRefusesHiddenCharactersNamingTheField(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		s := &textSite{visitWorld: newVisitWorld(t, e)}
+		e.mustUser("officer", gatehouse.RolePolice, []int64{s.cid}, 0)
+		s.officer = e.login("officer")
+		s.pending = s.submit(1, "3栋", "2单元", "502").RequestID
+		s.letter = e.letter(s.mgr, s.residentID).Code
+		for _, c := range freeTextFields {
+			around, ok := cleanValues[c.errField]
+			if !ok {
+				around = [2]string{"张", "伟"}
+			}
+			for _, h := range hiddenCharacters {
+				var decoded string
+				_ = json.Unmarshal([]byte(`"`+h.escape+`"`), &decoded)
+				if c.spacesOut && strings.TrimFunc(decoded, unicode.IsSpace) == "" {
+					continue // removed, as a space between groups of digits is
+				}
+				res := c.send(s, `"`+around[0]+h.escape+around[1]+`"`)
+				if _, _, fields := res.Err(); res.Status != 422 || fields[c.errField] == "" {
+					t.Errorf("%s with a %s: %d %s, want 422 naming %s", c.field, h.name, res.Status, res.Body, c.errField)
+				}
+			}
+			res := c.send(s, `"`+around[0]+around[1]+`"`)
+			if _, _, fields := res.Err(); res.Status >= 500 || fields[c.errField] != "" {
+				t.Errorf("%s without the character: %d %s", c.field, res.Status, res.Body)
+			}
+		}
+	})
+}
+
+// A lone surrogate is refused, not stored as U+FFFD: encoding/json decodes
+// "\ud800" as U+FFFD, which the review found in a watchlist entry's name.
+func TestALoneSurrogateIsRefusedNotStoredAsAReplacementCharacter(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorld(t, e)
+		body := `{"community_id":` + fmt.Sprint(w.A) + `,"id_number":"` + validID(801) + `","name":"张\ud800三","reason":"盗窃"}`
+		res := e.do("POST", "/api/v1/watchlist", w.mgr, []byte(body))
+		if _, _, fields := res.Err(); res.Status != 422 || !strings.Contains(fields["name"], "surrogate") {
+			t.Errorf("a lone surrogate in a watchlist name: %d %s", res.Status, res.Body)
+		}
+		// A pair is one character (U+1F600), and a key holding half of one is named too.
+		e.expect("POST", "/api/v1/watchlist", w.mgr, []byte(strings.Replace(body, `\ud800`, `\ud83d\ude00`, 1)), 201, nil)
+		res = e.do("POST", "/api/v1/watchlist", w.mgr, []byte(`{"community_id":1,"\udc00":1}`))
+		if _, _, fields := res.Err(); res.Status != 422 || fields["(a field name)"] == "" {
+			t.Errorf("a lone surrogate in a key: %d %s", res.Status, res.Body)
+		}
+		// An escaped backslash before "ud800" is text, not an escape.
+		e.expect("POST", "/api/v1/watchlist", w.mgr, []byte(strings.Replace(body, `\ud800`, `\\ud800`, 1)), 201, nil)
+		var list struct{ Items []struct{ Name string } }
+		e.expect("GET", "/api/v1/watchlist", w.mgr, nil, 200, &list)
+		for _, it := range list.Items {
+			if strings.ContainsRune(it.Name, '\ufffd') {
+				t.Errorf("stored %q", it.Name)
+			}
+		}
 	})
 }

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"strings"
-	"unicode/utf8"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -55,17 +54,21 @@ func (s *Watchlist) Add(ctx context.Context, pr *gatehouse.Principal, in WatchIn
 	} else if msg := gatehouse.ValidateIDNumber(in.IDType, n); msg != "" {
 		probs.Add("id_number", msg)
 	}
-	in.Reason = strings.TrimSpace(in.Reason)
+	in.Reason, in.Name = strings.TrimSpace(in.Reason), strings.TrimSpace(in.Name)
 	probs.Check(in.Reason != "", "reason", "is required: guards see it")
-	probs.Check(utf8.RuneCountInString(in.Reason) <= 200, "reason", "must be at most 200 characters")
-	probs.Check(utf8.RuneCountInString(in.Name) <= 64, "name", "must be at most 64 characters")
+	if msg := gatehouse.ValidateText(in.Reason, 200); msg != "" {
+		probs.Add("reason", msg)
+	}
+	if msg := gatehouse.ValidateText(in.Name, 64); msg != "" {
+		probs.Add("name", msg)
+	}
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
 	if _, err := scopedCommunity(ctx, s.Store, pr, in.CommunityID); err != nil {
 		return nil, err
 	}
-	w := &gatehouse.WatchlistEntry{CommunityID: in.CommunityID, Name: strings.TrimSpace(in.Name), Reason: in.Reason, CreatedBy: pr.UserID}
+	w := &gatehouse.WatchlistEntry{CommunityID: in.CommunityID, Name: in.Name, Reason: in.Reason, CreatedBy: pr.UserID}
 	if err := s.Store.AddToWatchlist(ctx, w, n); err != nil {
 		return nil, err
 	}
