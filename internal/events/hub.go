@@ -1,8 +1,9 @@
 // Package events carries committed decisions to those watching them: live
 // Server-Sent Events streams of guards, managers and hosts, and per-community
 // webhooks. Decisions of other server processes reach this one's streams
-// through a poller over the entry log, so no watcher depends on which
-// process its gate talked to.
+// through a poller over the entry log, and changes of visit requests through
+// a poller over their changes, so no watcher depends on which process its
+// gate, or the visitor, talked to.
 package events
 
 import (
@@ -21,6 +22,8 @@ type Store interface {
 	EntriesAfter(ctx context.Context, communityIDs []int64, afterID int64, limit int) ([]*gatehouse.Entry, error)
 	ResidentsByID(ctx context.Context, ids []int64) (map[int64]*gatehouse.Resident, error)
 	MaxEntryID(ctx context.Context) (int64, error)
+	VisitChangesAfter(ctx context.Context, communityIDs []int64, afterID int64, limit int, seen func(seq int64) bool) ([]*gatehouse.VisitEvent, int64, error)
+	MaxVisitChangeID(ctx context.Context) (int64, error)
 }
 
 // Sub is one watcher of one community.
@@ -54,6 +57,7 @@ type Hub struct {
 	accounts map[int64][]*Sub // each account's streams, oldest first
 	open     int
 	seen     *lru.Cache[int64, struct{}] // entry ids already delivered
+	seenV    *lru.Cache[int64, struct{}] // visit request change ids already delivered
 
 	// PollEvery is how often the entry log is read for other processes'
 	// decisions; Slack is how many ids back each poll looks, for
@@ -72,8 +76,9 @@ type Hub struct {
 // NewHub returns a hub; Run must be started for cross-process delivery.
 func NewHub(store Store, webhooks *Webhooks, log *slog.Logger) *Hub {
 	seen, _ := lru.New[int64, struct{}](100_000)
+	seenV, _ := lru.New[int64, struct{}](20_000)
 	return &Hub{store: store, log: log, webhooks: webhooks, subs: map[int64]map[*Sub]struct{}{},
-		accounts: map[int64][]*Sub{}, seen: seen, PollEvery: time.Second, Slack: 1000, MaxPerAccount: 3, MaxStreams: 1000}
+		accounts: map[int64][]*Sub{}, seen: seen, seenV: seenV, PollEvery: time.Second, Slack: 1000, MaxPerAccount: 3, MaxStreams: 1000}
 }
 
 // Subscribe starts watching a community for an account; filter (if not
@@ -166,7 +171,22 @@ func (h *Hub) WatchVisits(s *Sub, filter func(*gatehouse.VisitEvent) bool) {
 
 // PublishVisit delivers a change of a visit request of this process to its
 // community's streams that watch visits, and to the community's webhook.
+// Other processes' streams learn of it from the poller.
 func (h *Hub) PublishVisit(ev *gatehouse.VisitEvent) {
+	h.deliverVisit(ev)
+	if h.webhooks != nil {
+		h.webhooks.EnqueueVisit(ev)
+	}
+}
+
+// deliverVisit hands a change of a visit request to the streams that watch
+// it, once (by its Seq; an event without one is always delivered).
+func (h *Hub) deliverVisit(ev *gatehouse.VisitEvent) {
+	if ev.Seq != 0 {
+		if ok, _ := h.seenV.ContainsOrAdd(ev.Seq, struct{}{}); ok {
+			return
+		}
+	}
 	h.mu.Lock()
 	for s := range h.subs[ev.Request.CommunityID] {
 		if s.visits == nil || !s.visits(ev) {
@@ -179,9 +199,6 @@ func (h *Hub) PublishVisit(ev *gatehouse.VisitEvent) {
 		}
 	}
 	h.mu.Unlock()
-	if h.webhooks != nil {
-		h.webhooks.EnqueueVisit(ev)
-	}
 }
 
 func (h *Hub) deliver(ev *gatehouse.DecisionEvent) {
@@ -212,15 +229,30 @@ func (h *Hub) watched() []int64 {
 	return ids
 }
 
-// Run polls the entry log for decisions made by other processes until ctx ends.
+// cursor is where a poller is in a log of ids: known once the log's end
+// was read, so that a stream never replays the whole log as news.
+type cursor struct {
+	at    int64
+	known bool
+}
+
+// Run polls the entry log for decisions, and the changes of visit requests,
+// made by other processes until ctx ends.
 func (h *Hub) Run(ctx context.Context) {
-	// Until the log's end is known, nothing is polled: a stream must not
-	// replay the whole log as news.
-	cursor, err := h.store.MaxEntryID(ctx)
-	known := err == nil
-	if err != nil && ctx.Err() == nil {
-		h.log.Warn("live events: cannot read the entry log", "err", err.Error())
+	var entries, visits cursor
+	end := func() {
+		if max, err := h.store.MaxEntryID(ctx); err == nil {
+			entries = cursor{max, true}
+		} else if ctx.Err() == nil {
+			h.log.Warn("live events: cannot read the entry log", "err", err.Error())
+		}
+		if max, err := h.store.MaxVisitChangeID(ctx); err == nil {
+			visits = cursor{max, true}
+		} else if ctx.Err() == nil {
+			h.log.Warn("live events: cannot read the visit requests' changes", "err", err.Error())
+		}
 	}
+	end()
 	t := time.NewTicker(h.PollEvery)
 	defer t.Stop()
 	for {
@@ -230,21 +262,39 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		communities := h.watched()
-		if len(communities) == 0 || !known {
-			if max, err := h.store.MaxEntryID(ctx); err == nil {
-				cursor, known = max, true
-			}
+		if len(communities) == 0 || !entries.known || !visits.known {
+			end()
 			continue
 		}
-		next, err := h.poll(ctx, communities, cursor)
-		if err != nil {
+		if next, err := h.poll(ctx, communities, entries.at); err != nil {
 			if ctx.Err() == nil {
 				h.log.Warn("live events: polling the entry log failed", "err", err.Error())
 			}
-			continue
+		} else {
+			entries.at = next
 		}
-		cursor = next
+		if next, err := h.pollVisits(ctx, communities, visits.at); err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("live events: polling the visit requests' changes failed", "err", err.Error())
+			}
+		} else {
+			visits.at = next
+		}
 	}
+}
+
+// pollVisits delivers the changes of visit requests after cursor (less the
+// slack, for transactions that committed out of id order) not yet
+// delivered, and returns the new cursor.
+func (h *Hub) pollVisits(ctx context.Context, communities []int64, cursor int64) (int64, error) {
+	changes, newest, err := h.store.VisitChangesAfter(ctx, communities, max(0, cursor-h.Slack), 2000, h.seenV.Contains)
+	if err != nil {
+		return cursor, err
+	}
+	for _, ev := range changes {
+		h.deliverVisit(ev)
+	}
+	return max(cursor, newest), nil
 }
 
 func (h *Hub) poll(ctx context.Context, communities []int64, cursor int64) (int64, error) {

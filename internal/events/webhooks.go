@@ -147,7 +147,7 @@ func (w *Webhooks) target(ctx context.Context, communityID int64) (string, strin
 
 type delivery struct {
 	communityID int64
-	entryID     int64 // or the visit request's id
+	entryID     int64 // or the id of a visit request's change
 	body        []byte
 	attempt     int
 	event       string // "" for a decision
@@ -248,7 +248,7 @@ func (w *Webhooks) EnqueueVisit(ev *gatehouse.VisitEvent) {
 	b, _ := json.Marshal(VisitWebhookEvent{Event: "visit_request", RequestID: r.ID, CommunityID: r.CommunityID, GateID: r.GateID,
 		Status: r.Status, Watchlisted: r.Watchlisted, Building: r.Household.Building, Unit: r.Household.Unit, Room: r.Household.Room,
 		ExpiresAt: r.ExpiresAt})
-	w.push(delivery{communityID: r.CommunityID, entryID: r.ID, body: b, event: "visit_request"})
+	w.push(delivery{communityID: r.CommunityID, entryID: ev.Seq, body: b, event: "visit_request"})
 }
 
 // push queues a new delivery in its community's lane, or drops it when the

@@ -110,6 +110,8 @@ type Community struct {
 	MaxPassDays          int
 	OnsiteThresholdHours int
 	VisitRequestMinutes  int    // a visitor's own registration expires unanswered after this
+	VisitPassHours       int    // an approved registration's pass lasts this long unless the approver says otherwise
+	VisitPassEntries     int    // and gives this many entries
 	WebhookURL           string // every decision is POSTed here when set
 	WebhookSecret        string // signs webhook bodies (HMAC-SHA-256); never shown
 	CreatedAt            time.Time
@@ -150,6 +152,7 @@ func (c *Community) Validate() error {
 	p.Check(c.MaxPassDays >= 1 && c.MaxPassDays <= 366, "max_pass_days", "must be between 1 and 366")
 	p.Check(c.OnsiteThresholdHours >= 1 && c.OnsiteThresholdHours <= 24*366, "onsite_threshold_hours", "must be between 1 and 8784")
 	p.Check(c.VisitRequestMinutes >= 0 && c.VisitRequestMinutes <= MaxVisitRequestMinutes, "visit_request_minutes", "must be between 1 and 1440")
+	c.validateVisitPass(&p)
 	if c.WebhookURL != "" {
 		u, err := url.Parse(c.WebhookURL)
 		switch {

@@ -50,6 +50,38 @@ func (c *Community) VisitRequestTTL() time.Duration {
 	return time.Duration(m) * time.Minute
 }
 
+// Defaults of an approval that names no validity or entries, until the
+// community sets its own.
+const (
+	DefaultVisitPassHours   = 8
+	DefaultVisitPassEntries = 1
+)
+
+// VisitPassDefaults is how long an approved registration's pass lasts, and
+// how many entries it gives, when the approver leaves them out (0, a
+// community stored before the settings, takes the defaults).
+func (c *Community) VisitPassDefaults() (time.Duration, int) {
+	h, n := c.VisitPassHours, c.VisitPassEntries
+	if h <= 0 {
+		h = DefaultVisitPassHours
+	}
+	if n <= 0 {
+		n = DefaultVisitPassEntries
+	}
+	return time.Duration(h) * time.Hour, n
+}
+
+// validateVisitPass checks the approval defaults: a pass they make must be
+// one the community allows (within max_pass_days).
+func (c *Community) validateVisitPass(p *Problems) {
+	if c.VisitPassHours < 0 || c.VisitPassHours > 24*c.MaxPassDays {
+		p.Add("visit_pass_hours", fmt.Sprintf("must be from 1 to %d", 24*c.MaxPassDays))
+	}
+	if c.VisitPassEntries < 0 || c.VisitPassEntries > MaxEntriesLimit {
+		p.Add("visit_pass_entries", fmt.Sprintf("must be from 1 to %d", MaxEntriesLimit))
+	}
+}
+
 // VisitNoticeVersion names the privacy notice a visitor consents to; change it
 // whenever the text changes, so that every consent names the text it was given to.
 const VisitNoticeVersion = "2026-11-v1"
@@ -167,12 +199,14 @@ type VisitCounts struct {
 type VisitFilter struct {
 	CommunityIDs []int64 // nil: all
 	Household    *Household
+	GateID       int64  // not 0: requests through this gate's posters and the community's own
 	Status       string // "" for all; pending and expired as at Now
 	Now          time.Time
 }
 
 // VisitEvent is a change of a visit request, for live streams and webhooks.
 type VisitEvent struct {
+	Seq     int64 // the change's id, in commit order across server processes
 	Request *VisitRequest
 	Alert   bool // a watchlisted visitor registered, or an approval was refused for it: guards are alerted
 }

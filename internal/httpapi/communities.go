@@ -17,6 +17,8 @@ type communityRequest struct {
 	MaxPassDays          *int    `json:"max_pass_days"`
 	OnsiteThresholdHours *int    `json:"onsite_threshold_hours"`
 	VisitRequestMinutes  *int    `json:"visit_request_minutes"`
+	VisitPassHours       *int    `json:"visit_pass_hours"`
+	VisitPassEntries     *int    `json:"visit_pass_entries"`
 	WebhookURL           *string `json:"webhook_url"`
 	WebhookSecret        *string `json:"webhook_secret"`
 }
@@ -30,6 +32,8 @@ type communityResponse struct {
 	MaxPassDays          int       `json:"max_pass_days"`
 	OnsiteThresholdHours int       `json:"onsite_threshold_hours"`
 	VisitRequestMinutes  int       `json:"visit_request_minutes"`
+	VisitPassHours       int       `json:"visit_pass_hours"`
+	VisitPassEntries     int       `json:"visit_pass_entries"`
 	WebhookURL           string    `json:"webhook_url"`
 	WebhookSecretSet     bool      `json:"webhook_secret_set"`
 	CreatedAt            time.Time `json:"created_at"`
@@ -41,15 +45,17 @@ func communityBody(c *gatehouse.Community) communityResponse {
 	if c.AntiPassback {
 		ap = "on"
 	}
+	hours, entries := c.VisitPassDefaults()
 	return communityResponse{ID: c.ID, Name: c.Name, Address: c.Address, AntiPassback: ap, TimeZone: c.TimeZone,
 		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, WebhookURL: c.WebhookURL,
-		VisitRequestMinutes: int(c.VisitRequestTTL() / time.Minute),
-		WebhookSecretSet:    c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		VisitRequestMinutes: int(c.VisitRequestTTL() / time.Minute), VisitPassHours: int(hours / time.Hour), VisitPassEntries: entries,
+		WebhookSecretSet: c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 func (req *communityRequest) input() service.CommunityInput {
 	return service.CommunityInput{Name: req.Name, Address: req.Address, AntiPassback: req.AntiPassback, TimeZone: req.TimeZone,
-		MaxPassDays: req.MaxPassDays, OnsiteThresholdHours: req.OnsiteThresholdHours, VisitRequestMinutes: req.VisitRequestMinutes, WebhookURL: req.WebhookURL, WebhookSecret: req.WebhookSecret}
+		MaxPassDays: req.MaxPassDays, OnsiteThresholdHours: req.OnsiteThresholdHours, VisitRequestMinutes: req.VisitRequestMinutes,
+		VisitPassHours: req.VisitPassHours, VisitPassEntries: req.VisitPassEntries, WebhookURL: req.WebhookURL, WebhookSecret: req.WebhookSecret}
 }
 
 func (s *Server) createCommunity(c *gin.Context) {

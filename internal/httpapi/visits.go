@@ -469,7 +469,12 @@ func (s *Server) listVisitRequests(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	rows, next, err := s.visits.List(c.Request.Context(), pr, cid, c.Query("status"), pg)
+	gid, err := queryID(c, "gate_id")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows, next, err := s.visits.List(c.Request.Context(), pr, service.VisitQuery{CommunityID: cid, GateID: gid, Status: c.Query("status")}, pg)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"gatehouse/internal/gatehouse"
@@ -33,6 +34,7 @@ type CommunityInput struct {
 	Name, Address, AntiPassback, TimeZone *string
 	MaxPassDays, OnsiteThresholdHours     *int
 	VisitRequestMinutes                   *int
+	VisitPassHours, VisitPassEntries      *int
 	WebhookURL, WebhookSecret             *string
 }
 
@@ -68,6 +70,17 @@ func (s *Communities) apply(in CommunityInput, c *gatehouse.Community) error {
 		c.VisitRequestMinutes = *in.VisitRequestMinutes
 		p.Check(c.VisitRequestMinutes >= 1, "visit_request_minutes", "must be between 1 and 1440")
 	}
+	// 0 is stored as "the default"; asked for, it is refused.
+	if in.VisitPassHours != nil {
+		if c.VisitPassHours = *in.VisitPassHours; c.VisitPassHours < 1 {
+			p.Add("visit_pass_hours", fmt.Sprintf("must be from 1 to %d", 24*c.MaxPassDays))
+		}
+	}
+	if in.VisitPassEntries != nil {
+		if c.VisitPassEntries = *in.VisitPassEntries; c.VisitPassEntries < 1 {
+			p.Add("visit_pass_entries", fmt.Sprintf("must be from 1 to %d", gatehouse.MaxEntriesLimit))
+		}
+	}
 	if in.WebhookURL != nil {
 		c.WebhookURL = strings.TrimSpace(*in.WebhookURL)
 		if c.WebhookURL == "" {
@@ -90,7 +103,7 @@ func (s *Communities) Create(ctx context.Context, pr *gatehouse.Principal, in Co
 		return nil, forbidden("only admin creates communities")
 	}
 	com := &gatehouse.Community{TimeZone: s.DefaultTZ, MaxPassDays: gatehouse.DefaultMaxPassDays, OnsiteThresholdHours: gatehouse.DefaultOnsiteThresholdHours,
-		VisitRequestMinutes: gatehouse.DefaultVisitRequestMinutes}
+		VisitRequestMinutes: gatehouse.DefaultVisitRequestMinutes, VisitPassHours: gatehouse.DefaultVisitPassHours, VisitPassEntries: gatehouse.DefaultVisitPassEntries}
 	if in.Name == nil {
 		in.Name = new(string)
 	}

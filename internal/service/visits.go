@@ -23,12 +23,14 @@ type VisitStore interface {
 	PosterByTokenHash(ctx context.Context, h string) (*gatehouse.Poster, error)
 	Posters(ctx context.Context, communityID int64) ([]*gatehouse.Poster, error)
 	RevokePoster(ctx context.Context, id int64) error
-	SubmitVisitRequest(ctx context.Context, r *gatehouse.VisitRequest, check func(gatehouse.VisitCounts) error) error
+	// The methods that change a request return the id of the change, which
+	// its event carries (see VisitEvent.Seq).
+	SubmitVisitRequest(ctx context.Context, r *gatehouse.VisitRequest, check func(gatehouse.VisitCounts) error) (int64, error)
 	VisitRequest(ctx context.Context, id int64) (*gatehouse.VisitRequest, error)
 	VisitRequests(ctx context.Context, f gatehouse.VisitFilter, page gatehouse.Page) ([]*gatehouse.VisitRequest, int64, error)
-	ApproveVisitRequest(ctx context.Context, id, by int64, p *gatehouse.Pass) error
-	DenyVisitRequest(ctx context.Context, id, by int64, reason string) error
-	SweepVisitRequests(ctx context.Context, eraseBefore time.Time) ([]*gatehouse.VisitRequest, int64, error)
+	ApproveVisitRequest(ctx context.Context, id, by int64, p *gatehouse.Pass) (int64, error)
+	DenyVisitRequest(ctx context.Context, id, by int64, reason string) (int64, error)
+	SweepVisitRequests(ctx context.Context, eraseBefore time.Time) ([]*gatehouse.VisitEvent, int64, error)
 }
 
 // VisitNotifier tells live streams and webhooks about visit requests.
@@ -199,7 +201,7 @@ func (s *Visits) Submit(ctx context.Context, token string, in RegisterInput, cli
 	token, hash := NewSecret("ghv_")
 	r.StatusHash = hash
 	var wait time.Duration
-	err = s.Store.SubmitVisitRequest(ctx, r, func(c gatehouse.VisitCounts) error {
+	seq, err := s.Store.SubmitVisitRequest(ctx, r, func(c gatehouse.VisitCounts) error {
 		l := s.Limits
 		for _, lim := range []struct {
 			n, max int64
@@ -222,7 +224,7 @@ func (s *Visits) Submit(ctx context.Context, token string, in RegisterInput, cli
 		return nil, wait, err
 	}
 	r.StatusToken = token
-	s.Notify.PublishVisit(&gatehouse.VisitEvent{Request: r, Alert: r.Watchlisted})
+	s.Notify.PublishVisit(&gatehouse.VisitEvent{Seq: seq, Request: r, Alert: r.Watchlisted})
 	return r, 0, nil
 }
 
@@ -276,9 +278,18 @@ type VisitRow struct {
 	HouseholdPhone string
 }
 
+// VisitQuery narrows a list of requests: a community (0: all in scope), a
+// gate (0: all; else those through its posters and the community's own, as
+// a guard at that gate sees them) and a status ("" for all).
+type VisitQuery struct {
+	CommunityID, GateID int64
+	Status              string
+}
+
 // List lists the requests the principal may see: a resident its
 // household's, staff their communities'.
-func (s *Visits) List(ctx context.Context, pr *gatehouse.Principal, communityID int64, status string, page gatehouse.Page) ([]VisitRow, int64, error) {
+func (s *Visits) List(ctx context.Context, pr *gatehouse.Principal, q VisitQuery, page gatehouse.Page) ([]VisitRow, int64, error) {
+	communityID, status := q.CommunityID, q.Status
 	switch status {
 	case "", gatehouse.VisitPending, gatehouse.VisitApproved, gatehouse.VisitDenied, gatehouse.VisitExpired:
 	default:
@@ -291,8 +302,16 @@ func (s *Visits) List(ctx context.Context, pr *gatehouse.Principal, communityID 
 	if withoutHousehold(pr) {
 		return []VisitRow{}, 0, nil
 	}
+	if q.GateID != 0 {
+		g, err := s.Store.Gate(ctx, q.GateID)
+		if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && (!pr.InCommunity(g.CommunityID) || (communityID != 0 && g.CommunityID != communityID))) {
+			return nil, 0, gatehouse.NotFound("gate")
+		} else if err != nil {
+			return nil, 0, err
+		}
+	}
 	now := s.Now()
-	f := gatehouse.VisitFilter{CommunityIDs: pr.ScopeCommunities(communityID), Status: status, Now: now}
+	f := gatehouse.VisitFilter{CommunityIDs: pr.ScopeCommunities(communityID), GateID: q.GateID, Status: status, Now: now}
 	if pr.Role == gatehouse.RoleResident {
 		f.Household = pr.Household
 	}
@@ -346,8 +365,9 @@ func (s *Visits) decidable(ctx context.Context, pr *gatehouse.Principal, id int6
 	return r, err
 }
 
-// ApproveInput is an approval as typed: validity (default 8 hours) and
-// entries (default 1), within the community's pass rules.
+// ApproveInput is an approval as typed: validity and entries, by default
+// the community's visit_pass_hours and visit_pass_entries (8 hours, 1
+// entry), within the community's pass rules.
 type ApproveInput struct {
 	ValidUntil string
 	MaxEntries *int
@@ -380,12 +400,13 @@ func (s *Visits) Approve(ctx context.Context, pr *gatehouse.Principal, id int64,
 		return nil, nil, err
 	}
 	now := s.Now().UTC()
+	validFor, entries := community.VisitPassDefaults()
 	if in.ValidUntil == "" {
-		in.ValidUntil = now.Add(8 * time.Hour).Format(time.RFC3339)
+		in.ValidUntil = now.Add(validFor).Format(time.RFC3339)
 	}
 	visitor := r.Visitor
 	p := &gatehouse.Pass{CommunityID: r.CommunityID, HostResidentID: host, Kind: gatehouse.PassSelf, Purpose: r.Purpose,
-		MaxEntries: 1, Visitor: &visitor, CreatedBy: pr.UserID}
+		MaxEntries: entries, Visitor: &visitor, CreatedBy: pr.UserID}
 	if in.MaxEntries != nil {
 		p.MaxEntries = *in.MaxEntries
 	}
@@ -406,17 +427,18 @@ func (s *Visits) Approve(ctx context.Context, pr *gatehouse.Principal, id int64,
 	if err := s.Keys.AssignKey(p); err != nil {
 		return nil, nil, err
 	}
-	if err := s.Store.ApproveVisitRequest(ctx, r.ID, pr.UserID, p); err != nil {
-		if gatehouse.ErrorCode(err) == gatehouse.ECONFLICT && strings.Contains(gatehouse.ErrorMessage(err), "watchlist") {
+	seq, err := s.Store.ApproveVisitRequest(ctx, r.ID, pr.UserID, p)
+	if err != nil {
+		if seq != 0 { // refused for the watchlist: the guards are alerted
 			r.Watchlisted = true
-			s.Notify.PublishVisit(&gatehouse.VisitEvent{Request: r, Alert: true})
+			s.Notify.PublishVisit(&gatehouse.VisitEvent{Seq: seq, Request: r, Alert: true})
 		}
 		return nil, nil, err
 	}
 	if r, err = s.Store.VisitRequest(ctx, r.ID); err != nil {
 		return nil, nil, err
 	}
-	s.Notify.PublishVisit(&gatehouse.VisitEvent{Request: r})
+	s.Notify.PublishVisit(&gatehouse.VisitEvent{Seq: seq, Request: r})
 	p, err = s.Store.Pass(ctx, p.ID)
 	return r, p, err
 }
@@ -431,13 +453,14 @@ func (s *Visits) Deny(ctx context.Context, pr *gatehouse.Principal, id int64, re
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.DenyVisitRequest(ctx, r.ID, pr.UserID, reason); err != nil {
+	seq, err := s.Store.DenyVisitRequest(ctx, r.ID, pr.UserID, reason)
+	if err != nil {
 		return nil, err
 	}
 	if r, err = s.Store.VisitRequest(ctx, r.ID); err != nil {
 		return nil, err
 	}
-	s.Notify.PublishVisit(&gatehouse.VisitEvent{Request: r})
+	s.Notify.PublishVisit(&gatehouse.VisitEvent{Seq: seq, Request: r})
 	return r, nil
 }
 
@@ -446,8 +469,8 @@ func (s *Visits) Deny(ctx context.Context, pr *gatehouse.Principal, id int64, re
 // after 24 hours; it returns how many were erased. Run it every minute.
 func (s *Visits) Sweep(ctx context.Context) (int64, error) {
 	expired, erased, err := s.Store.SweepVisitRequests(ctx, s.Now().Add(-gatehouse.VisitErasedAfter))
-	for _, r := range expired {
-		s.Notify.PublishVisit(&gatehouse.VisitEvent{Request: r})
+	for _, ev := range expired {
+		s.Notify.PublishVisit(ev)
 	}
 	return erased, err
 }

@@ -94,13 +94,13 @@ func TestWhoMayMakePostersAndDecideRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = s.List(ctx, f.police, 0, "", gatehouse.Page{})
+		_, _, err = s.List(ctx, f.police, service.VisitQuery{}, gatehouse.Page{})
 		wantCode(t, "police list", err, gatehouse.EFORBIDDEN)
-		_, _, err = s.List(ctx, f.device, 0, "", gatehouse.Page{})
+		_, _, err = s.List(ctx, f.device, service.VisitQuery{}, gatehouse.Page{})
 		wantCode(t, "a device lists", err, gatehouse.EFORBIDDEN)
 		neighbourHome := f.neighbourA.Household()
 		neighbour := &gatehouse.Principal{UserID: 9, Role: gatehouse.RoleResident, Communities: []int64{f.a.ID}, ResidentID: f.neighbourA.ID, Household: &neighbourHome}
-		if rows, _, err := s.List(ctx, neighbour, 0, "", gatehouse.Page{}); err != nil || len(rows) != 0 {
+		if rows, _, err := s.List(ctx, neighbour, service.VisitQuery{}, gatehouse.Page{}); err != nil || len(rows) != 0 {
 			t.Fatalf("the neighbour sees %d, %v", len(rows), err)
 		}
 		_, _, err = s.Approve(ctx, neighbour, r.ID, service.ApproveInput{})
@@ -108,13 +108,13 @@ func TestWhoMayMakePostersAndDecideRequests(t *testing.T) {
 		_, _, err = s.Approve(ctx, f.manager, r.ID, service.ApproveInput{})
 		wantCode(t, "a manager approves", err, gatehouse.EFORBIDDEN)
 		bare := &gatehouse.Principal{UserID: 10, Role: gatehouse.RoleResident, Communities: []int64{f.a.ID}}
-		if rows, _, err := s.List(ctx, bare, 0, "", gatehouse.Page{}); err != nil || len(rows) != 0 {
+		if rows, _, err := s.List(ctx, bare, service.VisitQuery{}, gatehouse.Page{}); err != nil || len(rows) != 0 {
 			t.Fatalf("a resident without its household sees %d, %v", len(rows), err)
 		}
 		// A resident who moved in after the request does not see it.
 		later := *f.resident
 		later.MovedInAt = now.Add(time.Minute)
-		if rows, _, err := s.List(ctx, &later, 0, "", gatehouse.Page{}); err != nil || len(rows) != 0 {
+		if rows, _, err := s.List(ctx, &later, service.VisitQuery{}, gatehouse.Page{}); err != nil || len(rows) != 0 {
 			t.Fatalf("a newcomer sees %d, %v", len(rows), err)
 		}
 		_, _, err = s.Approve(ctx, f.resident, r.ID, service.ApproveInput{MaxEntries: intp(0)})

@@ -20,6 +20,8 @@ type communityRow struct {
 	MaxPassDays          int
 	OnsiteThresholdHours int
 	VisitRequestMinutes  int
+	VisitPassHours       int
+	VisitPassEntries     int
 	WebhookURL           string
 	WebhookSecretEnc     []byte
 	CreatedAt            int64 `gorm:"autoCreateTime:false"`
@@ -33,6 +35,7 @@ func (db *DB) communityDomain(r *communityRow) *gatehouse.Community {
 		ID: r.ID, Name: r.Name, Address: r.Address, AntiPassback: r.AntiPassback,
 		TimeZone: r.TimeZone, MaxPassDays: r.MaxPassDays, OnsiteThresholdHours: r.OnsiteThresholdHours,
 		VisitRequestMinutes: r.VisitRequestMinutes, WebhookURL: r.WebhookURL, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+		VisitPassHours: r.VisitPassHours, VisitPassEntries: r.VisitPassEntries,
 	}
 	if r.WebhookSecretEnc != nil && db.keys != nil {
 		if s, err := db.keys.Open(keys.PurposeWebhook, r.WebhookSecretEnc); err == nil {
@@ -59,6 +62,8 @@ func (db *DB) CreateCommunity(ctx context.Context, c *gatehouse.Community) error
 		WebhookURL:          c.WebhookURL, WebhookSecretEnc: db.sealWebhookSecret(c.WebhookSecret),
 		CreatedAt: now, UpdatedAt: now,
 	}
+	hours, entries := c.VisitPassDefaults()
+	row.VisitPassHours, row.VisitPassEntries = int(hours/time.Hour), entries
 	err := db.transact(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
 			return err
@@ -110,12 +115,14 @@ func (db *DB) Communities(ctx context.Context, ids []int64, page gatehouse.Page)
 // UpdateCommunity stores changed settings of a validated community.
 func (db *DB) UpdateCommunity(ctx context.Context, c *gatehouse.Community) error {
 	now := db.now()
+	hours, entries := c.VisitPassDefaults()
 	err := db.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&communityRow{}).Where("id = ?", c.ID).Updates(map[string]any{
 			"name": c.Name, "address": c.Address, "anti_passback": c.AntiPassback, "time_zone": c.TimeZone,
 			"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "updated_at": now,
 			"visit_request_minutes": int(c.VisitRequestTTL() / time.Minute),
-			"webhook_url":           c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
+			"visit_pass_hours":      int(hours / time.Hour), "visit_pass_entries": entries,
+			"webhook_url": c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
 		})
 		if res.Error != nil {
 			return res.Error

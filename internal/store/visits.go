@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -128,6 +132,52 @@ type visitRequestRow struct {
 
 func (visitRequestRow) TableName() string { return "visit_requests" }
 
+// visitChangeRow is one change of a visit request, for other processes'
+// live streams.
+type visitChangeRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	CommunityID int64
+	RequestID   int64
+	Status      string
+	Alert       bool
+	CreatedAt   int64 `gorm:"autoCreateTime:false"`
+}
+
+func (visitChangeRow) TableName() string { return "visit_request_changes" }
+
+// visitLockRow is locked by each registration that counts its bucket.
+type visitLockRow struct {
+	Bucket string `gorm:"primaryKey"`
+	At     int64
+}
+
+func (visitLockRow) TableName() string { return "visit_limit_locks" }
+
+// recordVisitChange writes a change of a request and returns its id.
+func recordVisitChange(tx *gorm.DB, r *visitRequestRow, status string, alert bool, now int64) (int64, error) {
+	c := visitChangeRow{CommunityID: r.CommunityID, RequestID: r.ID, Status: status, Alert: alert, CreatedAt: now}
+	err := tx.Create(&c).Error
+	return c.ID, err
+}
+
+// lockVisitBuckets locks the rows of the limits r counts in (its phone, its
+// dwelling, its address), in one order so that two registrations never
+// deadlock: parallel registrations through other posters, or on other
+// processes, then count one after another.
+func lockVisitBuckets(tx *gorm.DB, r *gatehouse.VisitRequest, now int64) error {
+	h := r.Household
+	dwelling := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s\x00%s", h.CommunityID, h.Building, h.Unit, h.Room)))
+	buckets := []string{"phone:" + r.PhoneHash, "dwelling:" + hex.EncodeToString(dwelling[:]), "address:" + r.ClientIP}
+	slices.Sort(buckets)
+	for _, b := range buckets {
+		lock := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "bucket"}}, DoUpdates: clause.AssignmentColumns([]string{"at"})})
+		if err := lock.Create(&visitLockRow{Bucket: b, At: now}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (db *DB) visitDomain(r *visitRequestRow) *gatehouse.VisitRequest {
 	v := &gatehouse.VisitRequest{ID: r.ID, CommunityID: r.CommunityID, PosterID: r.PosterID, GateID: r.GateID,
 		Visitor: gatehouse.Visitor{Name: r.VisitorName, IDType: gatehouse.IDType(r.IDType), IDNumber: gatehouse.StoredIDNumber("", r.IDMasked),
@@ -191,10 +241,12 @@ func onWatchlist(tx *gorm.DB, communityID int64, idHash string) (bool, error) {
 }
 
 // SubmitVisitRequest stores a visitor's request unless check refuses the
-// counts of its limits. The poster's row is locked meanwhile, so parallel
-// submissions through one poster are counted one after another. The
-// request's Watchlisted is set from the community's watchlist.
-func (db *DB) SubmitVisitRequest(ctx context.Context, r *gatehouse.VisitRequest, check func(gatehouse.VisitCounts) error) error {
+// counts of its limits, and returns the id of its change. The poster's row
+// and the rows of the request's limit buckets (phone, dwelling, address)
+// are locked meanwhile, so parallel submissions, through any poster and on
+// any process, are counted one after another. The request's Watchlisted is
+// set from the community's watchlist.
+func (db *DB) SubmitVisitRequest(ctx context.Context, r *gatehouse.VisitRequest, check func(gatehouse.VisitCounts) error) (int64, error) {
 	now := db.now()
 	sealed, hash, masked := r.Visitor.IDNumber.Protect(db.keys)
 	row := visitRequestRow{CommunityID: r.CommunityID, PosterID: r.PosterID, GateID: r.GateID, VisitorName: r.Visitor.Name,
@@ -204,12 +256,16 @@ func (db *DB) SubmitVisitRequest(ctx context.Context, r *gatehouse.VisitRequest,
 		ConsentID: r.Consent.IDNumber, NoticeVersion: r.Consent.NoticeVersion, ConsentAt: now, Status: gatehouse.VisitPending,
 		StatusHash: r.StatusHash, ClientIP: r.ClientIP, ExpiresAt: micros(r.ExpiresAt), CreatedAt: now}
 	r.PhoneHash = row.PhoneHash
+	var seq int64
 	err := db.transact(ctx, func(tx *gorm.DB) error {
 		var p posterRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND revoked_at IS NULL", r.PosterID).Take(&p).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return gatehouse.NotFound("registration page")
 			}
+			return err
+		}
+		if err := lockVisitBuckets(tx, r, now); err != nil {
 			return err
 		}
 		counts, err := visitCounts(tx, r, now)
@@ -223,13 +279,17 @@ func (db *DB) SubmitVisitRequest(ctx context.Context, r *gatehouse.VisitRequest,
 			return err
 		}
 		row.ID = 0
-		return tx.Create(&row).Error
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		seq, err = recordVisitChange(tx, &row, gatehouse.VisitPending, row.Watchlisted, now)
+		return err
 	})
 	if err != nil {
-		return internal("submit visit request", err)
+		return 0, internal("submit visit request", err)
 	}
 	*r = *db.visitDomain(&row)
-	return nil
+	return seq, nil
 }
 
 // VisitRequest returns one request, its ID number whole while it is kept,
@@ -256,6 +316,9 @@ func (db *DB) VisitRequests(ctx context.Context, f gatehouse.VisitFilter, page g
 	}
 	if h := f.Household; h != nil {
 		q = q.Where("community_id = ? AND building = ? AND unit = ? AND room = ?", h.CommunityID, h.Building, h.Unit, h.Room)
+	}
+	if f.GateID != 0 {
+		q = q.Where("gate_id IN ?", []int64{0, f.GateID})
 	}
 	now := micros(f.Now)
 	switch f.Status {
@@ -311,11 +374,13 @@ var ErrWatchlisted = &gatehouse.Error{Code: gatehouse.ECONFLICT,
 // request's visitor, with its key assigned) and marks the request approved,
 // in one transaction: of two approvers, one wins and the other is told the
 // request is no longer pending. A visitor on the community's watchlist (now)
-// is refused with ErrWatchlisted. The request's sealed ID number is dropped:
-// the pass's visitor holds it from now on.
-func (db *DB) ApproveVisitRequest(ctx context.Context, id, by int64, p *gatehouse.Pass) error {
+// is refused with ErrWatchlisted (and the refusal recorded as an alert). The
+// request's sealed ID number is dropped: the pass's visitor holds it from
+// now on. It returns the id of the change (the approval, or the alert).
+func (db *DB) ApproveVisitRequest(ctx context.Context, id, by int64, p *gatehouse.Pass) (int64, error) {
 	now := db.now()
 	var row passRow
+	var seq int64
 	err := db.transact(ctx, func(tx *gorm.DB) error {
 		req, err := pendingForUpdate(tx, id, now)
 		if err != nil {
@@ -334,56 +399,102 @@ func (db *DB) ApproveVisitRequest(ctx context.Context, id, by int64, p *gatehous
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		return tx.Model(&visitRequestRow{}).Where("id = ?", id).Updates(map[string]any{"status": gatehouse.VisitApproved,
-			"decided_at": now, "decided_by": by, "pass_id": row.ID, "id_enc": nil}).Error
-	})
-	if errors.Is(err, ErrWatchlisted) {
-		// The transaction rolled back; the flag is kept all the same.
-		_ = db.w.WithContext(ctx).Model(&visitRequestRow{}).Where("id = ?", id).Update("watchlisted", true).Error
-		return ErrWatchlisted
-	}
-	if err != nil {
-		return internal("approve visit request", err)
-	}
-	p.ID, p.VisitorID, p.CreatedAt, p.UpdatedAt = row.ID, row.VisitorID, fromMicros(now), fromMicros(now)
-	return nil
-}
-
-// DenyVisitRequest marks a pending request denied.
-func (db *DB) DenyVisitRequest(ctx context.Context, id, by int64, reason string) error {
-	now := db.now()
-	err := db.transact(ctx, func(tx *gorm.DB) error {
-		if _, err := pendingForUpdate(tx, id, now); err != nil {
+		if err := tx.Model(&visitRequestRow{}).Where("id = ?", id).Updates(map[string]any{"status": gatehouse.VisitApproved,
+			"decided_at": now, "decided_by": by, "pass_id": row.ID, "id_enc": nil}).Error; err != nil {
 			return err
 		}
-		return tx.Model(&visitRequestRow{}).Where("id = ?", id).Updates(map[string]any{"status": gatehouse.VisitDenied,
-			"decided_at": now, "decided_by": by, "deny_reason": reason}).Error
+		seq, err = recordVisitChange(tx, req, gatehouse.VisitApproved, false, now)
+		return err
 	})
-	return internal("deny visit request", err)
+	if errors.Is(err, ErrWatchlisted) {
+		// The transaction rolled back; the flag and the alert are kept all the same.
+		err := db.transact(ctx, func(tx *gorm.DB) error {
+			var req visitRequestRow
+			if err := tx.Take(&req, id).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&visitRequestRow{}).Where("id = ?", id).Update("watchlisted", true).Error; err != nil {
+				return err
+			}
+			var err error
+			seq, err = recordVisitChange(tx, &req, gatehouse.VisitPending, true, now)
+			return err
+		})
+		if err != nil {
+			return 0, internal("flag a watchlisted visit request", err)
+		}
+		return seq, ErrWatchlisted
+	}
+	if err != nil {
+		return 0, internal("approve visit request", err)
+	}
+	p.ID, p.VisitorID, p.CreatedAt, p.UpdatedAt = row.ID, row.VisitorID, fromMicros(now), fromMicros(now)
+	return seq, nil
+}
+
+// DenyVisitRequest marks a pending request denied and returns the id of
+// the change.
+func (db *DB) DenyVisitRequest(ctx context.Context, id, by int64, reason string) (int64, error) {
+	now := db.now()
+	var seq int64
+	err := db.transact(ctx, func(tx *gorm.DB) error {
+		req, err := pendingForUpdate(tx, id, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&visitRequestRow{}).Where("id = ?", id).Updates(map[string]any{"status": gatehouse.VisitDenied,
+			"decided_at": now, "decided_by": by, "deny_reason": reason}).Error; err != nil {
+			return err
+		}
+		seq, err = recordVisitChange(tx, req, gatehouse.VisitDenied, false, now)
+		return err
+	})
+	if err != nil {
+		return 0, internal("deny visit request", err)
+	}
+	return seq, nil
 }
 
 // SweepVisitRequests marks pending requests past their expiry expired (and
-// returns them, for the live streams), and erases the personal fields of
-// requests decided or expired before eraseBefore: only the keyed hashes of
-// the ID number and phone stay, for the limits (an approved request's
-// visitor lives on in its pass, under the retention of passes).
-func (db *DB) SweepVisitRequests(ctx context.Context, eraseBefore time.Time) ([]*gatehouse.VisitRequest, int64, error) {
+// returns those changes, for the live streams), erases the personal fields
+// of requests decided or expired before eraseBefore (only the keyed hashes
+// of the ID number and phone stay, for the limits; an approved request's
+// visitor lives on in its pass, under the retention of passes), and prunes
+// changes and limit locks older than a day.
+func (db *DB) SweepVisitRequests(ctx context.Context, eraseBefore time.Time) ([]*gatehouse.VisitEvent, int64, error) {
 	now := db.now()
 	var rows []visitRequestRow
 	if err := db.r.WithContext(ctx).Where("status = ? AND expires_at <= ?", gatehouse.VisitPending, now).Limit(eraseBatch).Find(&rows).Error; err != nil {
 		return nil, 0, internal("find expired visit requests", err)
 	}
-	var expired []*gatehouse.VisitRequest
+	var expired []*gatehouse.VisitEvent
 	for i := range rows {
-		res := db.w.WithContext(ctx).Model(&visitRequestRow{}).Where("id = ? AND status = ?", rows[i].ID, gatehouse.VisitPending).
-			Updates(map[string]any{"status": gatehouse.VisitExpired, "decided_at": rows[i].ExpiresAt})
-		if res.Error != nil {
-			return nil, 0, internal("expire visit requests", res.Error)
+		var seq int64
+		err := db.transact(ctx, func(tx *gorm.DB) error {
+			seq = 0
+			res := tx.Model(&visitRequestRow{}).Where("id = ? AND status = ?", rows[i].ID, gatehouse.VisitPending).
+				Updates(map[string]any{"status": gatehouse.VisitExpired, "decided_at": rows[i].ExpiresAt})
+			if res.Error != nil || res.RowsAffected != 1 {
+				return res.Error // another process expired it, or it was decided meanwhile
+			}
+			var err error
+			seq, err = recordVisitChange(tx, &rows[i], gatehouse.VisitExpired, false, now)
+			return err
+		})
+		if err != nil {
+			return nil, 0, internal("expire visit requests", err)
 		}
-		if res.RowsAffected == 1 {
+		if seq != 0 {
 			rows[i].Status = gatehouse.VisitExpired
-			expired = append(expired, db.visitDomain(&rows[i]))
+			expired = append(expired, &gatehouse.VisitEvent{Seq: seq, Request: db.visitDomain(&rows[i])})
 		}
+	}
+	dayAgo := now - (24 * time.Hour).Microseconds()
+	if err := db.w.WithContext(ctx).Where("created_at < ?", dayAgo).Delete(&visitChangeRow{}).Error; err != nil {
+		return expired, 0, internal("prune visit request changes", err)
+	}
+	if err := db.w.WithContext(ctx).Where("at < ?", dayAgo).Delete(&visitLockRow{}).Error; err != nil {
+		return expired, 0, internal("prune visit limit locks", err)
 	}
 	cut := micros(eraseBefore)
 	res := db.w.WithContext(ctx).Model(&visitRequestRow{}).
@@ -394,4 +505,64 @@ func (db *DB) SweepVisitRequests(ctx context.Context, eraseBefore time.Time) ([]
 		return expired, 0, internal("erase visit requests", res.Error)
 	}
 	return expired, res.RowsAffected, nil
+}
+
+// MaxVisitChangeID is the id of the newest change of any visit request (0
+// when none): where a process's live streams start.
+func (db *DB) MaxVisitChangeID(ctx context.Context) (int64, error) {
+	var max *int64
+	if err := db.r.WithContext(ctx).Model(&visitChangeRow{}).Select("MAX(id)").Scan(&max).Error; err != nil {
+		return 0, internal("read visit request changes", err)
+	}
+	if max == nil {
+		return 0, nil
+	}
+	return *max, nil
+}
+
+// VisitChangesAfter lists the changes of visit requests of communities
+// after a change id, oldest first, leaving out those seen says were
+// delivered already; each comes with its request as it is now and the
+// status that change made. It also returns the newest change id read.
+func (db *DB) VisitChangesAfter(ctx context.Context, communityIDs []int64, afterID int64, limit int,
+	seen func(seq int64) bool) ([]*gatehouse.VisitEvent, int64, error) {
+	if len(communityIDs) == 0 {
+		return nil, afterID, nil
+	}
+	var all []visitChangeRow
+	if err := db.r.WithContext(ctx).Where("id > ? AND community_id IN ?", afterID, communityIDs).Order("id").Limit(limit).Find(&all).Error; err != nil {
+		return nil, afterID, internal("list visit request changes", err)
+	}
+	newest := afterID
+	var changes []visitChangeRow
+	ids := make([]int64, 0, len(all))
+	for _, c := range all {
+		newest = max(newest, c.ID)
+		if !seen(c.ID) {
+			changes = append(changes, c)
+			ids = append(ids, c.RequestID)
+		}
+	}
+	if len(changes) == 0 {
+		return nil, newest, nil
+	}
+	var rows []visitRequestRow
+	if err := db.r.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, afterID, internal("read visit requests", err)
+	}
+	byID := make(map[int64]*visitRequestRow, len(rows))
+	for i := range rows {
+		byID[rows[i].ID] = &rows[i]
+	}
+	out := make([]*gatehouse.VisitEvent, 0, len(changes))
+	for _, c := range changes {
+		row, ok := byID[c.RequestID]
+		if !ok {
+			continue
+		}
+		r := db.visitDomain(row)
+		r.Status = c.Status
+		out = append(out, &gatehouse.VisitEvent{Seq: c.ID, Request: r, Alert: c.Alert})
+	}
+	return out, newest, nil
 }

@@ -50,7 +50,7 @@ export async function render(ctx) {
     case 'walkin': return walkinPage(ctx);
     case 'override': return overridePage(ctx);
     case 'onsite': return onsitePage(ctx);
-    case 'visits': return requestsPanel(ctx, { communityID: (currentGate() || {}).community_id });
+    case 'visits': return requestsPanel(ctx, { communityID: (currentGate() || {}).community_id, gateID: (currentGate() || {}).id });
     default: return scanPage(ctx);
   }
 }

@@ -143,9 +143,11 @@ function ring() {
 
 /**
  * The pending requests of a household (resident) or a community (guard),
- * live: approve or deny each. Guards see the household's phone to call.
+ * live: approve or deny each. Guards see the household's phone to call, and
+ * with gateID only the requests made at that gate (or through a poster of
+ * the whole community).
  */
-export async function requestsPanel(ctx, { communityID } = {}) {
+export async function requestsPanel(ctx, { communityID, gateID } = {}) {
   const list = h('ul', { class: 'pass-list', id: 'visit-requests' });
   const dot = h('span', { class: 'live-dot' });
   const card = h('section', { class: 'card', id: 'visit-panel' }, h('h1', null, dot, t('visit.requests')),
@@ -186,7 +188,7 @@ export async function requestsPanel(ctx, { communityID } = {}) {
     rows.set(r.id, el);
   };
   fill(ctx.el, card);
-  const page = await get('/visit-requests', { community_id: communityID, status: 'pending', limit: 100 });
+  const page = await get('/visit-requests', { community_id: communityID, gate_id: gateID, status: 'pending', limit: 100 });
   if (!ctx.alive()) return;
   for (const r of page.items.reverse()) put(r);
   empty();
@@ -197,6 +199,7 @@ export async function requestsPanel(ctx, { communityID } = {}) {
   es.addEventListener('closed', () => { es.close(); dot.classList.remove('on'); });
   es.addEventListener('visit_request', (m) => {
     const r = JSON.parse(m.data);
+    if (gateID && r.gate_id && r.gate_id !== gateID) return; // another gate's
     const isNew = !rows.has(r.id) && r.status === 'pending';
     put(r);
     if (r.alert) toast(t('visit.alert', { name: r.visitor.name }), 'error');
