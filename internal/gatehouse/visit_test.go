@@ -140,3 +140,46 @@ func TestAVisitRequestNamesEachFieldAtFault(t *testing.T) {
 		}
 	}
 }
+
+func TestAnApprovalsPassTakesTheCommunitysDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		hours, entries int
+		validFor       time.Duration
+		n              int
+	}{
+		{0, 0, 8 * time.Hour, 1}, // a community stored before the settings
+		{-1, -1, 8 * time.Hour, 1},
+		{24, 3, 24 * time.Hour, 3},
+		{1, 0, time.Hour, 1},
+		{0, 5, 8 * time.Hour, 5},
+	} {
+		c := &gatehouse.Community{VisitPassHours: tc.hours, VisitPassEntries: tc.entries}
+		if d, n := c.VisitPassDefaults(); d != tc.validFor || n != tc.n {
+			t.Errorf("visit_pass_hours %d, visit_pass_entries %d: %s and %d entries, want %s and %d", tc.hours, tc.entries, d, n, tc.validFor, tc.n)
+		}
+	}
+}
+
+// The approval defaults must make a pass the community allows: at most
+// max_pass_days in hours, at most MaxEntriesLimit entries.
+func TestACommunitysApprovalDefaultsStayWithinItsPassRules(t *testing.T) {
+	for _, tc := range []struct {
+		what                    string
+		maxDays, hours, entries int
+		field, msg              string
+	}{
+		{"the defaults left out", 7, 0, 0, "", ""},
+		{"7 days of a 7-day community", 7, 7 * 24, 1, "", ""},
+		{"a pass longer than max_pass_days", 7, 7*24 + 1, 1, "visit_pass_hours", "must be from 1 to 168"},
+		{"a day of a 1-day community", 1, 24, 1, "", ""},
+		{"25 hours of a 1-day community", 1, 25, 1, "visit_pass_hours", "must be from 1 to 24"},
+		{"negative hours", 7, -1, 1, "visit_pass_hours", "must be from 1 to 168"},
+		{"the most entries", 7, 8, gatehouse.MaxEntriesLimit, "", ""},
+		{"too many entries", 7, 8, gatehouse.MaxEntriesLimit + 1, "visit_pass_entries", "must be from 1 to 1000"},
+		{"negative entries", 7, 8, -1, "visit_pass_entries", "must be from 1 to 1000"},
+	} {
+		c := gatehouse.Community{Name: "翠竹苑", TimeZone: "Asia/Shanghai", MaxPassDays: tc.maxDays, OnsiteThresholdHours: 72,
+			VisitPassHours: tc.hours, VisitPassEntries: tc.entries}
+		wantFieldMessage(t, tc.what, c.Validate(), tc.field, tc.msg)
+	}
+}
