@@ -176,7 +176,7 @@ function gateHealth(ctx) {
     const recent = forced.items.filter((e) => e.id > seen && Date.now() - new Date(e.occurred_at).getTime() < 30 * 60_000);
     fill(alerts, recent.map((e) => {
       const at = gates.find((x) => x.id === e.gate_id);
-      const ok = h('button', { type: 'button', class: 'btn small secondary', text: t('guard.dismiss') });
+      const ok = h('button', { type: 'button', class: 'btn small secondary', text: t('door.dismiss') });
       const box = h('div', { class: 'form-error door-alert', role: 'alert', dataset: { eventId: e.event_id } },
         h('strong', { text: t('door.forced_alert', { gate: at ? at.name : '#' + e.gate_id, door: e.door, time: fmtClock(e.occurred_at) }) }), ' ', ok);
       ok.addEventListener('click', () => {
