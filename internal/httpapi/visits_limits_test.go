@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 )
 
 // submitWith posts a registration through a poster's token from a client
@@ -76,6 +77,30 @@ func TestRegistrationLimitsHoldUnderParallelRequests(t *testing.T) {
 			func(i int) map[string]any { return registration(2000+i, "7栋", "1单元", fmt.Sprint(100+i)) })
 		if got[202] != 30 || got[429] != 15 {
 			t.Errorf("45 parallel requests from one address: %v, want 30 accepted and 15 refused with 429", got)
+		}
+	})
+}
+
+// One poster takes 120 registrations an hour, whoever sends them: the
+// 121st, from yet another phone and address for yet another dwelling, is
+// refused with Retry-After, and an hour later the poster works again.
+func TestAPosterTakes120RegistrationsAnHour(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newVisitWorld(t, e)
+		for i := range 120 {
+			res := w.submitFrom(fmt.Sprintf("10.%d.%d.1", i/200, i%200), registration(3000+i, "8栋", "1单元", fmt.Sprint(1000+i)))
+			if res.Status != 202 {
+				t.Fatalf("registration %d: %d %s", i+1, res.Status, res.Body)
+			}
+		}
+		res := w.submitFrom("10.9.9.9", registration(4000, "9栋", "1单元", "101"))
+		if res.Status != 429 || res.Header.Get("Retry-After") != "3600" {
+			t.Fatalf("the poster's 121st registration in an hour: %d (Retry-After %q) %s, want 429 with Retry-After 3600",
+				res.Status, res.Header.Get("Retry-After"), res.Body)
+		}
+		e.clock.Advance(time.Hour + time.Second)
+		if res := w.submitFrom("10.9.9.9", registration(4001, "9栋", "1单元", "101")); res.Status != 202 {
+			t.Fatalf("an hour later: %d %s", res.Status, res.Body)
 		}
 	})
 }
