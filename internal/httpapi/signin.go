@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/base64"
 	"html/template"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,13 +23,43 @@ type deviceFields struct {
 }
 
 // device is the device a sign-in comes from: the name the client gave, else
-// one read from its User-Agent.
+// one read from its User-Agent, and the remembered-device tokens of its
+// cookie.
 func device(c *gin.Context, f deviceFields) service.DeviceInfo {
 	name := f.DeviceName
 	if strings.TrimSpace(name) == "" {
 		name = deviceFromUserAgent(c.GetHeader("User-Agent"))
 	}
-	return service.DeviceInfo{Name: name, Remember: f.Remember}
+	return service.DeviceInfo{Name: name, Remember: f.Remember, Tokens: deviceTokens(c)}
+}
+
+// deviceCookie holds a browser's remembered-device tokens, one per account
+// that signed in on it lately, newest first, joined by ".". It is no
+// credential: it only spares its accounts' owners the account-wide login
+// limit (README, Logins and passwords), so it is HttpOnly and sent only to
+// the API.
+const deviceCookie = "gatehouse_device"
+
+func deviceTokens(c *gin.Context) []string {
+	v, err := c.Cookie(deviceCookie)
+	if err != nil || v == "" {
+		return nil
+	}
+	return strings.Split(v, ".")
+}
+
+// keepDeviceToken sets the cookie to a sign-in's device token followed by
+// the browser's other accounts' tokens, at most five, for 30 days.
+func keepDeviceToken(c *gin.Context, token string) {
+	tokens := []string{token}
+	for _, t := range deviceTokens(c) {
+		if t != token && len(tokens) < 5 && strings.HasPrefix(t, service.DeviceTokenPrefix) {
+			tokens = append(tokens, t)
+		}
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: deviceCookie, Value: strings.Join(tokens, "."), Path: "/api/v1/",
+		MaxAge: int(service.DefaultKnownFor.Seconds()), HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"})
 }
 
 // deviceFromUserAgent names a device as a person would recognize it:
@@ -71,6 +102,9 @@ func (s *Server) signedIn(c *gin.Context, sess *service.Session, wait time.Durat
 		retryAfter(c, wait)
 		s.fail(c, err)
 		return
+	}
+	if sess.DeviceToken != "" {
+		keepDeviceToken(c, sess.DeviceToken)
 	}
 	c.JSON(200, loginResponse{Token: sess.Token, ExpiresAt: sess.ExpiresAt, Remember: sess.Remember, User: brief(sess.User)})
 }

@@ -18,6 +18,10 @@ import (
 type DeviceInfo struct {
 	Name     string // e.g. "iPhone Safari"; cut to 64 characters
 	Remember bool   // "remember this device": RememberTTL, renewed while used
+	// Tokens are the remembered-device tokens the client kept from earlier
+	// sign-ins (Session.DeviceToken); one of the account's spares its owner
+	// the account-wide login limit.
+	Tokens []string
 }
 
 // open starts a session for u on a device.
@@ -216,7 +220,7 @@ var errNoLetter = gatehouse.Errorf(gatehouse.ENOTFOUND, "no activation letter ha
 func (a *Activation) letter(ctx context.Context, code, clientIP string) (*gatehouse.ActivationLetter, []int64, time.Duration, error) {
 	now := a.Now()
 	n := normalizeLetterCode(code)
-	buckets := []string{"activation-address:" + SecretHash(clientIP), "activation-code:" + letterHash(n)}
+	buckets := []string{"activation-address:" + SecretHash(network(clientIP)), "activation-code:" + letterHash(n)}
 	ids, blocked, wait, err := reserve(ctx, a.Store, now, a.Window, buckets, func(i int, n int64, oldest, _ time.Time) time.Duration {
 		if i == 0 {
 			return atMost(a.PerAddress, a.Window, now)(n, oldest)
@@ -310,7 +314,7 @@ func (a *Activation) Activate(ctx context.Context, code, phone, pw, clientIP str
 	if err := a.Store.ReleaseLogin(ctx, ids, nil); err != nil {
 		return nil, 0, err
 	}
-	sess, err := a.Sessions.open(ctx, u, dev, gatehouse.SignInActivation)
+	sess, err := a.Sessions.openFrom(ctx, u, dev, gatehouse.SignInActivation, clientIP)
 	return sess, 0, err
 }
 
@@ -381,7 +385,7 @@ func (s *SMSLogin) Request(ctx context.Context, phone, clientIP string) (time.Du
 		return 0, 0, gatehouse.FieldError("phone", msg)
 	}
 	now := s.Now()
-	buckets := []string{"sms-address:" + SecretHash(clientIP), "sms-phone:" + s.Store.PhoneKey(num)}
+	buckets := []string{"sms-address:" + SecretHash(network(clientIP)), "sms-phone:" + s.Store.PhoneKey(num)}
 	_, blocked, wait, err := reserve(ctx, s.Store, now, time.Hour, buckets, func(i int, n int64, oldest, latest time.Time) time.Duration {
 		if i == 0 {
 			return atMost(s.PerAddress, time.Hour, now)(n, oldest)
@@ -456,7 +460,7 @@ func (s *SMSLogin) Verify(ctx context.Context, phone, code, clientIP string, dev
 		return nil, 0, err
 	}
 	now := s.Now()
-	buckets := []string{"sms-verify-address:" + SecretHash(clientIP)}
+	buckets := []string{"sms-verify-address:" + SecretHash(network(clientIP))}
 	ids, _, wait, err := reserve(ctx, s.Store, now, s.VerifyWindow, buckets, func(_ int, n int64, oldest, _ time.Time) time.Duration {
 		return atMost(s.VerifyPerAddress, s.VerifyWindow, now)(n, oldest)
 	})
@@ -483,6 +487,6 @@ func (s *SMSLogin) Verify(ctx context.Context, phone, code, clientIP string, dev
 		}
 		return nil, 0, err
 	}
-	sess, err := s.Sessions.open(ctx, u, dev, gatehouse.SignInSMS)
+	sess, err := s.Sessions.openFrom(ctx, u, dev, gatehouse.SignInSMS, clientIP)
 	return sess, 0, err
 }

@@ -193,7 +193,7 @@ func (s *Visits) Submit(ctx context.Context, token string, in RegisterInput, cli
 			Phone: in.Visitor.Phone, Plate: in.Visitor.Plate},
 		Household: gatehouse.Household{CommunityID: page.Community.ID, Building: in.Building, Unit: in.Unit, Room: in.Room},
 		Purpose:   in.Purpose, Consent: gatehouse.Consent{IDNumber: in.ConsentIDNumber, NoticeVersion: in.NoticeVersion, At: now},
-		ClientIP: clientIP, ExpiresAt: now.Add(page.Community.VisitRequestTTL())}
+		ClientIP: network(clientIP), ExpiresAt: now.Add(page.Community.VisitRequestTTL())}
 	r.Normalize()
 	if err := r.Validate(); err != nil {
 		return nil, 0, err
