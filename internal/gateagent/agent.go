@@ -48,6 +48,8 @@ type Agent struct {
 	since        time.Time
 	lastErr      string
 	clockSkew    bool
+	serverOffset time.Duration // the server's clock minus this agent's, at the last sync
+	serverKnown  bool          // a sync has told the server's time
 	warnedComm   bool
 	warnedPinned bool // the community-id or tz setting differs from the server's
 	noEventIDs   bool // the server is too old to take event_id on a scan
@@ -591,6 +593,7 @@ func (a *Agent) checkClock(server time.Time) {
 	a.stateMu.Lock()
 	changed := off != a.clockSkew
 	a.clockSkew = off
+	a.serverOffset, a.serverKnown = -skew, true
 	a.stateMu.Unlock()
 	if changed && off {
 		a.log.Warn("this controller's clock is off; offline decisions judge validity and resident codes by it: fix its time (NTP)",
@@ -598,6 +601,14 @@ func (a *Agent) checkClock(server time.Time) {
 	} else if changed {
 		a.log.Info("this controller's clock agrees with the server's again")
 	}
+}
+
+// serverNow is the server's time when now is this agent's, as the last
+// sync told it (to within that request's round trip); false before any.
+func (a *Agent) serverNow(now time.Time) (time.Time, bool) {
+	a.stateMu.Lock()
+	defer a.stateMu.Unlock()
+	return now.Add(a.serverOffset), a.serverKnown
 }
 
 // SyncNow uploads pending decisions and fetches what changed, within

@@ -26,20 +26,21 @@ type fakeServer struct {
 	key passcode.Key
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	down       bool          // answer 503, as a proxy in front of a stopped server
-	delay      time.Duration // before answering anything (a scan given up on is not logged)
-	scanLag    time.Duration // log a scan at once, then wait this long before answering it
-	scanStatus int           // 0: 200 with a decision
-	old        bool          // a server before event ids on scans and the community's settings in sync
-	timeZone   string        // the community's, sent in sync
-	revoked    []int64
-	loseAnswer bool                   // record uploaded events, then fail the answer
-	recorded   map[string]UploadEvent // uploaded events, by event id
-	scanned    map[string]string      // scans logged with an event id: their codes
-	scansNoID  int                    // scans logged without one
-	calls      []string               // route of each call, in order
-	grant      func(code string) gatehouse.Reason
+	mu          sync.Mutex
+	down        bool          // answer 503, as a proxy in front of a stopped server
+	delay       time.Duration // before answering anything (a scan given up on is not logged)
+	scanLag     time.Duration // log a scan at once, then wait this long before answering it
+	scanStatus  int           // 0: 200 with a decision
+	old         bool          // a server before event ids on scans and the community's settings in sync
+	timeZone    string        // the community's, sent in sync
+	revoked     []int64
+	loseAnswer  bool                   // record uploaded events, then fail the answer
+	recorded    map[string]UploadEvent // uploaded events, by event id
+	scanned     map[string]string      // scans logged with an event id: their codes
+	scansNoID   int                    // scans logged without one
+	calls       []string               // route of each call, in order
+	grant       func(code string) gatehouse.Reason
+	serverAhead time.Duration // the server's clock minus the real one, in sync's server_time
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
@@ -64,7 +65,7 @@ func (f *fakeServer) set(fn func(f *fakeServer)) {
 func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
-	down, delay, status, lose, old, lag := f.down, f.delay, f.scanStatus, f.loseAnswer, f.old, f.scanLag
+	down, delay, status, lose, old, lag, ahead := f.down, f.delay, f.scanStatus, f.loseAnswer, f.old, f.scanLag, f.serverAhead
 	f.mu.Unlock()
 	if down {
 		http.Error(w, "bad gateway", http.StatusBadGateway)
@@ -118,7 +119,7 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		revoked := append([]int64{}, f.revoked...)
 		page := SyncPage{Cursor: "9", Revoked: revoked, Exhausted: []int64{}, MovedOutResidents: []int64{},
 			Keys:       []SyncKey{{KeyID: f.key.ID, Algorithm: "Ed25519", PublicKey: base64.StdEncoding.EncodeToString(f.key.Public), Current: true}},
-			ServerTime: time.Now()}
+			ServerTime: time.Now().Add(ahead)}
 		if !f.old {
 			page.CommunityID, page.TimeZone, page.AntiPassback = 1, f.timeZone, "off"
 		}

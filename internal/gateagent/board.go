@@ -237,8 +237,9 @@ func boardTime(t time.Time, loc *time.Location) time.Time {
 }
 
 // Status asks the board for its state: its newest event index, whether
-// its door is open and how far its clock is from now.
-func (b *Board) Status(now time.Time, loc *time.Location) (BoardStatus, error) {
+// its door is open and how far its clock is from now plus offset (the
+// server's time, when known).
+func (b *Board) Status(now time.Time, offset time.Duration, loc *time.Location) (BoardStatus, error) {
 	st, err := b.c.State()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -248,7 +249,7 @@ func (b *Board) Status(now time.Time, loc *time.Location) (BoardStatus, error) {
 	}
 	b.status = BoardStatus{Online: true, LastEvent: st.LastEvent, DoorOpen: st.DoorOpen[b.doors[0]], CheckedAt: now}
 	if !st.Clock.IsZero() {
-		b.status.ClockDrift = boardTime(st.Clock, loc).Sub(now).Round(time.Second)
+		b.status.ClockDrift = boardTime(st.Clock, loc).Sub(now.Add(offset)).Round(time.Second)
 	}
 	return b.status, nil
 }
@@ -357,7 +358,8 @@ func (a *Agent) driveBoard(full bool) {
 }
 
 // runBoard listens for the board's events and polls it, journaling each of
-// its events once and uploading them; it sets the board's clock daily.
+// its events once and uploading them; it sets the board's clock daily from
+// the server's time.
 func (a *Agent) runBoard(ctx context.Context) {
 	wake := make(chan struct{}, 1)
 	poke := func() {
@@ -375,24 +377,7 @@ func (a *Agent) runBoard(ctx context.Context) {
 	t := time.NewTicker(boardPoll)
 	defer t.Stop()
 	for {
-		now, loc := a.now(), a.location()
-		if a.cache.TimeZone() != "" || a.cfg.TimeZone != "" {
-			// Set only once the community's time zone is known.
-			if now.Sub(clockSet) >= boardClock {
-				if err := a.board.SetClock(now, loc); err != nil {
-					a.logOnce("the controller's clock could not be set", err)
-				} else {
-					clockSet = now
-					a.log.Info("controller clock set", "controller", a.board.name(), "time_zone", loc.String())
-				}
-			}
-			st, err := a.board.Status(now, loc)
-			if err != nil {
-				a.logOnce("the controller does not answer", err)
-			} else if err := a.board.Collect(st.LastEvent, loc, a.journalBoardEvent); err != nil {
-				a.logOnce("controller events could not be read", err)
-			}
-		}
+		clockSet = a.tendBoard(clockSet)
 		select {
 		case <-ctx.Done():
 			return
@@ -400,6 +385,34 @@ func (a *Agent) runBoard(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// tendBoard sets the board's clock to the server's time (once the
+// community's time zone and the server's time are known, then daily: clockSet
+// is when it was last set, and the answer when it is now), reads the board's
+// state and journals its new events.
+func (a *Agent) tendBoard(clockSet time.Time) time.Time {
+	now, loc := a.now(), a.location()
+	if a.cache.TimeZone() == "" && a.cfg.TimeZone == "" {
+		return clockSet
+	}
+	server, known := a.serverNow(now)
+	if known && (clockSet.IsZero() || now.Sub(clockSet) >= boardClock) {
+		if err := a.board.SetClock(server, loc); err != nil {
+			a.logOnce("the controller's clock could not be set", err)
+		} else {
+			clockSet = now
+			a.log.Info("controller clock set to the server's time", "controller", a.board.name(), "time_zone", loc.String(),
+				"agent_behind_by", server.Sub(now).Round(time.Second).String())
+		}
+	}
+	st, err := a.board.Status(now, server.Sub(now), loc)
+	if err != nil {
+		a.logOnce("the controller does not answer", err)
+	} else if err := a.board.Collect(st.LastEvent, loc, a.journalBoardEvent); err != nil {
+		a.logOnce("controller events could not be read", err)
+	}
+	return clockSet
 }
 
 // journalBoardEvent journals a board's event for upload and asks for an

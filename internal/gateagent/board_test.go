@@ -23,6 +23,8 @@ type fakeController struct {
 	deletes  []uint32
 	opened   []uint8
 	stateErr error
+	clock    time.Time   // the board's wall clock, as SetClock set it
+	clocks   []time.Time // each SetClock
 }
 
 func newFakeController() *fakeController { return &fakeController{cards: map[uint32]BoardCard{}} }
@@ -61,9 +63,13 @@ func (f *fakeController) Event(i uint32) (*BoardEvent, error) {
 	return f.events[i-1], nil
 }
 func (f *fakeController) State() (ControllerState, error) {
-	return ControllerState{LastEvent: uint32(len(f.events)), DoorOpen: map[uint8]bool{1: true}}, f.stateErr
+	return ControllerState{LastEvent: uint32(len(f.events)), DoorOpen: map[uint8]bool{1: true}, Clock: f.clock}, f.stateErr
 }
-func (f *fakeController) SetClock(time.Time) error                   { return nil }
+func (f *fakeController) SetClock(wall time.Time) error {
+	f.clock = wall
+	f.clocks = append(f.clocks, wall)
+	return nil
+}
 func (f *fakeController) Listen(ctx context.Context, _ func()) error { <-ctx.Done(); return nil }
 
 func (f *fakeController) swipe(card uint32, door uint8, granted bool) {
@@ -218,12 +224,12 @@ func TestTheBoardsStatusKeepsWhenItLastAnswered(t *testing.T) {
 	b := testBoard(t, c, filepath.Join(t.TempDir(), "board"), 1)
 	c.swipe(1, 1, true)
 	t0 := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	st, err := b.Status(t0, shanghai)
+	st, err := b.Status(t0, 0, shanghai)
 	if err != nil || !st.Online || st.LastEvent != 1 || !st.DoorOpen || !st.CheckedAt.Equal(t0) {
 		t.Fatalf("status: %+v, %v", st, err)
 	}
 	c.stateErr = errors.New("timeout")
-	if _, err := b.Status(t0.Add(time.Minute), shanghai); err == nil {
+	if _, err := b.Status(t0.Add(time.Minute), 0, shanghai); err == nil {
 		t.Fatal("no error from a silent board")
 	}
 	if st := b.LastStatus(); st.Online || !st.CheckedAt.Equal(t0) {
@@ -231,5 +237,45 @@ func TestTheBoardsStatusKeepsWhenItLastAnswered(t *testing.T) {
 	}
 	if err := b.Open(context.Background(), 0); err != nil || !slices.Equal(c.opened, []uint8{1}) {
 		t.Fatalf("open: %v, %v", c.opened, err)
+	}
+}
+
+// The board's clock is set from the server's time, as the last sync told
+// it, not from the agent's own clock: not before a sync has told it, then
+// once a day; the heartbeat's drift is the board's clock against the
+// server's.
+func TestTheBoardsClockIsSetFromTheServersTime(t *testing.T) {
+	f := newFakeServer(t)
+	const ahead = 90 * time.Second // the server's clock is this far ahead of the agent's
+	f.set(func(f *fakeServer) { f.serverAhead = ahead })
+	a := startAgent(t, testConfig(t, f))
+	c := newFakeController()
+	a.board = testBoard(t, c, filepath.Join(t.TempDir(), "board"), 1)
+	if set := a.tendBoard(time.Time{}); !set.IsZero() || len(c.clocks) != 0 {
+		t.Fatalf("before any sync the board's clock was set: %v", c.clocks)
+	}
+	if err := a.SyncNow(context.Background(), 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	set := a.tendBoard(time.Time{})
+	after := time.Now()
+	if len(c.clocks) != 1 || set.IsZero() {
+		t.Fatalf("after a sync the board's clock was set %d times", len(c.clocks))
+	}
+	loc := a.location()
+	got := boardTime(c.clocks[0], loc)
+	if lo, hi := before.Add(ahead-2*time.Second), after.Add(ahead+2*time.Second); got.Before(lo) || got.After(hi) {
+		t.Fatalf("the board was set to %s, want the server's time %s (the agent's %s)", got, before.Add(ahead).In(loc), before.In(loc))
+	}
+	if d := a.board.LastStatus().ClockDrift; d < -2*time.Second || d > 2*time.Second {
+		t.Fatalf("a board on the server's time drifts by %s", d)
+	}
+	// Within the day it is not set again; a day later it is.
+	if a.tendBoard(set); len(c.clocks) != 1 {
+		t.Fatalf("set %d times within a day", len(c.clocks))
+	}
+	if a.tendBoard(set.Add(-boardClock)); len(c.clocks) != 2 {
+		t.Fatalf("set %d times after a day, want 2", len(c.clocks))
 	}
 }
