@@ -3,6 +3,7 @@ package gateagent
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -100,5 +101,70 @@ func TestConfigNamesTheBadSetting(t *testing.T) {
 	}
 	if _, err := LoadConfig([]string{"-h"}, noEnv, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("-h: %v", err)
+	}
+}
+
+// A 微耕 board is named in the file, the environment or flags alike
+// (controller, door, listen, heartbeat), one agent may serve several of
+// its doors, and a wrong one stops start-up naming the setting.
+func TestConfigNamesTheControllerEverywhere(t *testing.T) {
+	kf := keyFile(t)
+	conf := filepath.Join(t.TempDir(), "gate.conf")
+	os.WriteFile(conf, []byte(`server = https://gatehouse.example
+device-key-file = `+kf+`
+gate-id = 12
+controller = uhppote:405419896@192.168.1.100:60000
+door = 1
+listen = 192.168.1.10:60001
+`), 0o600)
+	c, err := LoadConfig([]string{"--config", conf}, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Controller != "uhppote:405419896@192.168.1.100:60000" || c.Door != "1" || c.Listen != "192.168.1.10:60001" || c.Heartbeat != 30*time.Second {
+		t.Fatalf("from the file: %+v", c)
+	}
+	env := map[string]string{"GATEHOUSE_GATE_DOOR": "1,2", "GATEHOUSE_GATE_LISTEN": "192.168.1.10:60002", "GATEHOUSE_GATE_HEARTBEAT": "10s"}
+	c, err = LoadConfig([]string{"--config", conf, "--listen", "192.168.1.10:60003"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Door != "1,2" || c.Listen != "192.168.1.10:60003" || c.Heartbeat != 10*time.Second {
+		t.Fatalf("the environment over the file, flags over both: %+v", c)
+	}
+	spec, err := ParseController(c.Controller, c.Door, c.Listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.DeviceID != 405419896 || spec.Addr.String() != "192.168.1.100:60000" || fmt.Sprint(spec.Doors) != "[1 2]" || spec.Listen.String() != "192.168.1.10:60003" {
+		t.Fatalf("parsed: %+v", spec)
+	}
+
+	base := []string{"--server", "http://s", "--device-key-file", kf, "--gate-id", "1"}
+	board := func(controller, door, listen string) []string {
+		return append(append([]string{}, base...), "--controller", controller, "--door", door, "--listen", listen)
+	}
+	for _, args := range [][]string{
+		board("hikvision:1@192.168.1.100:80", "1", "192.168.1.10:60001"),        // no such kind (yet)
+		board("uhppote:0@192.168.1.100:60000", "1", "192.168.1.10:60001"),       // no serial
+		board("uhppote:405419896@255.255.255.255:60000", "1", "192.168.1.10:1"), // broadcast: never
+		board("uhppote:405419896@0.0.0.0:60000", "1", "192.168.1.10:60001"),
+		board("uhppote:405419896@192.168.1.100", "1", "192.168.1.10:60001"), // no port
+		board("uhppote:405419896@192.168.1.100:60000", "5", "192.168.1.10:60001"),
+		board("uhppote:405419896@192.168.1.100:60000", "1,", "192.168.1.10:60001"),
+		board("uhppote:405419896@192.168.1.100:60000", "1", "[::1]:60001"),
+		board("uhppote:405419896@192.168.1.100:60000", "1", "192.168.1.10"),
+		append(append([]string{}, base...), "--door", "1", "--listen", "192.168.1.10:60001"), // a door without a board
+		append(append([]string{}, base...), "--heartbeat", "90s"),
+	} {
+		_, err := LoadConfig(args, noEnv, io.Discard)
+		var ce *ConfigError
+		want := "controller"
+		if args[len(args)-2] == "--heartbeat" {
+			want = "heartbeat"
+		}
+		if !errors.As(err, &ce) || ce.Setting != want {
+			t.Errorf("%v: %v, want an error naming %s", args[len(base):], err, want)
+		}
 	}
 }
