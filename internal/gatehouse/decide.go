@@ -27,12 +27,25 @@ type ScanFacts struct {
 
 	// Anti-passback: whether the person is recorded inside the community.
 	Inside bool
+
+	// A plate read by a vehicle gate's camera (Pass above: a pass whose
+	// visitor's plate it is).
+	PlateRead        bool
+	Confidence       int      // of the read, 0-100
+	MinConfidence    int      // the community's: below it nothing opens by itself
+	PlateWatchlisted bool     // the plate is on the community's watchlist
+	Vehicle          *Vehicle // a resident's vehicle bearing the plate
+	Owner            *Resident
+	Admitted         bool // a guard admitted this plate at the console
 }
 
 // Decide applies the rules in a fixed order and returns the reason; the
 // decision is Reason.Decision(). Leaving ("out") is refused only for who the
 // holder is, never for time or use: a guest whose pass ran out must get out.
 func Decide(f ScanFacts) Reason {
+	if f.PlateRead {
+		return decidePlate(f)
+	}
 	if f.PassCode {
 		return decidePass(f)
 	}
@@ -106,4 +119,37 @@ func decideResident(f ScanFacts) Reason {
 		return AntiPassback
 	}
 	return Granted
+}
+
+// decidePlate judges a plate at a vehicle gate: a read the camera is not
+// sure of opens nothing, a watchlisted plate is refused on the way in, then
+// a resident's vehicle, a pass bearing the plate (judged as the pass is),
+// and a guard's admission. Anything else is an unknown plate: the guard
+// decides.
+func decidePlate(f ScanFacts) Reason {
+	in := f.Direction == In
+	switch {
+	case f.Confidence < f.MinConfidence:
+		return LowConfidence
+	case !in && f.Inside:
+		return Granted // a car let in may always leave
+	case in && f.PlateWatchlisted:
+		return Watchlisted
+	case f.Vehicle != nil:
+		if !in {
+			return Granted
+		}
+		if r := VehicleReason(f.Vehicle, f.Owner, f.Now); r != Granted {
+			return r
+		}
+		if f.Community.AntiPassback && f.Inside {
+			return AntiPassback
+		}
+		return Granted
+	case f.Pass != nil:
+		return decidePass(f)
+	case f.Admitted:
+		return Granted
+	}
+	return UnknownPlate
 }

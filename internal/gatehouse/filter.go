@@ -37,6 +37,10 @@ type GatePatch struct {
 	Disabled  *bool
 	KeyHash   *string // a new device key: the old one stops working at once
 	KeyPrefix *string
+
+	Kind        *GateKind
+	Camera      *Camera // vendor, serial and lane; nil: unchanged
+	CameraToken *string // the hash of a new camera push token: the old one stops at once
 }
 
 // PassFilter narrows a list of passes.

@@ -278,6 +278,8 @@ type Gate struct {
 	CommunityID int64
 	Name        string
 	KeyPrefix   string // the first characters of the device key, to tell keys apart
+	Kind        GateKind
+	Camera      *Camera // a vehicle gate's licence-plate camera; nil: none registered
 	DisabledAt  *time.Time
 	LastSeenAt  *time.Time
 	CreatedAt   time.Time

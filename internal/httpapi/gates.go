@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/service"
 )
 
 type gateRequest struct {
@@ -15,8 +17,25 @@ type gateRequest struct {
 }
 
 type gatePatchRequest struct {
-	Name     *string `json:"name"`
-	Disabled *bool   `json:"disabled"`
+	Name     *string        `json:"name"`
+	Disabled *bool          `json:"disabled"`
+	Kind     *string        `json:"kind"`
+	Camera   *cameraRequest `json:"camera"`
+}
+
+// cameraRequest registers a vehicle gate's licence-plate camera.
+type cameraRequest struct {
+	Vendor string `json:"vendor"`
+	Serial string `json:"serial"`
+	Lane   string `json:"lane"`
+}
+
+// cameraBody is a gate's camera; its push URL is shown only when issued.
+type cameraBody struct {
+	Vendor   string              `json:"vendor"`
+	Serial   string              `json:"serial"`
+	Lane     gatehouse.Direction `json:"lane"`
+	TokenSet bool                `json:"token_set"`
 }
 
 type gateResponse struct {
@@ -32,11 +51,32 @@ type gateResponse struct {
 	DeviceKey string `json:"device_key,omitempty"`
 	// Status is its agent's latest heartbeat, in GET /gates and GET /gates/{id}.
 	Status *gateStatusBody `json:"status,omitempty"`
+	// Kind is pedestrian or vehicle; a vehicle gate has its camera.
+	Kind   gatehouse.GateKind `json:"kind"`
+	Camera *cameraBody        `json:"camera,omitempty"`
+	// CameraURL is the camera's push URL with its secret token, shown once:
+	// when the first camera is registered and when the token is rotated.
+	CameraURL string `json:"camera_url,omitempty"`
 }
 
 func gateBody(g *gatehouse.Gate) gateResponse {
-	return gateResponse{ID: g.ID, CommunityID: g.CommunityID, Name: g.Name, KeyPrefix: g.KeyPrefix,
-		Disabled: g.DisabledAt != nil, DisabledAt: g.DisabledAt, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+	b := gateResponse{ID: g.ID, CommunityID: g.CommunityID, Name: g.Name, KeyPrefix: g.KeyPrefix,
+		Disabled: g.DisabledAt != nil, DisabledAt: g.DisabledAt, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt, Kind: g.Kind}
+	if b.Kind == "" {
+		b.Kind = gatehouse.GatePedestrian
+	}
+	if cam := g.Camera; cam != nil {
+		b.Camera = &cameraBody{Vendor: cam.Vendor, Serial: cam.Serial, Lane: cam.Lane, TokenSet: cam.TokenSet}
+	}
+	return b
+}
+
+// cameraURL is the push URL a camera is configured with.
+func (s *Server) cameraURL(c *gin.Context, g *gatehouse.Gate, token string) string {
+	if token == "" || g.Camera == nil {
+		return ""
+	}
+	return s.publicBase(c) + "/api/v1/lpr/" + url.PathEscape(g.Camera.Vendor) + "/" + url.PathEscape(token)
 }
 
 // newDeviceKey returns a fresh device key, its stored hash and the prefix
@@ -116,12 +156,36 @@ func (s *Server) updateGate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	g, err := s.gateAdmin.Update(c.Request.Context(), principal(c), id, req.Name, req.Disabled)
+	in := service.GateChange{Name: req.Name, Disabled: req.Disabled, Kind: req.Kind}
+	if cam := req.Camera; cam != nil {
+		in.Camera = &service.CameraInput{Vendor: cam.Vendor, Serial: cam.Serial, Lane: cam.Lane}
+	}
+	g, token, err := s.gateAdmin.Change(c.Request.Context(), principal(c), id, in)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, gateBody(g))
+	body := gateBody(g)
+	body.CameraURL = s.cameraURL(c, g, token)
+	c.JSON(200, body)
+}
+
+// rotateCameraToken issues a vehicle gate's camera a new push URL; the old
+// one stops working at once.
+func (s *Server) rotateCameraToken(c *gin.Context) {
+	id, err := idParam(c, "id", "gate")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	g, token, err := s.gateAdmin.RotateCameraToken(c.Request.Context(), principal(c), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	body := gateBody(g)
+	body.CameraURL = s.cameraURL(c, g, token)
+	c.JSON(200, body)
 }
 
 // rotateGateKey issues a new device key; the old one stops working at once.

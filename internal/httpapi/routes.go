@@ -41,6 +41,8 @@ func (s *Server) routes() *gin.Engine {
 	v1.POST("/activate/:code", s.activate)
 	v1.GET("/keys", s.keys)
 	v1.POST("/guest/card", s.guestCard)
+	// Licence-plate cameras push each read; the secret token names the gate.
+	v1.POST("/lpr/:vendor/:token", s.cameraPush)
 
 	// Visitors' self-registration: no account, a poster's token; the
 	// request's status token.
@@ -80,12 +82,16 @@ func (s *Server) routes() *gin.Engine {
 	users.POST("/residents/:id/cards", s.allow(managers...), s.createCard)
 	users.GET("/residents/:id/cards", s.allow(gatehouse.RoleAdmin, gatehouse.RoleManager, gatehouse.RoleResident), s.listCards)
 	users.DELETE("/cards/:id", s.allow(managers...), s.deleteCard)
+	users.POST("/residents/:id/vehicles", s.allow(managers...), s.createVehicle)
+	users.GET("/residents/:id/vehicles", s.allow(gatehouse.RoleAdmin, gatehouse.RoleManager, gatehouse.RoleResident), s.listVehicles)
+	users.DELETE("/vehicles/:id", s.allow(managers...), s.deleteVehicle)
 
 	users.POST("/gates", s.allow(managers...), s.createGate)
 	users.GET("/gates", s.allow(staff...), s.listGates)
 	users.GET("/gates/:id", s.allow(staff...), s.getGate)
 	users.PATCH("/gates/:id", s.allow(managers...), s.updateGate)
 	users.POST("/gates/:id/rotate-key", s.allow(managers...), s.rotateGateKey)
+	users.POST("/gates/:id/rotate-camera-token", s.allow(managers...), s.rotateCameraToken)
 
 	users.POST("/passes", s.allow(gatehouse.RoleResident, gatehouse.RoleGuard, gatehouse.RoleManager, gatehouse.RoleAdmin), s.createPass)
 	users.GET("/passes", s.allow(residentish...), s.listPasses)
@@ -104,6 +110,11 @@ func (s *Server) routes() *gin.Engine {
 	users.POST("/watchlist", s.allow(managers...), s.addToWatchlist)
 	users.GET("/watchlist", s.allow(staff...), s.listWatchlist)
 	users.DELETE("/watchlist/:id", s.allow(managers...), s.removeFromWatchlist)
+	users.POST("/plate-watchlist", s.allow(managers...), s.watchPlate)
+	users.GET("/plate-watchlist", s.allow(staff...), s.listWatchedPlates)
+	users.DELETE("/plate-watchlist/:id", s.allow(managers...), s.unwatchPlate)
+	users.POST("/plate-admissions", s.allow(gatehouse.RoleGuard, gatehouse.RoleManager), s.admitPlate)
+	users.GET("/plate-matches", s.allow(gatehouse.RoleGuard, gatehouse.RoleManager), s.plateMatches)
 
 	authed.POST("/scan", s.gateOr(gatehouse.RoleGuard, gatehouse.RoleManager), s.scan)
 	authed.GET("/gates/:id/sync", s.gateOnly, s.syncGate)

@@ -56,6 +56,8 @@ type Store interface {
 	service.AuditStore
 	service.VisitStore
 	service.IDGuessStore
+	service.VehicleStore
+	service.CameraStore
 
 	// Health probes.
 	Ping(ctx context.Context) error
@@ -84,6 +86,7 @@ type Engine interface {
 	Scan(ctx context.Context, req access.ScanRequest) (*access.Outcome, error)
 	Override(ctx context.Context, req access.OverrideRequest) (*access.Outcome, error)
 	WalkIn(ctx context.Context, p *gatehouse.Pass, gateID, guardID int64) (*access.Outcome, error)
+	Plate(ctx context.Context, req access.PlateRequest) (*access.PlateOutcome, error)
 	Offline(ctx context.Context, communityID, gateID int64, events []gatehouse.OfflineEvent) (*access.OfflineResult, error)
 	PassCode(p *gatehouse.Pass) (string, error)
 	AssignKey(p *gatehouse.Pass) error

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/lpr"
 	"gatehouse/internal/service"
 )
 
@@ -30,6 +31,8 @@ type services struct {
 	visits      *service.Visits
 	guestCards  *service.GuestCards
 	gateMonitor *service.GateMonitor
+	vehicles    *service.Vehicles
+	cameras     *service.Cameras
 }
 
 func (s *Server) initServices() {
@@ -39,7 +42,9 @@ func (s *Server) initServices() {
 	s.cards = &service.Cards{Store: s.Store, Now: s.Now}
 	s.watchlist = &service.Watchlist{Store: s.Store}
 	s.audits = &service.AccessAudit{Store: s.Store}
-	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey}
+	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey, NewCameraToken: newCameraToken, CameraVendor: lpr.Known}
+	s.vehicles = &service.Vehicles{Store: s.Store, Now: s.Now}
+	s.cameras = &service.Cameras{Store: s.Store, Engine: s.Engine}
 	s.console = &service.Console{Store: s.Store, Engine: s.Engine, Passes: s.passes, Now: s.Now}
 	s.users = &service.Users{Store: s.Store, Passwords: passwordsOf{s}}
 	// A nil allow-list still checks a URL: https to public addresses only.

@@ -208,6 +208,15 @@ var notFreeText = map[string]string{
 	"activateRequest.phone":                              "a mainland mobile number",
 	"approveRequest.valid_until":                         "an RFC 3339 time",
 	"cardRequest.number":                                 "a card number: digits",
+	"vehicleRequest.plate":                               "a licence plate of a pattern",
+	"vehicleRequest.plate_color":                         "an enum: blue, yellow, white, black, green, yellow_green",
+	"vehicleRequest.valid_until":                         "an RFC 3339 time",
+	"watchPlateRequest.plate":                            "a licence plate of a pattern",
+	"admitPlateRequest.plate":                            "a licence plate of a pattern",
+	"gatePatchRequest.kind":                              "an enum: pedestrian or vehicle",
+	"gatePatchRequest.camera.vendor":                     "an enum: a vendor of internal/lpr",
+	"gatePatchRequest.camera.serial":                     "a serial number: letters, digits and - _ : .",
+	"gatePatchRequest.camera.lane":                       "in or out",
 	"cardRequest.valid_from":                             "an RFC 3339 time",
 	"cardRequest.valid_until":                            "an RFC 3339 time",
 	"communityRequest.anti_passback":                     "on or off",
@@ -328,6 +337,17 @@ var freeTextFields = []freeTextCase{
 	}},
 	{"heartbeatRequest.version", "version", false, func(s *textSite, v string) response {
 		return s.sendJSON("POST", fmt.Sprintf("/api/v1/gates/%d/status", s.gateID), s.gateKey, "192.0.2.1", heartbeat(map[string]any{"version": "@"}), v)
+	}},
+	{"vehicleRequest.label", "label", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", fmt.Sprintf("/api/v1/residents/%d/vehicles", s.residentID), s.mgr, "192.0.2.1",
+			map[string]any{"plate": fmt.Sprintf("粤B%05d", 10000+s.next()), "label": "@"}, v)
+	}},
+	{"watchPlateRequest.reason", "reason", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/plate-watchlist", s.mgr, "192.0.2.1", map[string]any{"community_id": s.cid, "plate": "粤C55555", "reason": "@"}, v)
+	}},
+	{"admitPlateRequest.purpose", "purpose", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/plate-admissions", s.guard, "192.0.2.1", map[string]any{"gate_id": s.gateID, "plate": "京A00001",
+			"host_resident_id": s.residentID, "purpose": "@"}, v)
 	}},
 	{"cardRequest.label", "label", false, func(s *textSite, v string) response {
 		return s.sendJSON("POST", fmt.Sprintf("/api/v1/residents/%d/cards", s.residentID), s.mgr, "192.0.2.1",

@@ -22,6 +22,11 @@ type Gates struct {
 	Store GateStore
 	// NewKey makes a device key, its stored hash and the prefix shown in lists.
 	NewKey func() (key, hash, prefix string)
+	// NewCameraToken makes the secret of a camera's push URL and its stored
+	// hash; nil: a device key serves.
+	NewCameraToken func() (token, hash string)
+	// CameraVendor reports whether a vendor's push is understood; nil: none is.
+	CameraVendor func(vendor string) bool
 }
 
 func mayManageGates(pr *gatehouse.Principal) error {

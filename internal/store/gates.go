@@ -20,6 +20,12 @@ type gateRow struct {
 	LastSeenAt  *int64
 	CreatedAt   int64 `gorm:"autoCreateTime:false"`
 	UpdatedAt   int64 `gorm:"autoUpdateTime:false"`
+	// A vehicle gate's camera (migration 00016).
+	Kind            string
+	CameraVendor    string
+	CameraSerial    string
+	CameraLane      string
+	CameraTokenHash *string
 }
 
 func (gateRow) TableName() string { return "gates" }
@@ -28,14 +34,25 @@ func (r *gateRow) domain() *gatehouse.Gate {
 	return &gatehouse.Gate{
 		ID: r.ID, CommunityID: r.CommunityID, Name: r.Name, KeyPrefix: r.KeyPrefix,
 		DisabledAt: fromMicrosPtr(r.DisabledAt), LastSeenAt: fromMicrosPtr(r.LastSeenAt),
-		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
+		CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt), Kind: gatehouse.GateKind(r.Kind),
+		Camera: r.camera(),
 	}
+}
+
+// camera is the gate's registered camera, nil when none is.
+func (r *gateRow) camera() *gatehouse.Camera {
+	if r.CameraVendor == "" {
+		return nil
+	}
+	return &gatehouse.Camera{Vendor: r.CameraVendor, Serial: r.CameraSerial, Lane: gatehouse.Direction(r.CameraLane),
+		TokenSet: r.CameraTokenHash != nil}
 }
 
 // CreateGate stores a gate with the hash of its device key.
 func (db *DB) CreateGate(ctx context.Context, g *gatehouse.Gate, keyHash string) error {
 	now := db.now()
-	row := gateRow{CommunityID: g.CommunityID, Name: g.Name, KeyHash: keyHash, KeyPrefix: g.KeyPrefix, CreatedAt: now, UpdatedAt: now}
+	row := gateRow{CommunityID: g.CommunityID, Name: g.Name, KeyHash: keyHash, KeyPrefix: g.KeyPrefix, CreatedAt: now, UpdatedAt: now,
+		Kind: string(gatehouse.GatePedestrian), CameraLane: string(gatehouse.In)}
 	err := db.w.WithContext(ctx).Create(&row).Error
 	if isForeignKey(err) {
 		return gatehouse.FieldError("community_id", "no such community")
@@ -110,6 +127,7 @@ func (db *DB) UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (
 	if p.KeyHash != nil {
 		set["key_hash"], set["key_prefix"] = *p.KeyHash, *p.KeyPrefix
 	}
+	patchCamera(set, p)
 	var row gateRow
 	err := db.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&gateRow{}).Where("id = ?", id).Updates(set)
@@ -128,6 +146,23 @@ func (db *DB) UpdateGate(ctx context.Context, id int64, p gatehouse.GatePatch) (
 		return nil, internal("update gate", err)
 	}
 	return row.domain(), nil
+}
+
+// patchCamera adds a patch's kind and camera to the columns set.
+func patchCamera(set map[string]any, p gatehouse.GatePatch) {
+	if p.Kind != nil {
+		set["kind"] = string(*p.Kind)
+	}
+	if c := p.Camera; c != nil {
+		set["camera_vendor"], set["camera_serial"], set["camera_lane"] = c.Vendor, c.Serial, string(c.Lane)
+	}
+	if p.CameraToken != nil {
+		if *p.CameraToken == "" {
+			set["camera_token_hash"] = nil
+		} else {
+			set["camera_token_hash"] = *p.CameraToken
+		}
+	}
 }
 
 // GateAuth returns the enabled gate whose device key hashes to h and its
