@@ -78,8 +78,12 @@ func benchData(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	if err := bootstrapAdmin(ctx, db, cfg, stdout, log); err != nil {
+	admin, err := bootstrapAdmin(ctx, db, cfg, log)
+	if err != nil {
 		return err
+	}
+	if admin != nil {
+		banner(stdout, "", "", admin)
 	}
 	o.Now, o.KeyID, o.Progress = time.Now().UTC(), engine.Keys().CurrentID(), stderr
 	start := time.Now()

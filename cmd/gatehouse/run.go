@@ -162,7 +162,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	} else if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	if err := bootstrapAdmin(ctx, db, cfg, stdout, log); err != nil {
+	admin, err := bootstrapAdmin(ctx, db, cfg, log)
+	if err != nil {
 		return err
 	}
 
@@ -211,6 +212,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return &config.Error{Setting: "GATEHOUSE_ADDR", Problem: oneLine(err.Error())}
 	}
+	banner(stdout, listenURL(ln.Addr()), cfg.PublicURL, admin)
 	log.Info("listening", "addr", ln.Addr().String(), "db", cfg.DBDriver)
 	if cfg.DebugAddr != "" {
 		if err := serveDebug(ctx, cfg.DebugAddr, log); err != nil {

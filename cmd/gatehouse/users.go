@@ -25,13 +25,14 @@ func users(db *store.DB) *service.Users {
 	return &service.Users{Store: db, Passwords: password.Default}
 }
 
-// bootstrapAdmin creates the user admin on a database with no users. Its
-// password comes from GATEHOUSE_ADMIN_PASSWORD or is generated and printed
-// once on stdout (never into the log).
-func bootstrapAdmin(ctx context.Context, db *store.DB, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
+// bootstrapAdmin creates the user admin on a database with no users (nil
+// when there were users). Its password comes from GATEHOUSE_ADMIN_PASSWORD
+// or is generated; the caller shows a generated one once on stdout (banner),
+// never in the log.
+func bootstrapAdmin(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logger) (*newAdmin, error) {
 	n, err := db.CountUsers(ctx)
 	if err != nil || n > 0 {
-		return err
+		return nil, err
 	}
 	pw, generated := cfg.AdminPassword, false
 	if pw == "" {
@@ -41,17 +42,17 @@ func bootstrapAdmin(ctx context.Context, db *store.DB, cfg config.Config, stdout
 	var e *gatehouse.Error
 	switch {
 	case errors.As(err, &e) && e.Code == gatehouse.ECONFLICT:
-		return nil // another process made it first
+		return nil, nil // another process made it first
 	case errors.As(err, &e) && e.Fields["password"] != "":
-		return &config.Error{Setting: "GATEHOUSE_ADMIN_PASSWORD", Problem: "password " + e.Fields["password"]}
+		return nil, &config.Error{Setting: "GATEHOUSE_ADMIN_PASSWORD", Problem: "password " + e.Fields["password"]}
 	case err != nil:
-		return err
-	}
-	if generated {
-		fmt.Fprintf(stdout, "Created the user admin with password %s\nIt is shown only this once: log in and keep it safe.\n", pw)
+		return nil, err
 	}
 	log.Info("created the user admin", "password_from", map[bool]string{true: "generated", false: "GATEHOUSE_ADMIN_PASSWORD"}[generated])
-	return nil
+	if generated {
+		return &newAdmin{Password: pw}, nil
+	}
+	return &newAdmin{}, nil
 }
 
 // randomPassword returns n characters without look-alikes (0/O, 1/l/I).
