@@ -72,9 +72,10 @@ func (c *Community) VisitPassDefaults() (time.Duration, int) {
 }
 
 // validateVisitPass checks the approval defaults: a pass they make must be
-// one the community allows (within max_pass_days).
+// one the community allows (within max_pass_days, when that is valid: else
+// only max_pass_days is at fault).
 func (c *Community) validateVisitPass(p *Problems) {
-	if c.VisitPassHours < 0 || c.VisitPassHours > 24*c.MaxPassDays {
+	if c.VisitPassHours < 0 || (c.MaxPassDays >= 1 && c.VisitPassHours > 24*c.MaxPassDays) {
 		p.Add("visit_pass_hours", fmt.Sprintf("must be from 1 to %d", 24*c.MaxPassDays))
 	}
 	if c.VisitPassEntries < 0 || c.VisitPassEntries > MaxEntriesLimit {

@@ -17,12 +17,16 @@ export function communityForm(c, onSaved) {
       field({ name: 'time_zone', value: c ? c.time_zone : 'Asia/Shanghai' }),
       field({ name: 'max_pass_days', type: 'number', value: c ? c.max_pass_days : 7, attrs: { min: '1', max: '366' } }),
       field({ name: 'onsite_threshold_hours', type: 'number', value: c ? c.onsite_threshold_hours : 72, attrs: { min: '1' } }),
+      field({ name: 'visit_request_minutes', type: 'number', value: c ? c.visit_request_minutes : 10, attrs: { min: '1', max: '1440' } }),
+      field({ name: 'visit_pass_hours', type: 'number', value: c ? c.visit_pass_hours : 8, attrs: { min: '1' } }),
+      field({ name: 'visit_pass_entries', type: 'number', value: c ? c.visit_pass_entries : 1, attrs: { min: '1', max: '1000' } }),
       field({ name: 'webhook_url', type: 'url', value: c ? c.webhook_url : '', placeholder: 'https://' }),
       field({ name: 'webhook_secret', type: 'password', autocomplete: 'new-password', hint: c && c.webhook_secret_set ? t('settings.webhook_secret_set') : '' })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', text: c ? t('common.save') : t('common.create') })));
   onSubmit(form, async (v) => {
     const body = { name: v.name, address: v.address, anti_passback: v.anti_passback, time_zone: v.time_zone,
-      max_pass_days: v.max_pass_days, onsite_threshold_hours: v.onsite_threshold_hours, webhook_url: v.webhook_url };
+      max_pass_days: v.max_pass_days, onsite_threshold_hours: v.onsite_threshold_hours, visit_request_minutes: v.visit_request_minutes,
+      visit_pass_hours: v.visit_pass_hours, visit_pass_entries: v.visit_pass_entries, webhook_url: v.webhook_url };
     const secret = form.elements.webhook_secret.value;
     if (secret) body.webhook_secret = secret;
     const saved = c ? await patch(`/communities/${c.id}`, body) : await post('/communities', body);
