@@ -1,0 +1,54 @@
+package lpr_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/lpr"
+)
+
+func TestVzenithReadsThePushAndAnswersInItsProtocol(t *testing.T) {
+	vz, ok := lpr.Lookup("vzenith")
+	if !ok || !lpr.Known("vzenith") || lpr.Known("acme") {
+		t.Fatal("vzenith is not registered")
+	}
+	body := `{"AlarmInfoPlate":{"channel":0,"deviceName":"IVS","ipaddr":"192.168.1.100","serialno":"eff50e18-e3d3862b",
+		"result":{"PlateResult":{"license":"粤Z9065澳|MX7742|ZM127","colorType":4,"confidence":96,"direction":0,"plateid":123,"isoffline":1,
+		"timeStamp":{"Timeval":{"sec":1686299994,"usec":687772}},"triggerType":4,"type":14}}}}`
+	r, err := vz.Read([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := gatehouse.PlateRead{Serial: "eff50e18-e3d3862b", Plate: "粤Z9065澳", Color: gatehouse.PlateBlack, Confidence: 96,
+		EventID: "vz:123:1686299994", OccurredAt: time.Unix(1686299994, 687772000).UTC(), Offline: true}
+	if r != want {
+		t.Fatalf("read %+v, want %+v", r, want)
+	}
+	_, b := vz.Answer(r, true)
+	if string(b) != `{"Response_AlarmInfoPlate":{"ContinuePushOffline":{"plateid":123,"continue":1}}}` {
+		t.Fatalf("offline answer %s", b)
+	}
+	r.Offline = false
+	if _, b = vz.Answer(r, true); string(b) != `{"Response_AlarmInfoPlate":{"info":"ok","plateid":123}}` {
+		t.Fatalf("open answer %s", b)
+	}
+	if _, b = vz.Answer(r, false); string(b) != `{"Response_AlarmInfoPlate":{"info":"no","plateid":123}}` {
+		t.Fatalf("closed answer %s", b)
+	}
+	// Old firmware: no plateid, the frame time names the read; no plate seen.
+	r, err = vz.Read([]byte(`{"AlarmInfoPlate":{"serialno":"e10b2d6c8c07b422361457935b518642","result":{"PlateResult":{"license":"_无_",
+		"timeStamp":{"Timeval":{"sec":1441815171,"usec":672241}}}}}}`))
+	if err != nil || r.Plate != "" || r.EventID != "vz:t1441815171.672241" {
+		t.Fatalf("old firmware: %+v %v", r, err)
+	}
+	if _, b = vz.Answer(r, false); !json.Valid(b) || string(b) != `{"Response_AlarmInfoPlate":{"info":"no"}}` {
+		t.Fatalf("answer without plateid %s", b)
+	}
+	for _, bad := range []string{`not json`, `{}`, `{"AlarmInfoPlate":{"serialno":"x","result":{}}}`} {
+		if _, err := vz.Read([]byte(bad)); gatehouse.ErrorCode(err) != gatehouse.EINVALID {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}
