@@ -7,6 +7,7 @@ import { t, reasonText, fieldLabel, problemText } from './i18n.js';
 import { h, fill, field, idTypeField, onSubmit, toast, toastError, fmtTime, fmtClock, fromLocalInput, dwelling, badge,
   table, loadScript, busy, errorText, clearErrors, rerender, keepDraft } from './ui.js';
 import { requestsPanel } from './visit.js';
+import { needsGuard, plateCard } from './plates.js';
 
 export const tabs = [
   ['scan', 'guard.tab.scan'],
@@ -209,6 +210,7 @@ function scanPage(ctx) {
       h('div', { class: 'scan-box' }, code, h('button', { type: 'submit', class: 'btn', id: 'scan-submit', text: t('guard.scan.button') })),
       h('div', { class: 'err', hidden: true })));
   const feed = h('ul', { class: 'feed', id: 'live-feed' }, h('li', { class: 'empty', text: t('guard.feed.empty') }));
+  const plates = h('div', { id: 'plate-cards' }); // cars at a vehicle gate waiting for the guard
   const dot = h('span', { class: 'live-dot', id: 'live-dot' });
   const dotText = h('span', { class: 'small muted' });
   let es = null;
@@ -218,7 +220,11 @@ function scanPage(ctx) {
     es = new EventSource(liveURL(gate.community_id));
     es.onopen = () => { dot.classList.add('on'); dotText.textContent = t('guard.feed.connected'); };
     es.onerror = () => { dot.classList.remove('on'); dotText.textContent = t('guard.feed.disconnected'); };
-    es.addEventListener('decision', (m) => addFeed(feed, JSON.parse(m.data)));
+    es.addEventListener('decision', (m) => {
+      const ev = JSON.parse(m.data);
+      addFeed(feed, ev);
+      if (needsGuard(ev)) plateCard(plates, ev, gates, hostPicker);
+    });
     es.addEventListener('closed', () => {
       // This account opened a newer stream elsewhere; reconnecting would end that one.
       es.close();
@@ -239,7 +245,7 @@ function scanPage(ctx) {
       h('div', { class: 'actions' }, camBtn),
       camBox,
       h('h3', { text: t('guard.last') }), last),
-    h('section', { class: 'card' }, h('h2', null, dot, t('guard.feed.title'), ' ', dotText), feed)));
+    h('section', { class: 'card' }, plates, h('h2', null, dot, t('guard.feed.title'), ' ', dotText), feed)));
 
   for (const b of dirButtons) {
     b.addEventListener('click', () => {
@@ -329,7 +335,7 @@ function addFeed(feed, ev) {
   const empty = feed.querySelector('.empty');
   if (empty) empty.remove();
   const gate = (gates || []).find((g) => g.id === ev.gate_id);
-  const who = ev.person_name || (ev.resident && ev.resident.name) || '—';
+  const who = ev.person_name || (ev.resident && ev.resident.name) || ev.plate || '—';
   const host = ev.host ? dwelling(ev.host) : ev.resident ? dwelling(ev.resident) : '';
   feed.prepend(h('li', { class: 'new', dataset: { entryId: String(ev.entry_id), decision: ev.decision } },
     h('span', { class: 't', text: fmtClock(ev.occurred_at) }),

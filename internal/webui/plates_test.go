@@ -1,0 +1,97 @@
+package webui
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// vzRead is a 臻识 (Vzenith) camera's push of one plate, in the fields of
+// the vendor's HTTP protocol.
+func vzRead(serial, license string, plateID int64) string {
+	return fmt.Sprintf(`{"AlarmInfoPlate":{"channel":0,"deviceName":"IVS","ipaddr":"192.168.1.100","serialno":%q,
+		"result":{"PlateResult":{"license":%q,"colorType":1,"confidence":95,"direction":4,"plateid":%d,"isoffline":0,
+		"timeStamp":{"Timeval":{"sec":%d,"usec":0}},"triggerType":8,"type":1}}}}`, serial, license, plateID, time.Now().Unix())
+}
+
+// push posts a read to the camera's URL and returns the answer's info.
+func push(t *testing.T, url, body string) string {
+	t.Helper()
+	res, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var a struct {
+		Response struct{ Info string } `json:"Response_AlarmInfoPlate"`
+	}
+	if res.StatusCode != 200 || json.Unmarshal(raw, &a) != nil {
+		t.Fatalf("push: %d %s", res.StatusCode, raw)
+	}
+	return a.Response.Info
+}
+
+// TestGuardLetsAnUnknownCarInWithOneTap is issue 20's console: a vehicle
+// gate's camera reads a plate nobody registered; the guard's console (zh-CN)
+// shows the camera's plate with the registered plates it resembles, and the
+// one-tap 登记放行 (host by dwelling, purpose) makes the car's next read open
+// the barrier.
+func TestGuardLetsAnUnknownCarInWithOneTap(t *testing.T) {
+	srv := startServer(t)
+	st := seed(t, srv)
+	out := outputDir(t, "plates")
+	mgr := srv.login(t, managerAccount[0], managerAccount[1])
+	var gate struct {
+		ID        int64  `json:"id"`
+		CameraURL string `json:"camera_url"`
+	}
+	srv.call(t, "POST", "/api/v1/gates", mgr, map[string]any{"community_id": st.CommunityID, "name": "车行入口"}, 201, &gate)
+	srv.call(t, "PATCH", fmt.Sprintf("/api/v1/gates/%d", gate.ID), mgr, map[string]any{"kind": "vehicle",
+		"camera": map[string]any{"vendor": "vzenith", "serial": "fe71e106-57263272", "lane": "in"}}, 200, &gate)
+	srv.call(t, "POST", fmt.Sprintf("/api/v1/residents/%d/vehicles", st.ResidentID), mgr, map[string]any{"plate": "粤B66666"}, 201, nil)
+
+	desk := viewport{Name: "desk", Width: 1280, Height: 900, Lang: "zh"}
+	g := tab(t, srv, desk, out)
+	g.do("open the UI", chromedp.Navigate(srv.URL+"/"))
+	g.login(guardAccount)
+	g.poll("the live feed connected", `document.querySelector('#live-dot.on')`)
+
+	// A misread of a resident's plate (B read as 8): a card with the close match.
+	if info := push(t, gate.CameraURL, vzRead("fe71e106-57263272", "粤866666", 1)); info != "no" {
+		t.Fatalf("a misread opened: %s", info)
+	}
+	m := g.poll("the misread's card", `document.querySelector('[data-plate="粤866666"] .plate-matches') && document.querySelector('[data-plate="粤866666"] .plate-matches').textContent`)
+	if m != "相近的已登记车牌：粤B66666（请核对车牌）" {
+		t.Errorf("the card's close matches say %q", m)
+	}
+	g.do("dismiss it", chromedp.Click(chromedp.CSS(`[data-plate="粤866666"] button.secondary`)))
+
+	// An unknown plate: its card, and the one tap.
+	if info := push(t, gate.CameraURL, vzRead("fe71e106-57263272", "京A00001", 2)); info != "no" {
+		t.Fatalf("an unknown plate opened: %s", info)
+	}
+	reason := g.poll("the unknown plate's card", `document.querySelector('[data-plate="京A00001"] .plate-reason') && document.querySelector('[data-plate="京A00001"] .plate-reason').textContent`)
+	if reason != "未登记的车牌，请门卫核实" {
+		t.Errorf("the card says %q", reason)
+	}
+	g.do("find the host by dwelling", chromedp.SendKeys(chromedp.CSS(`[data-plate="京A00001"] input[type=search]`), "3-2-502"))
+	g.poll("the host found", `document.querySelector('[data-plate="京A00001"] .picker-results button')`)
+	g.do("pick the host", chromedp.Click(chromedp.CSS(`[data-plate="京A00001"] .picker-results button`)))
+	g.shot("guard-unknown-plate")
+	g.do("登记放行", chromedp.Click(chromedp.CSS(`[data-plate="京A00001"] button[type=submit]`)))
+	g.poll("the card gone once admitted", `!document.querySelector('[data-plate="京A00001"]')`)
+
+	// The car's next read opens the barrier, and the feed shows it.
+	if info := push(t, gate.CameraURL, vzRead("fe71e106-57263272", "京A00001", 3)); info != "ok" {
+		t.Fatalf("the admitted car's next read: %s", info)
+	}
+	g.poll("the grant in the feed", `[...document.querySelectorAll('#live-feed li[data-decision="grant"]')].some((li) => li.textContent.includes('京A00001'))`)
+	g.check()
+}
