@@ -6,7 +6,6 @@ import (
 	"golang.org/x/text/unicode/norm"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Role is what a user may do; every role but admin is scoped to communities.
@@ -158,8 +157,8 @@ func (c *Community) Validate() error {
 		switch {
 		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 			p.Add("webhook_url", "must be an http or https URL")
-		case utf8.RuneCountInString(c.WebhookURL) > 500:
-			p.Add("webhook_url", "must be at most 500 characters")
+		case ValidateText(c.WebhookURL, 500) != "":
+			p.Add("webhook_url", ValidateText(c.WebhookURL, 500))
 		case len(c.WebhookSecret) < 16:
 			p.Add("webhook_secret", "set a secret of at least 16 characters to sign the webhook's bodies")
 		}
@@ -192,17 +191,6 @@ func ValidateUsername(s string) string {
 	return ""
 }
 
-// ValidatePassword checks a new password's strength.
-func ValidatePassword(s string) string {
-	if utf8.RuneCountInString(s) < 8 {
-		return "must be at least 8 characters"
-	}
-	if len(s) > 72 {
-		return "must be at most 72 bytes"
-	}
-	return ""
-}
-
 // Resident is a person who lives in a community.
 type Resident struct {
 	ID          int64
@@ -227,8 +215,11 @@ func (r *Resident) Household() Household {
 }
 
 // Normalize trims and canonicalizes the resident's fields before validation.
+// The name is NFKC (full-width Ｌｉ is Li, e and a combining diaeresis ë),
+// the one form names are compared in: a present resident is unique by
+// dwelling and name, exactly, on every database.
 func (r *Resident) Normalize() {
-	r.Name = strings.TrimSpace(r.Name)
+	r.Name = strings.TrimSpace(norm.NFKC.String(r.Name))
 	r.IDNumber = NewIDNumber(NormalizeIDNumber(r.IDNumber.whole))
 	r.Phone = strings.TrimSpace(r.Phone)
 	r.Building = NormalizeDwelling(r.Building)

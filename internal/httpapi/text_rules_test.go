@@ -221,7 +221,6 @@ var notFreeText = map[string]string{
 	"cardRequest.valid_until":                            "an RFC 3339 time",
 	"communityRequest.anti_passback":                     "on or off",
 	"communityRequest.time_zone":                         "an IANA time zone that loads",
-	"communityRequest.webhook_url":                       "a URL: http or https, its address checked when a connection is made",
 	"communityRequest.webhook_secret":                    "a secret: never shown, only signs bodies",
 	"doorEventsRequest.events[] (json.RawMessage)":       "each event decoded on its own: an event id of [A-Za-z0-9._:-], a kind of a fixed list, an RFC 3339 time",
 	"eventsRequest.events[] (json.RawMessage)":           "each event decoded on its own: an event id of [A-Za-z0-9._:-], a signed code or a card number, enums, an RFC 3339 time",
@@ -328,6 +327,10 @@ var freeTextFields = []freeTextCase{
 	}},
 	{"communityRequest.address", "address", false, func(s *textSite, v string) response {
 		return s.sendJSON("POST", "/api/v1/communities", s.e.admin, "192.0.2.1", map[string]any{"name": fmt.Sprint("小区", s.next()), "address": "@"}, v)
+	}},
+	{"communityRequest.webhook_url", "webhook_url", false, func(s *textSite, v string) response {
+		return s.sendJSON("PATCH", fmt.Sprintf("/api/v1/communities/%d", s.cid), s.e.admin, "192.0.2.1",
+			map[string]any{"webhook_url": "@", "webhook_secret": "a-secret-of-sixteen"}, v)
 	}},
 	{"gateRequest.name", "name", false, func(s *textSite, v string) response {
 		return s.sendJSON("POST", "/api/v1/gates", s.mgr, "192.0.2.1", map[string]any{"community_id": s.cid, "name": "@"}, v)
