@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/i18n"
 	"gatehouse/internal/service"
 )
 
@@ -20,8 +21,12 @@ type auditResponse struct {
 	CaseRef     string         `json:"case_ref,omitempty"`
 	Target      string         `json:"target,omitempty"`
 	Detail      string         `json:"detail,omitempty"`
-	At          time.Time      `json:"at"`
-	Hash        string         `json:"hash"`
+	// Target and detail in the client's language (Accept-Language): how
+	// they read, while target and detail stay as recorded and hashed.
+	TargetText string    `json:"target_text,omitempty"`
+	DetailText string    `json:"detail_text,omitempty"`
+	At         time.Time `json:"at"`
+	Hash       string    `json:"hash"`
 }
 
 // listAudit shows who read or exported what, newest first, with filters.
@@ -45,10 +50,16 @@ func (s *Server) listAudit(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	// Times in a detail are shown in the district's zone (that of new communities).
+	loc, err := time.LoadLocation(s.DefaultTZ)
+	if err != nil {
+		loc = time.UTC
+	}
 	out := make([]auditResponse, len(evs))
 	for i, a := range evs {
 		out[i] = auditResponse{ID: a.ID, Seq: a.Seq, ActorID: a.ActorID, ActorName: a.ActorName, ActorRole: a.ActorRole, Action: a.Action,
 			CommunityID: a.CommunityID, CaseRef: a.CaseRef, Target: a.Target, Detail: a.Detail, At: a.At, Hash: a.Hash}
+		out[i].TargetText, out[i].DetailText = i18n.Audit(lang(c), loc, a.Target, a.Detail)
 	}
 	c.JSON(200, list(out, next))
 }

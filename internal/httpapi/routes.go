@@ -56,6 +56,7 @@ func (s *Server) routes() *gin.Engine {
 	users := authed.Group("", s.anyUser)
 	users.POST("/auth/logout", s.logout)
 	users.GET("/auth/me", s.me)
+	users.POST("/auth/password", s.changeOwnPassword)
 	users.GET("/auth/devices", s.listDevices)
 	users.DELETE("/auth/devices/:id", s.deleteDevice)
 

@@ -25,6 +25,7 @@ type services struct {
 	communities *service.Communities
 	devices     *service.Devices
 	sessions    *service.Sessions
+	ownPassword *service.OwnPassword
 	activation  *service.Activation
 	smsLogin    *service.SMSLogin
 	cards       *service.Cards
@@ -52,6 +53,7 @@ func (s *Server) initServices() {
 		PerAccount: s.LoginPerAccount, PerAccountAll: 30, PerAddress: s.LoginPerAddress, FirstDelay: 2 * time.Second, MaxDelay: time.Minute}
 	s.gateMonitor = &service.GateMonitor{Store: s.Store, Now: s.Now}
 	s.sessions.RememberTTL = 30 * 24 * time.Hour
+	s.ownPassword = &service.OwnPassword{Store: s.Store, Passwords: passwordsOf{s}, Sessions: s.sessions}
 	s.initSignIn()
 	s.devices = &service.Devices{Store: s.Store, Cards: s.cards, Engine: s.Engine}
 	s.communities = &service.Communities{Store: s.Store, DefaultTZ: s.DefaultTZ, Webhooks: s.WebhookAllow}
