@@ -86,4 +86,6 @@ type EntryFact struct {
 	Reason         Reason
 	OccurredAt     time.Time
 	PersonName     string
+	Method         Method
+	Plate          string // of a vehicle gate's read
 }

@@ -72,7 +72,7 @@ func TestReportDownloadsAreChineseWithGateNamesAndLocalTimes(t *testing.T) {
 			t.Fatalf("excelize cannot read the XLSX: %v", err)
 		}
 		defer f.Close()
-		if got := strings.Join(f.GetSheetList(), ","); got != "汇总,各楼栋住户,每日来访,各时段来访,各门岗通行,通行结果,频繁来访,超时滞留" {
+		if got := strings.Join(f.GetSheetList(), ","); got != "汇总,各楼栋住户,每日来访,各时段来访,各门岗通行,通行结果,频繁来访,超时滞留,车辆停留" {
 			t.Errorf("sheets %s", got)
 		}
 		cell := func(sheet, at string) string { v, _ := f.GetCellValue(sheet, at); return v }

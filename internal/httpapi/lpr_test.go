@@ -250,6 +250,36 @@ func TestVzenithCameraPushesDecideByPlate(t *testing.T) {
 		if got = w.entriesOf(exit.ID); len(got) != 1 || got[0].Direction != "out" || got[0].Decision != "grant" {
 			t.Fatalf("exit entries: %+v", got)
 		}
+		// The report pairs the exit with the entry: the resident's car stayed 26
+		// hours; the admitted car is still inside, over a 24-hour threshold.
+		e.clock.Advance(time.Minute)
+		var rep struct {
+			VehicleStays struct {
+				ThresholdHours int `json:"threshold_hours"`
+				OnSite         int `json:"on_site"`
+				Items          []struct {
+					Plate         string     `json:"plate"`
+					Resident      bool       `json:"resident"`
+					Until         *time.Time `json:"until"`
+					Hours         float64    `json:"hours"`
+					OnSite        bool       `json:"on_site"`
+					OverThreshold bool       `json:"over_threshold"`
+				} `json:"items"`
+			} `json:"vehicle_stays"`
+		}
+		e.expect("GET", fmt.Sprintf("/api/v1/reports/population?community_id=%d&threshold_hours=24", w.A), w.mgr, nil, 200, &rep)
+		stays := map[string]int{}
+		for i, s := range rep.VehicleStays.Items {
+			stays[s.Plate] = i
+		}
+		own, ok := stays["粤B66666"]
+		if !ok || rep.VehicleStays.Items[own].Until == nil || rep.VehicleStays.Items[own].Hours != 26 || !rep.VehicleStays.Items[own].Resident {
+			t.Fatalf("the resident's car's stay: %+v", rep.VehicleStays)
+		}
+		visiting, ok := stays["京A00001"]
+		if !ok || !rep.VehicleStays.Items[visiting].OnSite || !rep.VehicleStays.Items[visiting].OverThreshold || rep.VehicleStays.Items[visiting].Resident {
+			t.Fatalf("the admitted car's stay: %+v", rep.VehicleStays)
+		}
 
 		// An offline record re-sent after reconnecting: acknowledged, logged at
 		// its own time, opens nothing.

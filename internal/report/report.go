@@ -50,6 +50,7 @@ type Report struct {
 	Entries            Entries        `json:"entries"`
 	FrequentVisitors   Frequent       `json:"frequent_visitors"`
 	LongStays          LongStays      `json:"long_stays"`
+	VehicleStays       VehicleStays   `json:"vehicle_stays"`
 }
 
 // CommunityRef names a community of the report.
@@ -232,6 +233,7 @@ func Build(ctx context.Context, src Source, communities []*gatehouse.Community, 
 	}
 	rep.FrequentVisitors = f.frequentRows(visitors, hosts)
 	rep.LongStays = f.stayRows(long, visitors, hosts)
+	rep.VehicleStays = f.cars.rows(f.opt.From, f.end(), f.opt.ThresholdHours)
 	return rep, nil
 }
 
@@ -296,6 +298,7 @@ type facts struct {
 
 	open  map[[2]int64]*stay // community, visitor
 	stays []*stay
+	cars  cars // vehicles read at vehicle gates
 }
 
 func newFacts(opt Options, communities []*gatehouse.Community) *facts {
@@ -311,8 +314,11 @@ func newFacts(opt Options, communities []*gatehouse.Community) *facts {
 // add takes one entry of the lookback or the period, in log order.
 func (f *facts) add(e gatehouse.EntryFact) error {
 	granted := e.Decision == gatehouse.Grant
-	if e.VisitorID != 0 && granted {
+	if e.VisitorID != 0 && granted && e.Method != gatehouse.MethodPlate {
 		f.follow(e)
+	}
+	if e.Method == gatehouse.MethodPlate && granted {
+		f.cars.follow(e)
 	}
 	if e.OccurredAt.Before(f.opt.From) {
 		return nil

@@ -178,6 +178,7 @@ func TestBuildCountsAHandBuiltEntryLog(t *testing.T) {
 				Until: ptr(utc("2025-03-01T01:00:00Z")), Hours: 47, Host: &wangHome},
 			{VisitorID: 11, CommunityID: 1, Name: "李强", IDNumber: "440303********0015", Since: utc("2025-03-01T15:59:00Z"),
 				Hours: 24, OnSite: true, Host: &wangHome}}},
+		VehicleStays: VehicleStays{ThresholdHours: 24, Items: []VehicleStayRow{}},
 	}
 	compareReports(t, rep, want)
 }

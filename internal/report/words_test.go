@@ -120,7 +120,7 @@ func TestDownloadsAreChineseAndLocalByDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got := strings.Join(f.GetSheetList(), ","); got != "汇总,各楼栋住户,每日来访,各时段来访,各门岗通行,通行结果,频繁来访,超时滞留" {
+	if got := strings.Join(f.GetSheetList(), ","); got != "汇总,各楼栋住户,每日来访,各时段来访,各门岗通行,通行结果,频繁来访,超时滞留,车辆停留" {
 		t.Errorf("sheets %s", got)
 	}
 	for _, c := range []struct{ sheet, cell, want string }{

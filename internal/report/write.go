@@ -139,7 +139,32 @@ func (r *Report) tables(l Lang) []table {
 		t.rows = append(t.rows, []string{itoa(s.VisitorID), community[s.CommunityID], s.Name, s.IDNumber, LocalTime(s.Since, loc), until,
 			strconv.FormatFloat(s.Hours, 'f', 1, 64), s.Host.String()})
 	}
-	return append(ts, t)
+	ts = append(ts, t)
+	return append(ts, r.vehicleTable(l, community, loc))
+}
+
+// vehicleTable lists the cars' stays, longest first.
+func (r *Report) vehicleTable(l Lang, community map[int64]string, loc *time.Location) table {
+	v := r.VehicleStays
+	t := table{title: l.pick(fmt.Sprintf("车辆停留（%d 小时以上为超时）", v.ThresholdHours), fmt.Sprintf("Vehicle stays (over %d hours is long)", v.ThresholdHours)),
+		header: []string{l.pick("小区", "community"), l.pick("车牌", "plate"), l.pick("车辆", "vehicle"), l.pick("进入时间", "since"),
+			l.pick("离开时间", "until"), l.pick("时长（小时）", "hours"), l.pick("超时", "over_threshold")}}
+	for _, s := range v.Items {
+		until := l.pick("仍在小区内", "on site")
+		if s.Until != nil {
+			until = LocalTime(*s.Until, loc)
+		}
+		kind, over := l.pick("访客车辆", "visitor"), l.pick("否", "no")
+		if s.Resident {
+			kind = l.pick("住户车辆", "resident")
+		}
+		if s.OverThreshold {
+			over = l.pick("是", "yes")
+		}
+		t.rows = append(t.rows, []string{community[s.CommunityID], s.Plate, kind, LocalTime(s.Since, loc), until,
+			strconv.FormatFloat(s.Hours, 'f', 1, 64), over})
+	}
+	return t
 }
 
 // WriteCSV writes the report as CSV headed in l: sections, each a title
@@ -170,8 +195,8 @@ func (r *Report) WriteCSV(w io.Writer, l Lang) error {
 
 // sheetNames are the XLSX sheets, one per table, in Chinese and English.
 var sheetNames = map[Lang][]string{
-	Chinese: {"汇总", "各楼栋住户", "每日来访", "各时段来访", "各门岗通行", "通行结果", "频繁来访", "超时滞留"},
-	English: {"Summary", "Residents", "By day", "By hour", "By gate", "By reason", "Frequent visitors", "Long stays"},
+	Chinese: {"汇总", "各楼栋住户", "每日来访", "各时段来访", "各门岗通行", "通行结果", "频繁来访", "超时滞留", "车辆停留"},
+	English: {"Summary", "Residents", "By day", "By hour", "By gate", "By reason", "Frequent visitors", "Long stays", "Vehicle stays"},
 }
 
 // WriteXLSX writes the report as an Excel workbook headed in l, a sheet per

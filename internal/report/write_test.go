@@ -61,8 +61,8 @@ func TestWriteCSVLaysOutEverySection(t *testing.T) {
 			t.Errorf("no line %q in\n%s", line, out)
 		}
 	}
-	if n := strings.Count(out, "\n\n"); n != 7 {
-		t.Errorf("%d blank lines between sections, want 7", n)
+	if n := strings.Count(out, "\n\n"); n != 8 {
+		t.Errorf("%d blank lines between sections, want 8", n)
 	}
 }
 

@@ -72,13 +72,15 @@ type entryFactRow struct {
 	Reason         string
 	OccurredAt     int64
 	PersonName     string
+	Method         string
+	Plate          string
 }
 
 // EntryFacts streams the report's view of the entries of communities in
 // [from, to), oldest first, to fn: only the columns a report counts.
 func (db *DB) EntryFacts(ctx context.Context, communityIDs []int64, from, to time.Time, fn func(gatehouse.EntryFact) error) error {
 	q := db.r.WithContext(ctx).Model(&entryRow{}).
-		Select("id, community_id, gate_id, pass_id, visitor_id, resident_id, host_resident_id, direction, decision, reason, occurred_at, person_name").
+		Select("id, community_id, gate_id, pass_id, visitor_id, resident_id, host_resident_id, direction, decision, reason, occurred_at, person_name, method, plate").
 		Where("occurred_at >= ? AND occurred_at < ?", micros(from), micros(to))
 	if communityIDs != nil {
 		q = q.Where("community_id IN ?", communityIDs)
@@ -96,7 +98,7 @@ func (db *DB) EntryFacts(ctx context.Context, communityIDs []int64, from, to tim
 		if err := fn(gatehouse.EntryFact{ID: r.ID, CommunityID: r.CommunityID, GateID: r.GateID, PassID: r.PassID, VisitorID: r.VisitorID,
 			ResidentID: r.ResidentID, HostResidentID: r.HostResidentID, Direction: gatehouse.Direction(r.Direction),
 			Decision: gatehouse.Decision(r.Decision), Reason: gatehouse.Reason(r.Reason), OccurredAt: fromMicros(r.OccurredAt),
-			PersonName: r.PersonName}); err != nil {
+			PersonName: r.PersonName, Method: gatehouse.Method(r.Method), Plate: r.Plate}); err != nil {
 			return err
 		}
 	}
