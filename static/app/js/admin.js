@@ -85,8 +85,9 @@ async function auditPage(ctx) {
           h('td', { text: fmtTime(a.at) }),
           h('td', { text: `${a.actor_name} (${t('role.' + a.actor_role)})` }),
           h('td', { text: t('audit.action.' + a.action) }),
-          h('td', { text: [a.case_ref, a.target].filter(Boolean).join(' · ') }),
-          h('td', { class: 'small', text: a.detail || '' }),
+          // Target and detail as the server says them in the UI's language (a.target and a.detail are as recorded).
+          h('td', { text: [a.case_ref, a.target_text || a.target].filter(Boolean).join(' · ') }),
+          h('td', { class: 'small', text: a.detail_text || a.detail || '' }),
           h('td', { class: 'mono small', text: (a.hash || '').slice(0, 12) })));
       }
     }, holder);
@@ -94,7 +95,7 @@ async function auditPage(ctx) {
   };
   onSubmit(form, search);
   fill(ctx.el, form, h('section', { class: 'card' }, h('div', { class: 'table-wrap' }, h('table', null,
-    h('thead', null, h('tr', null, [t('common.time'), t('audit.actor'), t('field.action'), t('audit.target'), t('audit.detail'), 'hash'].map((x) => h('th', { text: x })))),
+    h('thead', null, h('tr', null, [t('common.time'), t('audit.actor'), t('field.action'), t('audit.target'), t('audit.detail'), t('audit.hash')].map((x) => h('th', { text: x })))),
     tbody)), holder));
   await search({});
 }

@@ -14,6 +14,7 @@ export class APIError extends Error {
     this.status = status;
     this.code = code || '';
     this.fields = fields || {};
+    this.method = ''; // the request's method, set when it is known
   }
 }
 
@@ -37,12 +38,14 @@ let onUnauthorized = () => {};
 /** Sets what happens when a request answers 401 (the session ended). */
 export function whenUnauthorized(fn) { onUnauthorized = fn; }
 
+/** The language the server says its messages in (field problems, limits, decisions). */
+function acceptLanguage() { return currentLang() === 'en' ? 'en' : 'zh-CN'; }
+
 function headers(extra) {
   const h = new Headers(extra || {});
   const tok = token();
   if (tok) h.set('Authorization', 'Bearer ' + tok);
-  // The server says its messages in this language (field problems, limits, decisions).
-  h.set('Accept-Language', currentLang() === 'en' ? 'en' : 'zh-CN');
+  h.set('Accept-Language', acceptLanguage());
   return h;
 }
 
@@ -82,6 +85,7 @@ async function send(method, path, { body, type, query, signal } = {}) {
   }
   if (!res.ok) {
     const err = await errorOf(res);
+    err.method = method;
     if (res.status === 401 && !path.startsWith('/auth/login') && !path.startsWith('/auth/sms/')) onUnauthorized(err);
     throw err;
   }
@@ -147,6 +151,7 @@ export function upload(method, path, body, type, onProgress) {
     const tok = token();
     if (tok) xhr.setRequestHeader('Authorization', 'Bearer ' + tok);
     xhr.setRequestHeader('Content-Type', type);
+    xhr.setRequestHeader('Accept-Language', acceptLanguage());
     xhr.upload.onprogress = (e) => { if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total); };
     xhr.upload.onload = () => onProgress && onProgress(1);
     xhr.onerror = () => reject(new APIError(0, 'network', ''));
@@ -156,6 +161,7 @@ export function upload(method, path, body, type, onProgress) {
       if (xhr.status >= 200 && xhr.status < 300) { resolve(data); return; }
       const e = data && data.error;
       const err = new APIError(xhr.status, e ? e.code : 'http_' + xhr.status, e ? e.message : xhr.statusText, e ? e.fields : null);
+      err.method = method;
       if (xhr.status === 401) onUnauthorized(err);
       reject(err);
     };

@@ -22,6 +22,7 @@ const state = {
   communities: [],   // communities the user may see
   cleanups: [],
   loginNote: '',
+  returnTo: '',      // the page a session ended on: back there after signing in again
 };
 
 const view = () => document.getElementById('view');
@@ -72,6 +73,7 @@ function renderHeader() {
     for (const [id, key] of mod.tabs) {
       nav.append(h('a', { href: `#/${state.me.role}/${id}`, 'aria-current': id === cur ? 'page' : null, text: t(key), dataset: { tab: id } }));
     }
+    showActiveTab(nav);
   }
   const pick = document.getElementById('community-pick');
   pick.replaceChildren();
@@ -84,6 +86,16 @@ function renderHeader() {
   }
 }
 
+/**
+ * Scrolls a tab bar wider than the screen (a phone) so that its active tab
+ * is in view, centred when it can be; the page itself does not move.
+ */
+function showActiveTab(nav) {
+  const a = nav.querySelector('[aria-current="page"]');
+  if (!a || nav.scrollWidth <= nav.clientWidth) return;
+  nav.scrollLeft = Math.max(0, a.offsetLeft - nav.offsetLeft - (nav.clientWidth - a.offsetWidth) / 2);
+}
+
 function renderLogin() {
   fill(view(), loginView({ note: state.loginNote, onSignedIn }));
   document.getElementById('login-username').focus();
@@ -93,8 +105,13 @@ function renderLogin() {
 async function onSignedIn(res, remember) {
   setToken(res.token, remember);
   state.loginNote = '';
+  const back = state.returnTo;
+  state.returnTo = '';
   await startSession(res.user);
-  go(home(res.user.role));
+  // Signed in again after a session ended: back to the same page (a guard
+  // to the console, with its gate and direction as they were).
+  const start = home(res.user.role);
+  go(back === start || back.startsWith(start + '/') ? back : start);
 }
 
 async function startSession(me) {
@@ -168,6 +185,7 @@ function logout() {
   setToken('');
   state.me = null;
   state.communities = [];
+  state.returnTo = '';
   runCleanups();
   go('#/login');
 }
@@ -185,11 +203,13 @@ async function boot() {
     render();
   });
   document.getElementById('logout').addEventListener('click', logout);
-  whenUnauthorized(() => {
+  whenUnauthorized((err) => {
     if (!state.me) return;
     setToken('');
+    state.returnTo = location.hash;
     state.me = null;
-    state.loginNote = t('common.session_expired');
+    // A change (a scan, a form) that met the ended session was not made: say so.
+    state.loginNote = t(err && err.method && err.method !== 'GET' ? 'common.session_expired_undone' : 'common.session_expired');
     runCleanups();
     location.hash = '#/login';
   });

@@ -2,7 +2,7 @@
 // keys shown once), accounts, the watchlist, settings, the report, entries.
 
 import { get, post, patch, del, upload, download } from './api.js';
-import { t, problemText, fieldLabel, currentLang } from './i18n.js';
+import { t, fieldLabel, currentLang } from './i18n.js';
 import { printLetter } from './signin.js';
 import { h, fill, field, idTypeField, onSubmit, showOK, showErrors, clearErrors, toast, toastError, busy, dwelling, badge,
   pager, copyText, progressBar, fmtTime, keepDraft } from './ui.js';
@@ -196,7 +196,7 @@ function importCard(ctx, onDone) {
         h('ul', { class: 'line-errors' }, lines.map(([k, v]) => {
           const m = /^(line \d+)(?::\s*(.*))?$/.exec(k);
           const label = m ? `${lineLabel(m[1])}${m[2] ? ' · ' + fieldLabel(m[2]) : ''}` : fieldLabel(k);
-          return h('li', { dataset: { field: k } }, h('strong', { text: label }), ': ', problemText(v));
+          return h('li', { dataset: { field: k } }, h('strong', { text: label }), ': ', v);
         }))));
     }
   });

@@ -1,8 +1,9 @@
 // Residents' sign-in: the log-in card (password, or phone and a texted
 // code; "remember this device"), the activation page of a letter, the list
-// of one's signed-in devices, and the manager's printed activation letter.
+// of one's signed-in devices, changing one's own password, and the
+// manager's printed activation letter.
 
-import { get, post, del, api } from './api.js';
+import { get, post, del, api, setToken } from './api.js';
 import { t } from './i18n.js';
 import { h, fill, field, onSubmit, busy, toast, toastError, fmtTime, errorText, showErrors, clearErrors } from './ui.js';
 
@@ -142,11 +143,42 @@ export async function devicesPanel(ctx) {
         out);
     }));
   };
-  fill(ctx.el, h('section', { class: 'card' },
-    h('h1', { text: t('signin.devices.title') }),
-    h('p', { class: 'small muted', text: t('signin.devices.hint') }),
-    list));
+  fill(ctx.el, h('div', { class: 'grid grid-main' },
+    h('section', { class: 'card' },
+      h('h1', { text: t('signin.devices.title') }),
+      h('p', { class: 'small muted', text: t('signin.devices.hint') }),
+      list),
+    passwordForm(load)));
   await load();
+}
+
+/**
+ * Changing one's own password: the current one, the new one twice. Every
+ * other device is signed out; this one keeps going with the new token the
+ * answer carries (then onChanged runs).
+ */
+function passwordForm(onChanged) {
+  const form = h('form', { class: 'card', id: 'password-form', autocomplete: 'on' },
+    h('h2', { text: t('signin.password.title') }),
+    h('div', { class: 'fields' },
+      field({ name: 'current_password', label: t('signin.password.current'), type: 'password', required: true, autocomplete: 'current-password', id: 'password-current' }),
+      field({ name: 'new_password', label: t('signin.password.new'), type: 'password', required: true, autocomplete: 'new-password', id: 'password-new', hint: t('signin.activate.password_hint') }),
+      field({ name: 'new_password_again', label: t('signin.password.again'), type: 'password', required: true, autocomplete: 'new-password', id: 'password-again' })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'password-submit', text: t('signin.password.submit') })));
+  onSubmit(form, async () => {
+    const el = form.elements;
+    if (el.new_password.value !== el.new_password_again.value) {
+      showErrors(form, { fields: { new_password_again: t('signin.password.mismatch') } });
+      return;
+    }
+    const res = await post('/auth/password', { current_password: el.current_password.value, new_password: el.new_password.value });
+    setToken(res.token, res.remember);
+    form.reset();
+    clearErrors(form);
+    form.append(h('div', { class: 'form-ok', role: 'status', id: 'password-ok', text: t('signin.password.done') }));
+    await onChanged();
+  });
+  return form;
 }
 
 /** Issues a resident's activation letter and shows it, ready to print. */

@@ -1,7 +1,7 @@
 // Small DOM helpers: building elements, forms whose fields carry the API's
 // JSON names (so each error lands next to its field), toasts, progress.
 
-import { t, currentLang, problemText, fieldLabel, ID_TYPES } from './i18n.js';
+import { t, currentLang, fieldLabel, ID_TYPES } from './i18n.js';
 
 /**
  * h('div', {class: 'x', on: {click: fn}, dataset: {a: 1}}, child, ...)
@@ -110,6 +110,10 @@ export function formValues(form) {
       if (el.checked) set(el.name, el.value);
     } else if (el.type === 'number') {
       if (el.value !== '') set(el.name, Number(el.value));
+    } else if (el.tagName === 'TEXTAREA') {
+      // A reason or purpose is one line of text: the server refuses line
+      // breaks and tabs, so the box's are folded into spaces.
+      set(el.name, el.value.replace(/\s+/g, ' ').trim());
     } else if (el.tagName !== 'BUTTON' && el.type !== 'file') {
       set(el.name, el.value.trim());
     }
@@ -134,9 +138,10 @@ export function clearErrors(form) {
 export function errorText(err) {
   if (!err) return t('common.error');
   if (err.status === 0 || err.code === 'network') return t('common.network');
-  const msg = problemText(err.message || '');
+  // The server says its messages in the UI's language (Accept-Language).
+  const msg = err.message || '';
   switch (err.status) {
-    case 401: return err.message ? problemText(err.message) : t('common.session_expired');
+    case 401: return msg || t('common.session_expired');
     case 403: return t('common.forbidden') + (currentLang() === 'en' ? '' : '\n' + msg);
     case 404: return t('common.not_found') + (msg ? '\n' + msg : '');
     case 429: return t('common.rate_limited') + '\n' + msg;
@@ -160,14 +165,14 @@ export function showErrors(form, err, box) {
     const wrap = holder.closest('.field') || holder;
     const errEl = wrap.querySelector('.err');
     if (holder.matches('input, select, textarea')) holder.setAttribute('aria-invalid', 'true');
-    if (errEl) { errEl.textContent = problemText(problem); errEl.hidden = false; }
+    if (errEl) { errEl.textContent = problem; errEl.hidden = false; }
     first ??= holder.matches('input, select, textarea') ? holder : wrap.querySelector('input, select, textarea');
   }
   const lines = [];
   if (Object.keys(fields).length === 0) lines.push(errorText(err));
   else if (rest.length === 0) lines.push(t('common.fix_fields'));
   else lines.push(t('common.fix_fields'));
-  for (const [k, p] of rest) lines.push(`${fieldLabel(k)}: ${problemText(p)}`);
+  for (const [k, p] of rest) lines.push(`${fieldLabel(k)}: ${p}`);
   const msg = h('div', { class: 'form-error', role: 'alert', text: lines.join('\n') });
   (box || form).append(msg);
   if (first) first.focus({ preventScroll: false });
