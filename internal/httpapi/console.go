@@ -85,7 +85,7 @@ func (s *Server) manualEntry(c *gin.Context) {
 }
 
 type onsiteItem struct {
-	Kind          string        `json:"kind"` // visitor
+	Kind          string        `json:"kind"` // visitor, or vehicle (read in at a vehicle gate, by plate)
 	Name          string        `json:"name"`
 	IDNumber      string        `json:"id_number"`
 	Plate         string        `json:"plate,omitempty"`
@@ -116,6 +116,11 @@ func (s *Server) onsite(c *gin.Context) {
 	items := make([]onsiteItem, 0, len(rows))
 	d := gatehouse.Disclose(pr, cid, "onsite")
 	for _, o := range rows {
+		if plate, car := gatehouse.PlateOfSubject(o.Subject); car {
+			items = append(items, onsiteItem{Kind: "vehicle", Plate: plate, CommunityID: o.CommunityID, PassID: o.PassID, Host: hostBody(o.Host),
+				Since: o.Since, HoursOnSite: o.Hours, OverThreshold: o.OverThreshold, EntryID: o.EntryID})
+			continue
+		}
 		it := onsiteItem{Kind: "visitor", Name: o.Visitor.Name, Plate: o.Visitor.Plate, Phone: o.Visitor.Phone,
 			CommunityID: o.CommunityID, PassID: o.PassID, Host: hostBody(o.Host), Since: o.Since,
 			HoursOnSite: o.Hours, OverThreshold: o.OverThreshold, EntryID: o.EntryID}

@@ -250,6 +250,26 @@ func TestVzenithCameraPushesDecideByPlate(t *testing.T) {
 		if got = w.entriesOf(exit.ID); len(got) != 1 || got[0].Direction != "out" || got[0].Decision != "grant" {
 			t.Fatalf("exit entries: %+v", got)
 		}
+		// The on-site list names the cars still inside, after the visitors.
+		var onsite struct {
+			Items []struct {
+				Kind  string `json:"kind"`
+				Plate string `json:"plate"`
+				Host  *struct {
+					ResidentID int64 `json:"resident_id"`
+				} `json:"host"`
+			} `json:"items"`
+		}
+		e.expect("GET", fmt.Sprintf("/api/v1/onsite?community_id=%d", w.A), w.mgr, nil, 200, &onsite)
+		cars := map[string]bool{}
+		for _, it := range onsite.Items {
+			if it.Kind == "vehicle" {
+				cars[it.Plate] = true
+			}
+		}
+		if len(cars) != 2 || !cars["京A00001"] || !cars["粤B12345"] || cars["粤B66666"] {
+			t.Fatalf("cars on site: %+v", onsite.Items)
+		}
 		// The report pairs the exit with the entry: the resident's car stayed 26
 		// hours; the admitted car is still inside, over a 24-hour threshold.
 		e.clock.Advance(time.Minute)

@@ -150,7 +150,9 @@ type OnsiteRow struct {
 }
 
 // Onsite lists every visitor who entered and has not left, longest first:
-// the guard's roll-call for an evacuation. Guards, managers and admin.
+// the guard's roll-call for an evacuation; then the vehicles read in at a
+// vehicle gate and not out (a car's plate is its subject). Guards, managers
+// and admin.
 func (s *Console) Onsite(ctx context.Context, pr *gatehouse.Principal, communityID int64) ([]OnsiteRow, error) {
 	if pr.IsGate() || (pr.Role != gatehouse.RoleGuard && pr.Role != gatehouse.RoleManager && pr.Role != gatehouse.RoleAdmin) {
 		return nil, forbidden("only guards, managers and admin see who is on site")
@@ -161,9 +163,10 @@ func (s *Console) Onsite(ctx context.Context, pr *gatehouse.Principal, community
 	}
 	thresholds := map[int64]float64{}
 	now := s.Now()
-	out := []OnsiteRow{}
+	out, cars := []OnsiteRow{}, []OnsiteRow{}
 	for _, o := range people {
-		if o.Visitor == nil {
+		_, car := gatehouse.PlateOfSubject(o.Subject)
+		if o.Visitor == nil && !car {
 			continue
 		}
 		th, ok := thresholds[o.CommunityID]
@@ -176,9 +179,14 @@ func (s *Console) Onsite(ctx context.Context, pr *gatehouse.Principal, community
 			thresholds[o.CommunityID] = th
 		}
 		hours := now.Sub(o.Since).Hours()
-		out = append(out, OnsiteRow{OnsitePerson: o, Hours: float64(int(hours*10)) / 10, OverThreshold: hours >= th})
+		row := OnsiteRow{OnsitePerson: o, Hours: float64(int(hours*10)) / 10, OverThreshold: hours >= th}
+		if car {
+			cars = append(cars, row)
+		} else {
+			out = append(out, row)
+		}
 	}
-	return out, nil
+	return append(out, cars...), nil
 }
 
 // Scanner decides a scan and logs it.

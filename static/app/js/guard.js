@@ -3,7 +3,7 @@
 // manual overrides, the on-site roll-call and the live feed.
 
 import { get, post, liveURL } from './api.js';
-import { t, reasonText, fieldLabel } from './i18n.js';
+import { t, reasonText, fieldLabel, problemText } from './i18n.js';
 import { h, fill, field, idTypeField, onSubmit, toast, toastError, fmtTime, fmtClock, fromLocalInput, dwelling, badge,
   table, loadScript, busy, errorText, clearErrors, rerender, keepDraft } from './ui.js';
 import { requestsPanel } from './visit.js';
@@ -286,7 +286,7 @@ function scanPage(ctx) {
         return;
       }
       const msg = err.fields && Object.keys(err.fields).length
-        ? Object.entries(err.fields).map(([k, v]) => `${fieldLabel(k)}: ${v}`).join('\n') : errorText(err);
+        ? Object.entries(err.fields).map(([k, v]) => `${fieldLabel(k)}: ${problemText(v)}`).join('\n') : errorText(err);
       fill(last, h('div', { class: 'form-error', role: 'alert', text: msg }));
     });
   };
@@ -549,7 +549,7 @@ async function onsitePage(ctx) {
         toast(t('guard.onsite.left', { name: p.name }), 'ok');
         await load();
       }).catch(toastError));
-      return p.pass_id ? btn : null;
+      return p.pass_id && p.kind !== 'vehicle' ? btn : null;
     };
     fill(body, table(
       ['#', t('common.name'), t('field.id_number'), t('field.plate'), t('field.phone'), t('entries.host'), t('guard.onsite.since'), t('guard.onsite.hours'),
@@ -557,7 +557,7 @@ async function onsitePage(ctx) {
         h('th', { class: 'print-only check', text: t('guard.onsite.check') })],
       items.map((p, i) => h('tr', { class: p.over_threshold ? 'over' : '', dataset: { entryId: String(p.entry_id) } },
         h('td', { class: 'num', text: String(i + 1) }),
-        h('td', null, h('strong', { text: p.name })),
+        h('td', null, h('strong', { text: p.kind === 'vehicle' ? t('guard.onsite.vehicle') : p.name })),
         h('td', { class: 'mono', text: p.id_number }),
         h('td', { text: p.plate || '' }),
         h('td', { text: p.phone || '' }),

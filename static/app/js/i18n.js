@@ -44,7 +44,6 @@ const zh = {
   'common.forbidden': '您的账号无权执行此操作。',
   'common.not_found': '未找到，或不在您的管理范围内。',
   'common.session_expired': '登录已过期，请重新登录。',
-  'common.session_expired_undone': '登录已过期，刚才的操作未执行，请重新登录后再试一次。',
   'common.rate_limited': '尝试次数过多，请稍后再试。',
   'common.error': '出错了',
   'common.confirm_title': '请确认',
@@ -75,7 +74,7 @@ const zh = {
   'signin.method.password': '密码',
   'signin.method.sms': '短信验证码',
   'signin.method.activation': '激活函',
-  'signin.devices.tab': '账号与设备',
+  'signin.devices.tab': '登录设备',
   'signin.devices.title': '已登录的设备',
   'signin.devices.hint': '不认识的设备请立即退出；修改密码或搬离后，所有设备都会退出。',
   'signin.devices.this': '本机',
@@ -84,13 +83,6 @@ const zh = {
   'signin.devices.remembered': '已记住',
   'signin.devices.unnamed': '未命名设备',
   'signin.devices.detail': '{method}登录 · 最近使用 {used} · 有效至 {until}',
-  'signin.password.title': '修改密码',
-  'signin.password.current': '当前密码',
-  'signin.password.new': '新密码',
-  'signin.password.again': '再次输入新密码',
-  'signin.password.submit': '修改密码',
-  'signin.password.mismatch': '两次输入的新密码不一致',
-  'signin.password.done': '密码已修改，其他设备已全部退出登录。',
   'signin.letter.button': '打印激活函',
   'signin.letter.title': '住户激活函',
   'signin.letter.print': '打印',
@@ -171,6 +163,7 @@ const zh = {
   'reason.unknown_plate': '未登记的车牌，请门卫核实',
   'reason.low_confidence': '车牌识别不确定，请门卫核对',
   'method.plate': '车牌',
+  'guard.onsite.vehicle': '车辆',
   'plate.admit': '登记放行',
   'plate.dismiss': '忽略',
   'plate.purpose.default': '访客',
@@ -305,8 +298,8 @@ const zh = {
   'residents.moved_out': '已迁出',
   'residents.account': '开通账号',
   'residents.import.title': '批量导入（CSV / Excel）',
-  'residents.import.hint': '第一行为表头：姓名,证件类型,证件号码,手机号,楼栋,单元,房号。可先下载模板填写；Excel 另存的 CSV（GBK 或 UTF-8）与 .xlsx 均可。全部正确才会导入。',
-  'residents.import.placeholder': '姓名,证件类型,证件号码,手机号,楼栋,单元,房号',
+  'residents.import.hint': '第一行为表头：姓名,证件类型,证件号码,电话,楼栋,单元,房号。可先下载模板填写；Excel 另存的 CSV（GBK 或 UTF-8）与 .xlsx 均可。全部正确才会导入。',
+  'residents.import.placeholder': '姓名,证件类型,证件号码,电话,楼栋,单元,房号',
   'residents.import.paste': '或直接粘贴 CSV 内容',
   'residents.import.submit': '导入',
   'residents.import.uploading': '正在上传…',
@@ -410,7 +403,6 @@ const zh = {
   'audit.target': '对象',
   'audit.detail': '详情',
   'audit.empty': '没有审计记录。',
-  'audit.hash': '哈希',
   'audit.action.police.query': '警方查询', 'audit.action.police.export': '警方导出', 'audit.action.report.download': '报表下载', 'audit.action.id.read': '查看完整证件号',
   'audit.action.id.search': '按证件号查询', 'audit.action.id.guess': '疑似猜测证件号', 'audit.action.police.read': '查看警方查询条件',
 };
@@ -456,7 +448,6 @@ const en = {
   'common.forbidden': 'Your account may not do this.',
   'common.not_found': 'Not found, or not within your communities.',
   'common.session_expired': 'Your session has ended. Please log in again.',
-  'common.session_expired_undone': 'Your session has ended; what you just did was not done. Please log in and try again.',
   'common.rate_limited': 'Too many attempts. Please try again later.',
   'common.error': 'Something went wrong',
   'common.confirm_title': 'Please confirm',
@@ -487,7 +478,7 @@ const en = {
   'signin.method.password': 'password',
   'signin.method.sms': 'text message',
   'signin.method.activation': 'activation letter',
-  'signin.devices.tab': 'Account & devices',
+  'signin.devices.tab': 'Devices',
   'signin.devices.title': 'Signed-in devices',
   'signin.devices.hint': 'Sign out any device you do not know; a password change or moving out signs out every device.',
   'signin.devices.this': 'This device',
@@ -496,13 +487,6 @@ const en = {
   'signin.devices.remembered': 'Remembered',
   'signin.devices.unnamed': 'Unnamed device',
   'signin.devices.detail': 'Signed in by {method} · last used {used} · until {until}',
-  'signin.password.title': 'Change password',
-  'signin.password.current': 'Current password',
-  'signin.password.new': 'New password',
-  'signin.password.again': 'New password again',
-  'signin.password.submit': 'Change password',
-  'signin.password.mismatch': 'The two new passwords differ',
-  'signin.password.done': 'Your password is changed; every other device is signed out.',
   'signin.letter.button': 'Print activation letter',
   'signin.letter.title': 'Activation letter',
   'signin.letter.print': 'Print',
@@ -583,6 +567,7 @@ const en = {
   'reason.unknown_plate': 'A plate not registered here: the guard decides',
   'reason.low_confidence': 'The camera is not sure of the plate: the guard checks it',
   'method.plate': 'Plate',
+  'guard.onsite.vehicle': 'Vehicle',
   'plate.admit': 'Register and let in',
   'plate.dismiss': 'Dismiss',
   'plate.purpose.default': 'Visit',
@@ -822,9 +807,76 @@ const en = {
   'audit.target': 'Target',
   'audit.detail': 'Detail',
   'audit.empty': 'No audit events.',
-  'audit.hash': 'Hash',
   'audit.action.police.query': 'Police query', 'audit.action.police.export': 'Police export', 'audit.action.report.download': 'Report download', 'audit.action.id.read': 'Read full ID numbers',
   'audit.action.id.search': 'Search by ID number', 'audit.action.id.guess': 'Possible guess at an ID number', 'audit.action.police.read': 'Read police query criteria',
+};
+
+// Chinese for the server's most common field problems (the API speaks English).
+const problemsZh = {
+  'is required': '必填',
+  'unknown field': '不认识的字段',
+  'must be a whole number': '必须是整数',
+  'lies in the past': '不能早于现在',
+  'must be after valid_from': '必须晚于生效时间',
+  'must be after from': '必须晚于开始时间',
+  'lies more than a day in the past': '不能早于一天前',
+  'must be "on" or "off"': '只能是“开”或“关”',
+  'must be an IANA time zone such as Asia/Shanghai': '必须是时区名称，如 Asia/Shanghai',
+  'must be between 1 and 366': '必须在 1 到 366 之间',
+  'must be between 1 and 8784': '必须在 1 到 8784 之间',
+  'must be an http or https URL': '必须是 http 或 https 地址',
+  'set a secret of at least 16 characters to sign the webhook\'s bodies': '请设置至少 16 个字符的密钥',
+  'must be at most 32 characters': '最多 32 个字符',
+  'must be at most 64 characters': '最多 64 个字符',
+  'must be at most 200 characters': '最多 200 个字符',
+  'list at least one community': '请至少选择一个小区',
+  'already a present resident of this community': '已是本小区的在住住户',
+  'this column is missing': '缺少此列',
+  'is not valid CSV (check its quotes)': '不是有效的 CSV（请检查引号）',
+  'no such resident in this community': '本小区没有这位住户',
+  'this resident has moved out': '该住户已迁出',
+  'a report covers at most 366 days': '报表最长 366 天',
+  'a query covers at most 366 days': '查询最长 366 天',
+  'give an ID number, a name or a plate to search for': '证件号码、姓名、车牌至少填一项',
+  'is required: the case this query is for': '必填：本次查询所属案件',
+  'is required: why the entries are needed': '必填：调取记录的用途',
+  'is required: whom does the visitor visit?': '必填：访客拜访哪位住户？',
+  'is required: which gate is this console at?': '必填：本控制台在哪个门岗？',
+  'is required: say why the guard let this person through': '必填：请说明放行原因',
+  'is required: guards see it': '必填：门卫会看到此原因',
+  'is required for a resident account': '住户账号必须关联住户',
+  'name exactly one of pass_id, resident_id or visitor': '请指定一个放行对象',
+  'you cannot disable your own account': '不能停用自己的账号',
+  'must be one of resident_id, passport, hk_macao_permit, taiwan_permit, other': '证件类型无效',
+  'wrong username or password': '用户名或密码错误',
+  'a resident ID number has 18 characters': '居民身份证号码为 18 位',
+  'the first 17 characters of a resident ID number are digits': '身份证号码前 17 位应为数字',
+  'the last character of a resident ID number is a digit or X': '身份证号码最后一位应为数字或 X',
+  'a resident ID number does not start with 0': '身份证号码不以 0 开头',
+  'characters 7 to 14 are not a valid date of birth': '第 7 至 14 位不是有效的出生日期',
+  'the check digit does not match (GB 11643); please re-check the number': '校验位不符（GB 11643），请核对号码',
+  'a passport number has 5 to 17 letters or digits': '护照号码为 5 至 17 位字母或数字',
+  'a Hong Kong/Macao permit number is H or M followed by 8 or 10 digits': '港澳通行证号码为 H 或 M 加 8 或 10 位数字',
+  'a Taiwan permit number has 8 or 10 digits': '台胞证号码为 8 或 10 位数字',
+  'must contain only printable characters': '只能包含可打印字符',
+  'must be a phone number: digits, optionally a leading + (e.g. 13800138000)': '请填写电话号码，如 13800138000',
+  'must have 6 to 15 digits': '应为 6 至 15 位数字',
+  'a mainland mobile number starts with 13 to 19': '内地手机号以 13 至 19 开头',
+  'must be a licence plate such as 粤B12345 (5 to 10 characters)': '请填写车牌号，如 粤B12345',
+  'must be 3 to 64 characters': '应为 3 至 64 个字符',
+  'may contain only letters, digits and . _ - @': '只能包含字母、数字和 . _ - @',
+  'must be at least 10 characters': '至少 10 个字符',
+  'is one character repeated; choose something harder to guess': '不能是同一个字符重复，请换一个更难猜的密码',
+  'is the username with digits or symbols; choose something harder to guess': '不能是用户名加数字或符号，请换一个更难猜的密码',
+  'is one of the 10,000 most common passwords; choose another': '这是最常见的一万个密码之一，请换一个',
+  'is a common password with digits or symbols added; choose another': '这是常见密码加数字或符号，请换一个',
+  'searching by ID number is for admin and police': '只有管理员和公安可以按证件号码查询',
+  'only admin and police may search by ID number; check the person\'s card or code instead': '只有管理员和公安可以按证件号码查询；请核验本人证件或通行码',
+  'already registered in this dwelling': '该住户已在此房屋登记',
+  'a present resident of this name already lives in this dwelling': '此房屋已登记同名住户',
+  'must be at most 72 bytes': '最多 72 个字节',
+  'already taken': '已被占用',
+  'this account is disabled; ask your property manager': '此账号已停用，请联系物业',
 };
 
 let lang = (() => {
@@ -855,6 +907,27 @@ export function has(key) { return key in zh; }
 /** A decision reason in plain words. */
 export function reasonText(reason) {
   return has('reason.' + reason) ? t('reason.' + reason) : reason;
+}
+
+// Problems with numbers in them.
+const patternsZh = [
+  [/^the same ID number is on line (\d+)$/, (m) => `与第 ${m[1]} 行的证件号码重复`],
+  [/^a pass of this community lasts at most (\d+) days$/, (m) => `本小区通行证最长 ${m[1]} 天`],
+  [/^must be (?:a whole number )?from (\d+) to (\d+)$/, (m) => `应在 ${m[1]} 到 ${m[2]} 之间`],
+  [/^an import holds at most (\d+) residents; split the file$/, (m) => `一次最多导入 ${m[1]} 位住户，请拆分文件`],
+  [/^gate (\d+) is not a gate of this community$/, (m) => `门岗 ${m[1]} 不属于本小区`],
+  [/^is required: (.*)$/, (m) => `必填（${m[1]}）`],
+];
+
+/** The server's English problem text, in Chinese where known. */
+export function problemText(msg) {
+  if (lang === 'en' || !msg) return msg;
+  if (problemsZh[msg]) return problemsZh[msg];
+  for (const [re, fn] of patternsZh) {
+    const m = re.exec(msg);
+    if (m) return fn(m);
+  }
+  return msg;
 }
 
 /** A label for an API field name (such as "visitor.id_number"). */
