@@ -22,6 +22,11 @@ func (s *Server) routes() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// No redirects: gin answers them before any middleware, so a 301 to
+	// /api/v1/entries for /api/v1/entries/ had no no-store and no JSON. A
+	// path with a trailing slash is an unknown path (404 JSON).
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
 	r.ContextWithFallback = true
 	// ClientIP is the peer, unless it is a configured proxy (validated in config).
 	_ = r.SetTrustedProxies(s.TrustedProxies)
@@ -136,6 +141,29 @@ func (s *Server) routes() *gin.Engine {
 	users.GET("/police/queries", s.allow(gatehouse.RolePolice, gatehouse.RoleAdmin), s.listPoliceQueries)
 	users.GET("/police/queries/:id", s.allow(gatehouse.RolePolice, gatehouse.RoleAdmin), s.getPoliceQuery)
 	users.GET("/police/queries/:id/export.csv", s.allow(gatehouse.RolePolice), s.exportPoliceQuery)
+	// The district's supervision (supervision.go): counts and rates, no person.
+	v1.GET("/public/grades/:month", s.publicGrades)
+	district := []gatehouse.Role{gatehouse.RoleDistrict, gatehouse.RoleAdmin}
+	supervisors := []gatehouse.Role{gatehouse.RoleAdmin, gatehouse.RoleDistrict, gatehouse.RoleStreet, gatehouse.RolePolice, gatehouse.RoleManager}
+	users.POST("/companies", s.allow(district...), s.createCompany)
+	users.GET("/companies", s.allow(supervisors...), s.listCompanies)
+	users.GET("/companies/:id", s.allow(supervisors...), s.getCompany)
+	users.PATCH("/companies/:id", s.allow(district...), s.updateCompany)
+	users.PUT("/communities/:id/company", s.allow(district...), s.assignCommunity)
+	users.GET("/communities/:id/company", s.allow(supervisors...), s.communityCompanies)
+	users.GET("/communities/:id/scorecards", s.allow(supervisors...), s.scorecards)
+	users.GET("/supervision/scheme", s.allow(supervisors...), s.getScheme)
+	users.PUT("/supervision/scheme", s.allow(gatehouse.RoleDistrict), s.putScheme)
+	users.GET("/supervision/months/:month/communities", s.allow(supervisors...), s.monthCommunities)
+	users.GET("/supervision/months/:month/companies", s.allow(supervisors...), s.monthCompanies)
+	users.POST("/supervision/months/:month/publish", s.allow(gatehouse.RoleDistrict), s.publishMonth)
+	users.POST("/inspections", s.allow(gatehouse.RoleStreet, gatehouse.RolePolice), s.createInspection)
+	users.GET("/inspections/:id/photos/:n", s.allow(gatehouse.RoleAdmin, gatehouse.RoleDistrict, gatehouse.RoleStreet, gatehouse.RolePolice), s.inspectionPhoto)
+	users.POST("/incidents", s.allow(gatehouse.RolePolice), s.createIncident)
+	users.POST("/rectifications", s.allow(gatehouse.RoleDistrict, gatehouse.RoleStreet), s.createRectification)
+	users.GET("/rectifications", s.allow(supervisors...), s.listRectifications)
+	users.PATCH("/rectifications/:id", s.allow(gatehouse.RoleDistrict, gatehouse.RoleStreet, gatehouse.RoleManager), s.updateRectification)
+
 	users.GET("/audit", s.allow(admin...), s.listAudit)
 	users.GET("/audit/verify", s.allow(admin...), s.verifyAudit)
 

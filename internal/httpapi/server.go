@@ -56,6 +56,7 @@ type Store interface {
 	service.AuditStore
 	service.VisitStore
 	service.IDGuessStore
+	service.SupervisionStore
 	service.VehicleStore
 	service.CameraStore
 

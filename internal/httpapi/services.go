@@ -32,6 +32,7 @@ type services struct {
 	visits      *service.Visits
 	guestCards  *service.GuestCards
 	gateMonitor *service.GateMonitor
+	supervision *service.Supervision
 	vehicles    *service.Vehicles
 	cameras     *service.Cameras
 }
@@ -63,6 +64,7 @@ func (s *Server) initServices() {
 		Limits: service.DefaultVisitLimits, RetentionDays: s.RetentionDays, Guesses: guesses}
 	s.guestCards = &service.GuestCards{Store: s.Store, Codes: passCodes{s.Engine.Keys()}, Now: s.Now}
 	s.residents = &service.Residents{Store: s.Store, Audit: auditor{s}, Codes: s.Engine, Now: s.Now}
+	s.supervision = &service.Supervision{Store: s.Store, Audit: auditor{s}, Now: s.Now, TZ: s.DefaultTZ}
 }
 
 // auditor writes audit events for the services and counts them.

@@ -119,7 +119,6 @@ var zh = map[string]string{
 	"must be json, csv or xlsx":     "必须是 json、csv 或 xlsx",
 	"must be zh or en":              "必须是 zh 或 en",
 	"must be one of active, pending, expired, exhausted, revoked":                 "必须是 active、pending、expired、exhausted、revoked 之一",
-	"must be one of admin, manager, guard, resident, police":                      "必须是 admin、manager、guard、resident、police 之一",
 	"must be one of resident_id, passport, hk_macao_permit, taiwan_permit, other": "必须是 resident_id（居民身份证）、passport（护照）、hk_macao_permit（港澳通行证）、taiwan_permit（台胞证）、other（其他）之一",
 	"must be between 1 and 1440":                                                  "必须在 1 到 1440 之间",
 	"must be between 1 and 366":                                                   "必须在 1 到 366 之间",
@@ -130,7 +129,6 @@ var zh = map[string]string{
 	// Text.
 	"contains U+FFFD, the mark of text damaged by a wrong encoding":        "包含 U+FFFD（编码错误造成的乱码标记）",
 	"is not UTF-8 text (was it saved in another encoding, such as GBK?)":   "不是 UTF-8 文本（是否以 GBK 等其他编码保存？）",
-	"must be at most 500 characters":                                       "最多 500 个字符",
 	"must be at most %d characters":                                        "最多 %d 个字符",
 	"must be at most 20 digits":                                            "最多 20 位数字",
 	"must be at most 72 bytes":                                             "最多 72 个字节",

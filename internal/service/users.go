@@ -66,7 +66,7 @@ func (s *Users) Create(ctx context.Context, pr *gatehouse.Principal, in UserInpu
 		probs.Add("password", msg)
 	}
 	if !in.Role.Valid() {
-		probs.Add("role", "must be one of admin, manager, guard, resident, police")
+		probs.Add("role", "must be one of admin, manager, guard, resident, police, district, street")
 	}
 	u := &gatehouse.User{Username: in.Username, Role: in.Role, Communities: uniq(in.CommunityIDs)}
 	if u.Communities == nil {
@@ -117,6 +117,9 @@ func (s *Users) scopeAccount(ctx context.Context, pr *gatehouse.Principal, in Us
 	case gatehouse.RoleAdmin:
 		probs.Check(len(u.Communities) == 0, "community_ids", "an admin covers every community; leave it empty")
 		probs.Check(in.ResidentID == nil, "resident_id", "only a resident account has a resident_id")
+	case gatehouse.RoleDistrict:
+		probs.Check(len(u.Communities) == 0, "community_ids", "a district account covers every community; leave it empty")
+		probs.Check(in.ResidentID == nil, "resident_id", "only a resident account has a resident_id")
 	case gatehouse.RoleResident:
 		if in.ResidentID == nil {
 			probs.Add("resident_id", "is required for a resident account")
@@ -132,7 +135,7 @@ func (s *Users) scopeAccount(ctx context.Context, pr *gatehouse.Principal, in Us
 		probs.Check(len(u.Communities) == 0 || (len(u.Communities) == 1 && u.Communities[0] == r.CommunityID),
 			"community_ids", "a resident belongs to its own community only; leave it empty")
 		u.Communities, u.ResidentID = []int64{r.CommunityID}, r.ID
-	case gatehouse.RoleManager, gatehouse.RoleGuard, gatehouse.RolePolice:
+	case gatehouse.RoleManager, gatehouse.RoleGuard, gatehouse.RolePolice, gatehouse.RoleStreet:
 		probs.Check(len(u.Communities) > 0, "community_ids", "list at least one community")
 		probs.Check(in.ResidentID == nil, "resident_id", "only a resident account has a resident_id")
 	}
@@ -206,7 +209,7 @@ func (s *Users) List(ctx context.Context, pr *gatehouse.Principal, q UserQuery, 
 	}
 	if q.Role != "" {
 		if !q.Role.Valid() {
-			return nil, 0, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "role: unknown role", Fields: map[string]string{"role": "must be one of admin, manager, guard, resident, police"}}
+			return nil, 0, &gatehouse.Error{Code: gatehouse.EBADREQUEST, Message: "role: unknown role", Fields: map[string]string{"role": "must be one of admin, manager, guard, resident, police, district, street"}}
 		}
 		if f.Roles != nil && !slices.Contains(f.Roles, q.Role) {
 			return nil, 0, nil

@@ -60,6 +60,11 @@ func (db *DB) SaveGateStatus(ctx context.Context, st *gatehouse.GateStatus) erro
 		row.ClockDriftMs = c.ClockDrift.Milliseconds()
 	}
 	err := db.w.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "gate_id"}}, UpdateAll: true}).Create(&row).Error
+	if err == nil && (st.Controller == nil || st.Controller.Online) {
+		// The hour counts as available for the district's gate indicator
+		// (migration 00017): the agent reported in and its board answered.
+		err = db.recordGateHour(db.w.WithContext(ctx), st.GateID, st.CommunityID, st.SeenAt)
+	}
 	return internal("save gate status", err)
 }
 
