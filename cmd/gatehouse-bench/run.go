@@ -32,7 +32,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.work, "work", "bench/work", "working directory: binaries, databases and the data sets kept between runs")
 	fs.StringVar(&o.out, "out", "bench/results.md", "where to write the results table (Markdown)")
-	fs.StringVar(&o.sections, "only", "scan,galera,qr,data", "sections to run: scan, galera, qr, data")
+	fs.StringVar(&o.sections, "only", "scan,plates,galera,qr,data", "sections to run: scan, plates, galera, qr, data")
 	fs.Int64Var(&o.entries, "entries", 10_000_000, "entries of the search and report data set")
 	fs.IntVar(&o.communities, "communities", 1200, "communities of the data set")
 	fs.IntVar(&o.rounds, "rounds", 40, "searches and reports timed per database")
@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	var my *mariadb
-	if want["scan"] || want["data"] {
+	if want["scan"] || want["plates"] || want["data"] {
 		fmt.Fprintln(stderr, "starting the benchmark's MariaDB")
 		if my, err = startMariaDB(ctx, filepath.Join(work, "mariadb"), o.mariadbPort); err != nil {
 			return err
@@ -70,6 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		bench func() ([]row, error)
 	}{
 		{"scan", func() ([]row, error) { return benchScans(ctx, o, work, bin, my, stderr) }},
+		{"plates", func() ([]row, error) { return benchPlates(ctx, o, work, bin, my, stderr) }},
 		{"galera", func() ([]row, error) { return benchGalera(ctx, o, work, bin, stderr) }},
 		{"qr", benchQR},
 		{"data", func() ([]row, error) { return benchDataSets(ctx, o, work, bin, my) }},
