@@ -108,6 +108,7 @@ type Community struct {
 	TimeZone             string
 	MaxPassDays          int
 	OnsiteThresholdHours int
+	PlateMinConfidence   int    // a licence-plate read below it (of 100) opens no barrier by itself
 	VisitRequestMinutes  int    // a visitor's own registration expires unanswered after this
 	VisitPassHours       int    // an approved registration's pass lasts this long unless the approver says otherwise
 	VisitPassEntries     int    // and gives this many entries
@@ -150,6 +151,7 @@ func (c *Community) Validate() error {
 	}
 	p.Check(c.MaxPassDays >= 1 && c.MaxPassDays <= 366, "max_pass_days", "must be between 1 and 366")
 	p.Check(c.OnsiteThresholdHours >= 1 && c.OnsiteThresholdHours <= 24*366, "onsite_threshold_hours", "must be between 1 and 8784")
+	p.Check(c.PlateMinConfidence >= 0 && c.PlateMinConfidence <= 100, "plate_min_confidence", "must be from 0 to 100 (a camera's confidence)")
 	p.Check(c.VisitRequestMinutes >= 0 && c.VisitRequestMinutes <= MaxVisitRequestMinutes, "visit_request_minutes", "must be between 1 and 1440")
 	c.validateVisitPass(&p)
 	if c.WebhookURL != "" {

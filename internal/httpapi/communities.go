@@ -16,6 +16,7 @@ type communityRequest struct {
 	TimeZone             *string `json:"time_zone"`
 	MaxPassDays          *int    `json:"max_pass_days"`
 	OnsiteThresholdHours *int    `json:"onsite_threshold_hours"`
+	PlateMinConfidence   *int    `json:"plate_min_confidence"`
 	VisitRequestMinutes  *int    `json:"visit_request_minutes"`
 	VisitPassHours       *int    `json:"visit_pass_hours"`
 	VisitPassEntries     *int    `json:"visit_pass_entries"`
@@ -31,6 +32,7 @@ type communityResponse struct {
 	TimeZone             string    `json:"time_zone"`
 	MaxPassDays          int       `json:"max_pass_days"`
 	OnsiteThresholdHours int       `json:"onsite_threshold_hours"`
+	PlateMinConfidence   int       `json:"plate_min_confidence"`
 	VisitRequestMinutes  int       `json:"visit_request_minutes"`
 	VisitPassHours       int       `json:"visit_pass_hours"`
 	VisitPassEntries     int       `json:"visit_pass_entries"`
@@ -47,14 +49,14 @@ func communityBody(c *gatehouse.Community) communityResponse {
 	}
 	hours, entries := c.VisitPassDefaults()
 	return communityResponse{ID: c.ID, Name: c.Name, Address: c.Address, AntiPassback: ap, TimeZone: c.TimeZone,
-		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, WebhookURL: c.WebhookURL,
+		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, PlateMinConfidence: c.PlateMinConfidence, WebhookURL: c.WebhookURL,
 		VisitRequestMinutes: int(c.VisitRequestTTL() / time.Minute), VisitPassHours: int(hours / time.Hour), VisitPassEntries: entries,
 		WebhookSecretSet: c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 func (req *communityRequest) input() service.CommunityInput {
 	return service.CommunityInput{Name: req.Name, Address: req.Address, AntiPassback: req.AntiPassback, TimeZone: req.TimeZone,
-		MaxPassDays: req.MaxPassDays, OnsiteThresholdHours: req.OnsiteThresholdHours, VisitRequestMinutes: req.VisitRequestMinutes,
+		MaxPassDays: req.MaxPassDays, OnsiteThresholdHours: req.OnsiteThresholdHours, PlateMinConfidence: req.PlateMinConfidence, VisitRequestMinutes: req.VisitRequestMinutes,
 		VisitPassHours: req.VisitPassHours, VisitPassEntries: req.VisitPassEntries, WebhookURL: req.WebhookURL, WebhookSecret: req.WebhookSecret}
 }
 

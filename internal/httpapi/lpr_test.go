@@ -215,6 +215,22 @@ func TestVzenithCameraPushesDecideByPlate(t *testing.T) {
 		if got = w.entriesOf(entry.ID); got[0].Reason != "low_confidence" {
 			t.Fatalf("low confidence's entry: %+v", got[0])
 		}
+		// The threshold is the community's setting.
+		res = e.expect("PATCH", fmt.Sprintf("/api/v1/communities/%d", w.A), w.mgr, map[string]any{"plate_min_confidence": 101}, 422, nil)
+		if _, _, f := res.Err(); f["plate_min_confidence"] == "" {
+			t.Fatalf("fields: %v", f)
+		}
+		var com struct {
+			PlateMinConfidence int `json:"plate_min_confidence"`
+		}
+		e.expect("GET", fmt.Sprintf("/api/v1/communities/%d", w.A), w.mgr, nil, 200, &com)
+		if com.PlateMinConfidence != 80 {
+			t.Fatalf("default plate_min_confidence %d", com.PlateMinConfidence)
+		}
+		e.expect("PATCH", fmt.Sprintf("/api/v1/communities/%d", w.A), w.mgr, map[string]any{"plate_min_confidence": 60}, 200, &com)
+		if _, r, raw = pushTo(t, entry.CameraURL, vzPush("fe71e106-57263272", "粤B66666", 61, 21095, sec+92, 0)); r.Response.Info != "ok" || com.PlateMinConfidence != 60 {
+			t.Fatalf("61 against a threshold of 60: %s", raw)
+		}
 		// A misread (B read as 8) never opens; the console finds the close match.
 		if _, r, raw = pushTo(t, entry.CameraURL, vzPush("fe71e106-57263272", "粤866666", 97, 21092, sec+95, 0)); r.Response.Info != "no" {
 			t.Fatalf("misread: %s", raw)

@@ -328,6 +328,7 @@ var zh = map[string]string{
 	"this plate is already registered to a resident of this community; delete it there first": "此车牌已登记在本小区另一住户名下；请先在那里删除",
 	"this plate is on the watchlist":                                                          "此车牌在重点关注名单上",
 	"this resident has moved out; a vehicle cannot be registered to them":                     "该住户已搬离，不能为其登记车辆",
+	"must be from 0 to 100 (a camera's confidence)":                                           "必须在 0 到 100 之间（相机的识别可信度）",
 	"unknown or disabled camera token":                                                        "相机令牌无效或已停用",
 	"Internal error.":                                                                         "服务器内部错误。",
 }

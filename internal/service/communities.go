@@ -33,6 +33,7 @@ type Communities struct {
 type CommunityInput struct {
 	Name, Address, AntiPassback, TimeZone *string
 	MaxPassDays, OnsiteThresholdHours     *int
+	PlateMinConfidence                    *int
 	VisitRequestMinutes                   *int
 	VisitPassHours, VisitPassEntries      *int
 	WebhookURL, WebhookSecret             *string
@@ -65,6 +66,9 @@ func (s *Communities) apply(in CommunityInput, c *gatehouse.Community) error {
 	}
 	if in.OnsiteThresholdHours != nil {
 		c.OnsiteThresholdHours = *in.OnsiteThresholdHours
+	}
+	if in.PlateMinConfidence != nil {
+		c.PlateMinConfidence = *in.PlateMinConfidence
 	}
 	if in.VisitRequestMinutes != nil {
 		c.VisitRequestMinutes = *in.VisitRequestMinutes
@@ -103,6 +107,7 @@ func (s *Communities) Create(ctx context.Context, pr *gatehouse.Principal, in Co
 		return nil, forbidden("only admin creates communities")
 	}
 	com := &gatehouse.Community{TimeZone: s.DefaultTZ, MaxPassDays: gatehouse.DefaultMaxPassDays, OnsiteThresholdHours: gatehouse.DefaultOnsiteThresholdHours,
+		PlateMinConfidence:  gatehouse.DefaultPlateMinConfidence,
 		VisitRequestMinutes: gatehouse.DefaultVisitRequestMinutes, VisitPassHours: gatehouse.DefaultVisitPassHours, VisitPassEntries: gatehouse.DefaultVisitPassEntries}
 	if in.Name == nil {
 		in.Name = new(string)

@@ -19,6 +19,7 @@ type communityRow struct {
 	TimeZone             string
 	MaxPassDays          int
 	OnsiteThresholdHours int
+	PlateMinConfidence   int
 	VisitRequestMinutes  int
 	VisitPassHours       int
 	VisitPassEntries     int
@@ -33,7 +34,7 @@ func (communityRow) TableName() string { return "communities" }
 func (db *DB) communityDomain(r *communityRow) *gatehouse.Community {
 	c := &gatehouse.Community{
 		ID: r.ID, Name: r.Name, Address: r.Address, AntiPassback: r.AntiPassback,
-		TimeZone: r.TimeZone, MaxPassDays: r.MaxPassDays, OnsiteThresholdHours: r.OnsiteThresholdHours,
+		TimeZone: r.TimeZone, MaxPassDays: r.MaxPassDays, OnsiteThresholdHours: r.OnsiteThresholdHours, PlateMinConfidence: r.PlateMinConfidence,
 		VisitRequestMinutes: r.VisitRequestMinutes, WebhookURL: r.WebhookURL, CreatedAt: fromMicros(r.CreatedAt), UpdatedAt: fromMicros(r.UpdatedAt),
 		VisitPassHours: r.VisitPassHours, VisitPassEntries: r.VisitPassEntries,
 	}
@@ -57,7 +58,7 @@ func (db *DB) CreateCommunity(ctx context.Context, c *gatehouse.Community) error
 	now := db.now()
 	row := communityRow{
 		Name: c.Name, Address: c.Address, AntiPassback: c.AntiPassback, TimeZone: c.TimeZone,
-		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours,
+		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, PlateMinConfidence: c.PlateMinConfidence,
 		VisitRequestMinutes: int(c.VisitRequestTTL() / time.Minute),
 		WebhookURL:          c.WebhookURL, WebhookSecretEnc: db.sealWebhookSecret(c.WebhookSecret),
 		CreatedAt: now, UpdatedAt: now,
@@ -119,7 +120,7 @@ func (db *DB) UpdateCommunity(ctx context.Context, c *gatehouse.Community) error
 	err := db.transact(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&communityRow{}).Where("id = ?", c.ID).Updates(map[string]any{
 			"name": c.Name, "address": c.Address, "anti_passback": c.AntiPassback, "time_zone": c.TimeZone,
-			"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "updated_at": now,
+			"max_pass_days": c.MaxPassDays, "onsite_threshold_hours": c.OnsiteThresholdHours, "plate_min_confidence": c.PlateMinConfidence, "updated_at": now,
 			"visit_request_minutes": int(c.VisitRequestTTL() / time.Minute),
 			"visit_pass_hours":      int(hours / time.Hour), "visit_pass_entries": entries,
 			"webhook_url": c.WebhookURL, "webhook_secret_enc": db.sealWebhookSecret(c.WebhookSecret),
