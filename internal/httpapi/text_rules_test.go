@@ -62,66 +62,54 @@ func TestWeakPasswordsAreRefusedOnEveryPathThatSetsOne(t *testing.T) {
 
 // requestTextFields reads this package's handlers (go/ast) and returns every
 // string-valued field of every body decoded by decode(c, &req), as
-// "requestType.json.path" (embedded structs flattened, nested ones dotted).
+// "requestType.json.path" (embedded structs flattened, nested ones dotted; a
+// named string type of another package, or a type read from a JSON string
+// such as time.Time, is marked in parentheses). Types of other packages of
+// this module are read from their source too.
 func requestTextFields(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	structs := map[string]*ast.StructType{}
-	var parsed []*ast.File
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		parsed = append(parsed, f)
-		for _, d := range f.Decls {
-			if g, ok := d.(*ast.GenDecl); ok {
-				for _, s := range g.Specs {
-					if ts, ok := s.(*ast.TypeSpec); ok {
-						if st, ok := ts.Type.(*ast.StructType); ok {
-							structs[ts.Name.Name] = st
-						}
-					}
-				}
-			}
-		}
-	}
+	ix := &typeIndex{t: t, fset: token.NewFileSet(), types: map[string]map[string]ast.Expr{}, imports: map[string]map[string]string{}}
+	files := ix.load(".")
 	var out []string
-	var walk func(prefix string, st *ast.StructType, depth int)
-	leaf := func(prefix string, typ ast.Expr, depth int) {
+	var walk func(prefix, dir string, st *ast.StructType, depth int)
+	var leaf func(prefix, dir string, typ ast.Expr, depth int)
+	leaf = func(prefix, dir string, typ ast.Expr, depth int) {
 		for {
 			switch x := typ.(type) {
 			case *ast.StarExpr:
 				typ = x.X
 				continue
 			case *ast.ArrayType:
-				typ = x.Elt
-				prefix += "[]"
+				typ, prefix = x.Elt, prefix+"[]"
 				continue
 			}
 			break
 		}
-		switch x := typ.(type) {
-		case *ast.Ident:
-			if x.Name == "string" {
-				out = append(out, prefix)
-			} else if st, ok := structs[x.Name]; ok && depth < 5 {
-				walk(prefix+".", st, depth+1)
-			}
+		if st, ok := typ.(*ast.StructType); ok {
+			walk(prefix+".", dir, st, depth+1)
+			return
+		}
+		if id, ok := typ.(*ast.Ident); ok && id.Name == "string" {
+			out = append(out, prefix)
+			return
+		}
+		name, tdir, def := ix.resolve(dir, typ)
+		switch d := def.(type) {
 		case *ast.StructType:
-			walk(prefix+".", x, depth+1)
-		case *ast.SelectorExpr: // a named type of another package: gatehouse.Direction, json.RawMessage
-			out = append(out, prefix+" ("+x.X.(*ast.Ident).Name+"."+x.Sel.Name+")")
+			if depth < 6 {
+				walk(prefix+".", tdir, d, depth+1)
+			}
+		case *ast.Ident:
+			if d.Name == "string" {
+				out = append(out, prefix+" ("+name+")")
+			}
+		case nil:
+			if _, ok := typ.(*ast.SelectorExpr); ok { // a type of the standard library or another module: json.RawMessage, time.Time
+				out = append(out, prefix+" ("+name+")")
+			}
 		}
 	}
-	walk = func(prefix string, st *ast.StructType, depth int) {
+	walk = func(prefix, dir string, st *ast.StructType, depth int) {
 		for _, f := range st.Fields.List {
 			tag := ""
 			if f.Tag != nil {
@@ -131,10 +119,10 @@ func requestTextFields(t *testing.T) []string {
 			if tag == "-" {
 				continue
 			}
-			if len(f.Names) == 0 { // embedded
-				if id, ok := f.Type.(*ast.Ident); ok && tag == "" {
-					if s, ok := structs[id.Name]; ok {
-						walk(prefix, s, depth+1)
+			if len(f.Names) == 0 && tag == "" { // embedded: its fields are the body's
+				if _, tdir, def := ix.resolve(dir, f.Type); def != nil {
+					if s, ok := def.(*ast.StructType); ok {
+						walk(prefix, tdir, s, depth+1)
 					}
 				}
 				continue
@@ -147,24 +135,22 @@ func requestTextFields(t *testing.T) []string {
 				if name == "" {
 					name = n.Name
 				}
-				leaf(prefix+name, f.Type, depth)
+				leaf(prefix+name, dir, f.Type, depth)
 			}
 		}
 	}
 	seen := map[string]bool{}
-	for _, f := range parsed {
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			fn, ok := n.(*ast.FuncDecl)
 			if !ok || fn.Body == nil {
 				return true
 			}
-			vars := map[string]string{}
+			vars := map[string]ast.Expr{}
 			ast.Inspect(fn.Body, func(n ast.Node) bool {
-				if vs, ok := n.(*ast.ValueSpec); ok {
-					if id, ok := vs.Type.(*ast.Ident); ok {
-						for _, name := range vs.Names {
-							vars[name.Name] = id.Name
-						}
+				if vs, ok := n.(*ast.ValueSpec); ok && vs.Type != nil {
+					for _, name := range vs.Names {
+						vars[name.Name] = vs.Type
 					}
 				}
 				return true
@@ -177,18 +163,20 @@ func requestTextFields(t *testing.T) []string {
 				if id, ok := call.Fun.(*ast.Ident); !ok || id.Name != "decode" {
 					return true
 				}
-				var typ string
+				var typ ast.Expr
 				if arg, ok := call.Args[1].(*ast.UnaryExpr); ok {
 					if id, ok := arg.X.(*ast.Ident); ok {
 						typ = vars[id.Name]
 					}
 				}
-				if structs[typ] == nil {
-					t.Fatalf("%s: decode into a body whose type this test cannot tell: declare it as var req T", fset.Position(call.Pos()))
+				name, dir, def := ix.resolve(".", typ)
+				st, ok := def.(*ast.StructType)
+				if !ok {
+					t.Fatalf("%s: decode into a body whose type this test cannot tell: declare it as var req T", ix.fset.Position(call.Pos()))
 				}
-				if !seen[typ] {
-					seen[typ] = true
-					walk(typ+".", structs[typ], 0)
+				if !seen[name] {
+					seen[name] = true
+					walk(name+".", dir, st, 0)
 				}
 				return true
 			})
@@ -197,6 +185,79 @@ func requestTextFields(t *testing.T) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// typeIndex reads the type declarations of this module's packages from
+// their source, a package when first asked for.
+type typeIndex struct {
+	t       *testing.T
+	fset    *token.FileSet
+	types   map[string]map[string]ast.Expr // directory -> type name -> its definition
+	imports map[string]map[string]string   // directory -> import name -> import path
+}
+
+// load parses the non-test files of the package in dir.
+func (ix *typeIndex) load(dir string) []*ast.File {
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		ix.t.Fatal(err)
+	}
+	ix.types[dir], ix.imports[dir] = map[string]ast.Expr{}, map[string]string{}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(ix.fset, name, nil, 0)
+		if err != nil {
+			ix.t.Fatal(err)
+		}
+		files = append(files, f)
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			alias := p[strings.LastIndex(p, "/")+1:]
+			if im.Name != nil {
+				alias = im.Name.Name
+			}
+			ix.imports[dir][alias] = p
+		}
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok {
+				for _, s := range g.Specs {
+					if ts, ok := s.(*ast.TypeSpec); ok {
+						ix.types[dir][ts.Name.Name] = ts.Type
+					}
+				}
+			}
+		}
+	}
+	return files
+}
+
+// resolve names a type used in dir's package and finds its definition and
+// the directory of its package; a definition is nil for a builtin type or one
+// outside this module.
+func (ix *typeIndex) resolve(dir string, typ ast.Expr) (name, tdir string, def ast.Expr) {
+	switch x := typ.(type) {
+	case *ast.Ident:
+		return x.Name, dir, ix.types[dir][x.Name]
+	case *ast.SelectorExpr:
+		pkg, ok := x.X.(*ast.Ident)
+		if !ok {
+			return "", "", nil
+		}
+		name = pkg.Name + "." + x.Sel.Name
+		path, ok := strings.CutPrefix(ix.imports[dir][pkg.Name], "gatehouse/")
+		if !ok {
+			return name, "", nil
+		}
+		tdir = filepath.Join("..", "..", path)
+		if ix.types[tdir] == nil {
+			ix.load(tdir)
+		}
+		return name, tdir, ix.types[tdir][x.Sel.Name]
+	}
+	return "", "", nil
 }
 
 // notFreeText names every string field of a request body that is not free
@@ -264,6 +325,21 @@ var notFreeText = map[string]string{
 	"userRequest.password":                               "a new password: password.Validate (TestWeakPasswordsAreRefusedOnEveryPathThatSetsOne)",
 	"userRequest.role (gatehouse.Role)":                  "a role of a fixed list",
 	"userRequest.username":                               "a username: 3-64 letters, digits and . _ - @",
+	"assignRequest.from (time.Time)":                     "an RFC 3339 time",
+	"companyRequest.credit_code":                         "a unified social credit code (GB 32100, with its check character)",
+	"incidentRequest.category":                           "a key of the scheme's incident categories",
+	"incidentRequest.date":                               "a date, YYYY-MM-DD",
+	"inspectionRequest.date":                             "a date, YYYY-MM-DD",
+	"inspectionRequest.items_met[]":                      "keys of the scheme's checklist",
+	"inspectionRequest.photos[]":                         "data: URLs of JPEG or PNG images, decoded",
+	"rectificationPatch.status":                          "answered, closed or escalated",
+	"rectificationRequest.deadline (time.Time)":          "an RFC 3339 time",
+	"rectificationRequest.month":                         "a month, YYYY-MM",
+	"schemeRequest.checklist[].key":                      "a key of letters, digits and _",
+	"schemeRequest.created_at (time.Time)":               "an RFC 3339 time",
+	"schemeRequest.effective_from":                       "a month, YYYY-MM",
+	"schemeRequest.incident_categories[].key":            "a key of letters, digits and _",
+	"schemeRequest.indicators[].key":                     "an indicator of a fixed list",
 	"walkInRequest.valid_until":                          "an RFC 3339 time",
 	"walkInRequest.visitor.id_number":                    "an ID number of its type's pattern",
 	"walkInRequest.visitor.id_type (gatehouse.IDType)":   "an ID type of a fixed list",
@@ -277,9 +353,13 @@ var notFreeText = map[string]string{
 type textSite struct {
 	*visitWorld
 	officer string
-	pending int64  // a visit request waiting for the household
-	letter  string // an activation letter's code
-	n       int    // varies people, rooms and phones between requests
+	// The district's supervision: its office, the street office, the
+	// community's company and an order to put something right.
+	district, street       string
+	company, rectification int64
+	pending                int64  // a visit request waiting for the household
+	letter                 string // an activation letter's code
+	n                      int    // varies people, rooms and phones between requests
 }
 
 // freeTextCase sends one request whose field carries the JSON string
@@ -431,6 +511,42 @@ var freeTextFields = []freeTextCase{
 	{"denyRequest.reason", "reason", false, func(s *textSite, v string) response {
 		return s.sendJSON("POST", fmt.Sprintf("/api/v1/visit-requests/%d/deny", s.pending), s.res, "192.0.2.1", map[string]any{"reason": "@"}, v)
 	}},
+	{"companyRequest.name", "name", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/companies", s.district, "192.0.2.1", map[string]any{"name": "@", "credit_code": "91350100M000100Y43"}, v)
+	}},
+	{"companyRequest.contact", "contact", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/companies", s.district, "192.0.2.1", map[string]any{"name": "福田物业", "credit_code": "91350100M000100Y43", "contact": "@"}, v)
+	}},
+	{"assignRequest.street", "street", false, func(s *textSite, v string) response {
+		return s.sendJSON("PUT", fmt.Sprintf("/api/v1/communities/%d/company", s.cid), s.district, "192.0.2.1", map[string]any{"company_id": s.company, "street": "@"}, v)
+	}},
+	{"inspectionRequest.inspector", "inspector", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/inspections", s.street, "192.0.2.1", map[string]any{"community_id": s.cid, "date": s.yesterday(), "inspector": "@"}, v)
+	}},
+	{"inspectionRequest.notes", "notes", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/inspections", s.street, "192.0.2.1", map[string]any{"community_id": s.cid, "date": s.yesterday(), "inspector": "园岭街道办", "notes": "@"}, v)
+	}},
+	{"incidentRequest.case_ref", "case_ref", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/incidents", s.officer, "192.0.2.1", map[string]any{"community_id": s.cid, "date": s.yesterday(), "category": "theft", "case_ref": "@"}, v)
+	}},
+	{"publishRequest.reason", "reason", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/supervision/months/2026-10/publish", s.district, "192.0.2.1", map[string]any{"republish": true, "reason": "@"}, v)
+	}},
+	{"rectificationRequest.reason", "reason", false, func(s *textSite, v string) response {
+		return s.sendJSON("POST", "/api/v1/rectifications", s.district, "192.0.2.1", map[string]any{"community_id": s.cid, "reason": "@"}, v)
+	}},
+	{"rectificationPatch.answer", "answer", false, func(s *textSite, v string) response { // before note: the answer comes first
+		return s.sendJSON("PATCH", fmt.Sprintf("/api/v1/rectifications/%d", s.rectification), s.mgr, "192.0.2.1", map[string]any{"status": "answered", "answer": "@"}, v)
+	}},
+	{"rectificationPatch.note", "note", false, func(s *textSite, v string) response {
+		return s.sendJSON("PATCH", fmt.Sprintf("/api/v1/rectifications/%d", s.rectification), s.street, "192.0.2.1", map[string]any{"status": "closed", "note": "@"}, v)
+	}},
+	{"schemeRequest.checklist[].name", "checklist[0].name", false, func(s *textSite, v string) response {
+		return s.scheme(func(sc map[string]any) { sc["checklist"].([]any)[0].(map[string]any)["name"] = "@" }, v)
+	}},
+	{"schemeRequest.incident_categories[].name", "incident_categories[0].name", false, func(s *textSite, v string) response {
+		return s.scheme(func(sc map[string]any) { sc["incident_categories"].([]any)[0].(map[string]any)["name"] = "@" }, v)
+	}},
 	{"loginRequest.device_name", "device_name", false, func(s *textSite, v string) response {
 		return s.sendJSON("POST", "/api/v1/auth/login", "", "192.0.2.1", map[string]any{"username": "mgr", "password": testPassword, "device_name": "@"}, v)
 	}},
@@ -450,6 +566,19 @@ func (s *textSite) resident(set map[string]any) map[string]any {
 		b[k] = v
 	}
 	return b
+}
+
+func (s *textSite) yesterday() string {
+	return s.e.clock.Now().Add(-24 * time.Hour).Format("2006-01-02")
+}
+
+// scheme sends the district's scheme in force, edited.
+func (s *textSite) scheme(edit func(map[string]any), v string) response {
+	var sc map[string]any
+	s.e.expect("GET", "/api/v1/supervision/scheme", s.district, nil, 200, &sc)
+	delete(sc, "effective_from")
+	edit(sc)
+	return s.sendJSON("PUT", "/api/v1/supervision/scheme", s.district, "192.0.2.1", sc, v)
 }
 
 func (s *textSite) police(set map[string]any) map[string]any {
@@ -530,6 +659,15 @@ func TestEveryFreeTextFieldRefusesHiddenCharactersNamingTheField(t *testing.T) {
 		s.officer = e.login("officer")
 		s.pending = s.submit(1, "3栋", "2单元", "502").RequestID
 		s.letter = e.letter(s.mgr, s.residentID).Code
+		e.mustUser("district", gatehouse.RoleDistrict, nil, 0)
+		e.mustUser("street", gatehouse.RoleStreet, []int64{s.cid}, 0)
+		s.district, s.street = e.login("district"), e.login("street")
+		var made struct{ ID int64 }
+		e.expect("POST", "/api/v1/companies", s.district, map[string]any{"name": "鹏城物业", "credit_code": "91440300MA5DC4JL0N"}, 201, &made)
+		s.company = made.ID
+		e.expect("PUT", fmt.Sprintf("/api/v1/communities/%d/company", s.cid), s.district, map[string]any{"company_id": s.company, "declared_dwellings": 2}, 200, nil)
+		e.expect("POST", "/api/v1/rectifications", s.district, map[string]any{"community_id": s.cid, "reason": "门卫未培训"}, 201, &made)
+		s.rectification = made.ID
 		for _, c := range freeTextFields {
 			around, ok := cleanValues[c.errField]
 			if !ok {
