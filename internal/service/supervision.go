@@ -542,6 +542,9 @@ func (s *Supervision) compute(ctx context.Context, month string, only []int64, c
 	}
 	m := &Month{Month: month, SchemeVersion: sc.Version, Communities: []CommunityRow{}, Companies: []CompanyRow{}}
 	for _, com := range coms {
+		if _, to, _ := gatehouse.MonthBounds(month, com.Location()); !com.CreatedAt.Before(to) {
+			continue // the community did not exist yet in that month
+		}
 		r, err := s.community(ctx, sc, com, month, byCommunity[com.ID], inspections, incidents)
 		if err != nil {
 			return nil, err
@@ -756,6 +759,9 @@ func (s *Supervision) scorecardMonth(ctx context.Context, com *gatehouse.Communi
 	m, err := s.compute(ctx, month, []int64{com.ID}, false)
 	if err != nil {
 		return CommunityRow{}, err
+	}
+	if len(m.Communities) == 0 {
+		return CommunityRow{Result: supervision.Result{CommunityID: com.ID, Month: month}, Name: com.Name}, nil
 	}
 	return m.Communities[0], nil
 }
