@@ -72,8 +72,7 @@ func requestTextFields(t *testing.T) []string {
 	files := ix.load(".")
 	var out []string
 	var walk func(prefix, dir string, st *ast.StructType, depth int)
-	var leaf func(prefix, dir string, typ ast.Expr, depth int)
-	leaf = func(prefix, dir string, typ ast.Expr, depth int) {
+	leaf := func(prefix, dir string, typ ast.Expr, depth int) {
 		for {
 			switch x := typ.(type) {
 			case *ast.StarExpr:
