@@ -130,8 +130,10 @@ func TestParallelGuessesAtAWatchlistedNumberStopAtTheAllowance(t *testing.T) {
 				t.Errorf("a parallel guess: %v", err)
 			}
 		}
-		if passed > gatehouse.IDGuessAllowance || passed == 0 {
-			t.Errorf("%d of %d parallel near misses passed; want 1 to %d", passed, len(guesses), gatehouse.IDGuessAllowance)
+		// Each near miss is written before it is counted: when all are written
+		// before any is counted, none passes, which is as it must be.
+		if passed > gatehouse.IDGuessAllowance {
+			t.Errorf("%d of %d parallel near misses passed; want at most %d", passed, len(guesses), gatehouse.IDGuessAllowance)
 		}
 		_, err := f.console.WalkIn(ctx, f.guard, service.WalkInInput{GateID: f.gateA.ID, HostResidentID: f.hostA.ID, Visitor: listed})
 		wantProblems(t, "the listed number itself, after the guesses", err, gatehouse.EFORBIDDEN, "visitor.id_number")
