@@ -95,3 +95,52 @@ func TestGuardLetsAnUnknownCarInWithOneTap(t *testing.T) {
 	g.poll("the grant in the feed", `[...document.querySelectorAll('#live-feed li[data-decision="grant"]')].some((li) => li.textContent.includes('京A00001'))`)
 	g.check()
 }
+
+// TestManagerRegistersAGateCameraAndRotatesItsURL is the manager's side: a
+// gate becomes a vehicle gate with its camera, the push URL is shown once
+// and works; a new URL ends the old one.
+func TestManagerRegistersAGateCameraAndRotatesItsURL(t *testing.T) {
+	srv := startServer(t)
+	st := seed(t, srv)
+	out := outputDir(t, "cameras")
+	desk := viewport{Name: "desk", Width: 1280, Height: 900, Lang: "zh"}
+	m := tab(t, srv, desk, out)
+	m.do("open the UI", chromedp.Navigate(srv.URL+"/"))
+	m.login(managerAccount)
+	m.poll("the manager's pages", `document.querySelector('#nav a[data-tab="gates"]')`)
+	m.do("open the gates", chromedp.Click(chromedp.CSS(`#nav a[data-tab="gates"]`)))
+	sel := fmt.Sprintf(`button[data-camera="%d"]`, st.GateID)
+	m.poll("the camera button", `document.querySelector('`+sel+`')`)
+	m.do("register a camera", chromedp.Click(chromedp.CSS(sel)))
+	m.poll("the camera form", `document.querySelector('#camera-serial-`+fmt.Sprint(st.GateID)+`')`)
+	m.do("type its serial, pick the exit lane and save",
+		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf(`#camera-serial-%d`, st.GateID)), "fe71e106-57263272"),
+		chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`#camera-lane-%d`, st.GateID)), "out"),
+		chromedp.Click(chromedp.CSS(`.camera-form button[type=submit]`)))
+	url := m.poll("the push URL, shown once", `document.querySelector('#camera-url-value') && document.querySelector('#camera-url-value').textContent`)
+	if !strings.HasPrefix(url, srv.URL+"/api/v1/lpr/vzenith/ghc_") {
+		t.Fatalf("camera URL %q", url)
+	}
+	cell := m.poll("the gate's camera in its row", `document.querySelector('tr[data-gate-id="`+fmt.Sprint(st.GateID)+`"] .gate-camera') && document.querySelector('tr[data-gate-id="`+fmt.Sprint(st.GateID)+`"] .gate-camera').textContent`)
+	if cell != "车行 · vzenith fe71e106-57263272 · 出口车道" {
+		t.Errorf("the row says %q", cell)
+	}
+	m.shot("manager-gate-camera")
+	if info := push(t, url, vzRead("fe71e106-57263272", "京A00001", 1)); info != "no" {
+		t.Fatalf("the camera's first read: %s", info)
+	}
+
+	// A new URL: the old one is not heard any more.
+	eval[any](m, `window.confirm = () => true, true`)
+	m.do("rotate the URL", chromedp.Click(chromedp.CSS(`tr[data-gate-id="`+fmt.Sprint(st.GateID)+`"] button[data-camera] + button`)))
+	m.poll("a new URL", `document.querySelector('#camera-url-value') && document.querySelector('#camera-url-value').textContent !== '`+url+`'`)
+	res, err := http.Post(url, "application/json", strings.NewReader(vzRead("fe71e106-57263272", "京A00001", 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Errorf("the old URL after rotation: %d", res.StatusCode)
+	}
+	m.check()
+}

@@ -7,6 +7,7 @@ import { printLetter } from './signin.js';
 import { h, fill, field, idTypeField, onSubmit, showOK, showErrors, clearErrors, toast, toastError, busy, dwelling, badge,
   pager, copyText, progressBar, fmtTime, keepDraft } from './ui.js';
 import { reportPage } from './report.js';
+import { cameraCell, cameraActions } from './cameras.js';
 import { accountsPage, communityForm, entriesPage } from './shared.js';
 import { postersPage } from './visit.js';
 
@@ -269,8 +270,8 @@ async function gatesPage(ctx) {
     const tr = h('tr', { dataset: { gateId: String(g.id) } },
       h('td', { text: g.name }), h('td', { class: 'mono', text: g.key_prefix + '…' }),
       h('td', null, g.disabled ? badge('disabled', t('common.disabled')) : badge('active', t('common.active'))),
-      h('td', { class: 'gate-agent' }, agentCell(g.status)),
-      h('td', null, h('div', { class: 'row' }, rotate, toggle)));
+      h('td', { class: 'gate-agent' }, agentCell(g.status), cameraCell(g)),
+      h('td', null, h('div', { class: 'row' }, rotate, toggle, ...cameraActions(g, keySlot, (ng) => tr.replaceWith(row(ng))))));
     return tr;
   };
   const load = async () => {
