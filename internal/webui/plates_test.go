@@ -88,6 +88,16 @@ func TestGuardLetsAnUnknownCarInWithOneTap(t *testing.T) {
 	g.do("登记放行", chromedp.Click(chromedp.CSS(`[data-plate="京A00001"] button[type=submit]`)))
 	g.poll("the card gone once admitted", `!document.querySelector('[data-plate="京A00001"]')`)
 
+	// A watched plate: an alert, with no 登记放行.
+	srv.call(t, "POST", "/api/v1/plate-watchlist", mgr, map[string]any{"community_id": st.CommunityID, "plate": "粤C55555", "reason": "多次冲卡"}, 201, nil)
+	if info := push(t, gate.CameraURL, vzRead("fe71e106-57263272", "粤C55555", 4)); info != "no" {
+		t.Fatalf("a watched plate opened: %s", info)
+	}
+	warn := g.poll("the watched plate's alert", `document.querySelector('[data-plate="粤C55555"] .plate-reason') && document.querySelector('[data-plate="粤C55555"] .plate-reason').textContent`)
+	if warn != "重点关注车牌，已拒绝进入：请勿放行，并联系物业经理" || eval[bool](g, `!!document.querySelector('[data-plate="粤C55555"] button[type=submit]')`) {
+		t.Errorf("the watched plate's card says %q (or offers 登记放行)", warn)
+	}
+
 	// The car's next read opens the barrier, and the feed shows it.
 	if info := push(t, gate.CameraURL, vzRead("fe71e106-57263272", "京A00001", 3)); info != "ok" {
 		t.Fatalf("the admitted car's next read: %s", info)

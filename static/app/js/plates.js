@@ -10,9 +10,21 @@ import { h, fill, fmtClock, toast, errorText, clearErrors } from './ui.js';
 
 const WAITING = new Set(['unknown_plate', 'low_confidence']);
 
-/** Whether a live decision is a car the guard must decide on. */
+/** Whether a live decision is a car the guard must decide on (or be warned of). */
 export function needsGuard(ev) {
-  return ev.method === 'plate' && ev.direction === 'in' && ev.decision === 'deny' && WAITING.has(ev.reason) && !!ev.plate;
+  return ev.method === 'plate' && ev.direction === 'in' && ev.decision === 'deny' && !!ev.plate &&
+    (WAITING.has(ev.reason) || ev.reason === 'watchlisted');
+}
+
+/** A watched plate at the barrier: an alert, no admission. */
+function watchedCard(box, ev, gate) {
+  const form = h('div', { class: 'plate-card card plate-watched', role: 'alert', dataset: { plate: ev.plate, entryId: String(ev.entry_id) } },
+    h('div', { class: 'row' },
+      h('strong', { class: 'plate-number', text: ev.plate }), h('span', { class: 'spacer' }),
+      h('span', { class: 'small muted', text: `${fmtClock(ev.occurred_at)} · ${gate.name}` })),
+    h('p', { class: 'plate-reason form-error', text: t('plate.watched') }));
+  form.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn secondary', text: t('plate.dismiss'), on: { click: () => form.remove() } })));
+  box.prepend(form);
 }
 
 /**
@@ -24,6 +36,7 @@ export function plateCard(box, ev, gates, hostPicker) {
   if (old) old.remove();
   const gate = gates.find((g) => g.id === ev.gate_id);
   if (!gate) return;
+  if (ev.reason === 'watchlisted') { watchedCard(box, ev, gate); return; }
   const matches = h('p', { class: 'small plate-matches' });
   const picker = hostPicker(gate.community_id, 'host_resident_id', `plate-host-${ev.entry_id}`);
   const purpose = h('input', { name: 'purpose', id: `plate-purpose-${ev.entry_id}`, value: t('plate.purpose.default'), dataset: { field: 'purpose' } });
