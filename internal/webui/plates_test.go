@@ -139,12 +139,42 @@ func TestManagerRegistersAGateCameraAndRotatesItsURL(t *testing.T) {
 	if info := push(t, url, vzRead("fe71e106-57263272", "京A00001", 1)); info != "no" {
 		t.Fatalf("the camera's first read: %s", info)
 	}
+	keep := url
+
+	// 王芳's car, registered on the residents' page, opens the barrier.
+	m.do("open the residents", chromedp.Click(chromedp.CSS(`#nav a[data-tab="residents"]`)))
+	vb := fmt.Sprintf(`button[data-vehicles="%d"]`, st.ResidentID)
+	m.poll("the vehicles button", `document.querySelector('`+vb+`')`)
+	m.do("open 王芳's vehicles", chromedp.Click(chromedp.CSS(vb)))
+	m.poll("the vehicles form", `document.querySelector('#vehicle-plate')`)
+	m.allowHTTPErrors = true // the bad plate's 422 is the point
+	m.do("register a bad plate", chromedp.SendKeys(chromedp.CSS(`#vehicle-plate`), "粤B1"), chromedp.Click(chromedp.CSS(`#vehicles-form button[type=submit]`)))
+	if msg := m.poll("the plate's problem", `!document.querySelector('#vehicles-form .form-error').hidden && document.querySelector('#vehicles-form .form-error').textContent`); !strings.Contains(msg, "粤B12345") {
+		t.Errorf("the bad plate's message %q", msg)
+	}
+	eval[any](m, `document.querySelector('#vehicle-plate').value = '', document.querySelector('#vehicle-color').value = 'blue', true`)
+	m.do("register 粤b 66666", chromedp.SendKeys(chromedp.CSS(`#vehicle-plate`), "粤b 66666"), chromedp.Click(chromedp.CSS(`#vehicles-form button[type=submit]`)))
+	m.poll("the vehicle listed", `[...document.querySelectorAll('.vehicle-list li strong')].some((e) => e.textContent === '粤B66666')`)
+	m.shot("manager-resident-vehicles")
+	// The camera on 南门 is an exit lane: the car is let out.
+	if info := push(t, url, vzRead("fe71e106-57263272", "粤B66666", 2)); info != "ok" {
+		t.Fatalf("王芳's car at the exit lane: %s", info)
+	}
+
+	// A watched plate, added on the watchlist page.
+	m.do("open the watchlist", chromedp.Click(chromedp.CSS(`#nav a[data-tab="watchlist"]`)))
+	m.poll("the plate watchlist", `document.querySelector('#watch-plate')`)
+	m.do("watch 粤C55555", chromedp.SendKeys(chromedp.CSS(`#watch-plate`), "粤C55555"), chromedp.SendKeys(chromedp.CSS(`#watch-plate-reason`), "多次冲卡"),
+		chromedp.Click(chromedp.CSS(`#watch-plate-form button[type=submit]`)))
+	m.poll("the watched plate listed", `document.querySelector('#plate-watchlist tr[data-plate="粤C55555"]')`)
 
 	// A new URL: the old one is not heard any more.
+	m.do("open the gates again", chromedp.Click(chromedp.CSS(`#nav a[data-tab="gates"]`)))
+	m.poll("the camera's row", `document.querySelector('tr[data-gate-id="`+fmt.Sprint(st.GateID)+`"] .gate-camera')`)
 	eval[any](m, `window.confirm = () => true, true`)
 	m.do("rotate the URL", chromedp.Click(chromedp.CSS(`tr[data-gate-id="`+fmt.Sprint(st.GateID)+`"] button[data-camera] + button`)))
 	m.poll("a new URL", `document.querySelector('#camera-url-value') && document.querySelector('#camera-url-value').textContent !== '`+url+`'`)
-	res, err := http.Post(url, "application/json", strings.NewReader(vzRead("fe71e106-57263272", "京A00001", 2)))
+	res, err := http.Post(keep, "application/json", strings.NewReader(vzRead("fe71e106-57263272", "京A00001", 3)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import { printLetter } from './signin.js';
 import { h, fill, field, idTypeField, onSubmit, showOK, showErrors, clearErrors, toast, toastError, busy, dwelling, badge,
   pager, copyText, progressBar, fmtTime, keepDraft } from './ui.js';
 import { reportPage } from './report.js';
-import { cameraCell, cameraActions } from './cameras.js';
+import { cameraCell, cameraActions, vehiclesButton, plateWatchCard } from './cameras.js';
 import { accountsPage, communityForm, entriesPage } from './shared.js';
 import { postersPage } from './visit.js';
 
@@ -110,7 +110,8 @@ async function residentsPage(ctx) {
         } }),
         h('a', { class: 'btn secondary small', href: `#/manager/accounts/resident/${r.id}`, text: t('residents.account') }),
         h('button', { type: 'button', class: 'btn secondary small letter-print', text: t('signin.letter.button'),
-          on: { click: (e) => busy(e.currentTarget, () => printLetter(r.id)).catch(toastError) } }));
+          on: { click: (e) => busy(e.currentTarget, () => printLetter(r.id)).catch(toastError) } }),
+        vehiclesButton(r, editSlot));
       const out = h('button', { type: 'button', class: 'btn danger secondary small', text: t('residents.moveout') });
       out.addEventListener('click', () => {
         if (!confirm(t('residents.moveout_confirm', { name: r.name }))) return;
@@ -302,7 +303,7 @@ async function watchlistPage(ctx) {
     h('section', { class: 'card' }, h('h1', { text: t('watchlist.title') }), h('p', { class: 'small muted', text: t('watchlist.hint') }),
       h('div', { class: 'table-wrap' }, h('table', null,
         h('thead', null, h('tr', null, [t('field.name'), t('field.id_number'), t('field.reason'), t('common.time'), t('common.actions')].map((x) => h('th', { text: x })))), tbody))),
-    form));
+    h('div', null, form, plateWatchCard(ctx.communityID))));
   const load = async () => {
     const list = await get('/watchlist', { community_id: ctx.communityID, limit: 500 });
     fill(tbody, list.items.length ? list.items.map((w) => {
