@@ -317,6 +317,23 @@ func TestVzenithCameraPushesDecideByPlate(t *testing.T) {
 			t.Fatalf("the admitted car's stay: %+v", rep.VehicleStays)
 		}
 
+		// Police queries by plate find the vehicle entries; the export says 车牌.
+		e.mustUser("officer", "police", []int64{w.A}, 0)
+		officer := e.login("officer")
+		var q struct {
+			ResultCount int    `json:"result_count"`
+			ExportURL   string `json:"export_url"`
+		}
+		e.expect("POST", "/api/v1/police/queries", officer, map[string]any{"case_ref": "罗公(刑)字[2026]77号", "purpose": "车辆盗窃案",
+			"community_ids": []int64{w.A}, "from": e.clock.Now().Add(-48 * time.Hour).Format(time.RFC3339), "to": e.clock.Now().Add(time.Hour).Format(time.RFC3339),
+			"plate": "粤B 66666"}, 201, &q)
+		if q.ResultCount < 4 {
+			t.Fatalf("police query by plate: %d entries", q.ResultCount)
+		}
+		if csv := string(e.expect("GET", q.ExportURL, officer, nil, 200, nil).Body); !strings.Contains(csv, ",车牌,") || !strings.Contains(csv, "车牌识别不确定，请门卫核对") {
+			t.Fatalf("the export's method and reason in words:\n%s", csv)
+		}
+
 		// An offline record re-sent after reconnecting: acknowledged, logged at
 		// its own time, opens nothing.
 		if _, r, raw = pushTo(t, exit.CameraURL, vzPush("eff50e18-e3d3862b", "京A00001", 95, 502, sec+3600, 1)); r.Response.Offline == nil ||

@@ -54,6 +54,8 @@ var reasonWords = map[gatehouse.Reason][2]string{
 	gatehouse.StaleCode:       {"通行码已过时，请在手机上刷新后再扫", "This code is too old: refresh it on the phone and scan again"},
 	gatehouse.ManualOverride:  {"门卫人工放行", "Let in by a guard"},
 	gatehouse.UnknownCard:     {"未登记的门禁卡", "This card is not registered"},
+	gatehouse.UnknownPlate:    {"未登记的车牌，请门卫核实", "A plate not registered here: the guard decides"},
+	gatehouse.LowConfidence:   {"车牌识别不确定，请门卫核对", "The camera is not sure of the plate: the guard checks it"},
 }
 
 var methodWords = map[gatehouse.Method][2]string{
@@ -62,6 +64,7 @@ var methodWords = map[gatehouse.Method][2]string{
 	gatehouse.MethodWalkIn:  {"登记", "Walk-in"},
 	gatehouse.MethodOffline: {"离线", "Offline"},
 	gatehouse.MethodCard:    {"门禁卡", "Card"},
+	gatehouse.MethodPlate:   {"车牌", "Plate"},
 }
 
 // word is a code's words in l, or the code itself when it has none.

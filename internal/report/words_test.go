@@ -58,6 +58,9 @@ func TestWordsAgreeWithTheWebUI(t *testing.T) {
 			}
 		}
 	}
+	if got := Chinese.Method(gatehouse.MethodPlate) + English.Method(gatehouse.MethodPlate); got != "车牌Plate" {
+		t.Errorf("the plate method in words: %s", got)
+	}
 	if got := Chinese.Method(gatehouse.MethodQR) + Chinese.Method(gatehouse.MethodManual) + Chinese.Method(gatehouse.MethodWalkIn); got != "二维码人工放行登记" {
 		t.Errorf("methods in Chinese: %s", got)
 	}
