@@ -17,7 +17,7 @@ export const tabs = [
 
 export function render(ctx) {
   switch (ctx.tab) {
-    case 'accounts': return accountsPage(ctx, { roles: ['manager', 'guard', 'resident', 'police', 'admin'], communityID: 0 });
+    case 'accounts': return accountsPage(ctx, { roles: ['manager', 'guard', 'resident', 'police', 'street', 'district', 'admin'], communityID: 0 });
     case 'audit': return auditPage(ctx);
     case 'report': return reportPage(ctx, { allowAll: true });
     case 'entries': return entriesPage(ctx, { communityID: 0, canVerify: true });

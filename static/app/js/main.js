@@ -1,6 +1,6 @@
 // The shell: log-in, the session (token in sessionStorage, restored with
 // GET /auth/me), the header, and routing by the URL's fragment:
-// #/login, #/guest/CODE, #/ROLE[/TAB]. Each role has its own pages.
+// #/login, #/guest/CODE, #/public/MONTH, #/ROLE[/TAB]. Each role has its own pages.
 
 import { get, post, setToken, token, whenUnauthorized } from './api.js';
 import { t, setLang, currentLang } from './i18n.js';
@@ -13,8 +13,9 @@ import * as admin from './admin.js';
 import * as guest from './guest.js';
 import { loginView, activateView } from './signin.js';
 import * as visit from './visit.js';
+import { district, street, renderPublic } from './district.js';
 
-const pages = { guard, resident, manager, police, admin };
+const pages = { guard, resident, manager, police, admin, district, street };
 const COMMUNITY_KEY = 'gatehouse.community';
 
 const state = {
@@ -144,6 +145,12 @@ export function render() {
     let code = raw;
     try { code = decodeURIComponent(raw); } catch { /* a code pasted unencoded (GH2 codes hold %) */ }
     guest.render({ el: view(), code, alive: () => gen === generation });
+    return;
+  }
+  if (r.page === 'public') {
+    // The district's published grades: anyone, signed in or not.
+    renderHeader();
+    renderPublic({ el: view(), month: r.tab, alive: () => gen === generation });
     return;
   }
   if (r.page === 'activate') {

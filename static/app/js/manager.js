@@ -10,6 +10,7 @@ import { reportPage } from './report.js';
 import { cameraCell, cameraActions, vehiclesButton, plateWatchCard } from './cameras.js';
 import { accountsPage, communityForm, entriesPage } from './shared.js';
 import { postersPage } from './visit.js';
+import { rectificationsPage } from './district.js';
 
 export const tabs = [
   ['residents', 'manager.tab.residents'],
@@ -20,6 +21,7 @@ export const tabs = [
   ['settings', 'manager.tab.settings'],
   ['report', 'manager.tab.report'],
   ['entries', 'manager.tab.entries'],
+  ['rectifications', 'sup.tab.rectifications'],
 ];
 
 export async function render(ctx) {
@@ -37,6 +39,7 @@ export async function render(ctx) {
     case 'watchlist': return watchlistPage(ctx);
     case 'settings': return settingsPage(ctx);
     case 'report': return reportPage(ctx);
+    case 'rectifications': return rectificationsPage(ctx);
     case 'entries': {
       const gates = (await get('/gates', { community_id: ctx.communityID, limit: 500 })).items;
       return entriesPage(ctx, { communityID: ctx.communityID, canVerify: false, gates });

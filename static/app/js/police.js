@@ -1,23 +1,29 @@
 // The police station's pages: a query of the entry log for a case (case
 // reference and purpose required), its results, the CSV export, earlier
-// queries and the population report.
+// queries and the population report; the district's inspections and
+// incidents of its communities (district.js).
 
 import { get, post, download } from './api.js';
 import { t, reasonText } from './i18n.js';
 import { h, fill, field, checksField, onSubmit, toastError, busy, fmtTime, toLocalInput, fromLocalInput, dwelling, badge, pager,
   table } from './ui.js';
 import { reportPage } from './report.js';
+import { inspectionPage, incidentPage } from './district.js';
 
 export const tabs = [
   ['query', 'police.tab.query'],
   ['history', 'police.tab.history'],
   ['report', 'police.tab.report'],
+  ['inspect', 'sup.tab.inspect'],
+  ['incident', 'sup.tab.incident'],
 ];
 
 export function render(ctx) {
   switch (ctx.tab) {
     case 'history': return historyPage(ctx);
     case 'report': return reportPage(ctx, { allowAll: true });
+    case 'inspect': return inspectionPage(ctx);
+    case 'incident': return incidentPage(ctx);
     default: return queryPage(ctx);
   }
 }

@@ -60,14 +60,14 @@ export async function accountsPage(ctx, { roles, communityID, presetResident }) 
   const sync = () => {
     const role = form.elements.role.value;
     residentField.hidden = role !== 'resident';
-    commField.hidden = role === 'resident' || role === 'admin';
+    commField.hidden = role === 'resident' || role === 'admin' || role === 'district';
   };
   form.elements.role.addEventListener('change', sync);
   sync();
   onSubmit(form, async (v) => {
     const body = { username: v.username, password: form.elements.password.value, role: v.role };
     if (v.role === 'resident') body.resident_id = v.resident_id || 0;
-    else if (v.role !== 'admin') body.community_ids = v.community_ids || [];
+    else if (v.role !== 'admin' && v.role !== 'district') body.community_ids = v.community_ids || [];
     const u = await post('/users', body);
     form.elements.username.value = '';
     form.elements.password.value = '';
