@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -380,6 +382,74 @@ func TestCameraTokenRotates(t *testing.T) {
 		res := e.expect("PATCH", fmt.Sprintf("/api/v1/gates/%d", w.gate.ID), w.mgr, map[string]any{"camera": map[string]any{"vendor": "acme", "serial": "x y", "lane": "up"}}, 422, nil)
 		if _, _, f := res.Err(); f["camera.vendor"] == "" || f["camera.serial"] == "" || f["camera.lane"] == "" || f["camera"] == "" {
 			t.Fatalf("fields: %v", f)
+		}
+	})
+}
+
+// vzHeartbeat posts a Vzenith camera's heartbeat (设备注册 / comet 轮询) as the
+// camera does, a multipart form, and returns the status and the answer.
+func vzHeartbeat(t *testing.T, url, serial string) (int, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, kv := range [][2]string{{"device_name", "IVS"}, {"ipaddr", "192.168.109.40"}, {"port", "80"}, {"user_name", "admin"},
+		{"pass_wd", "admin"}, {"serialno", serial}, {"channel_num", "1"}} {
+		mw.WriteField(kv[0], kv[1])
+	}
+	mw.Close()
+	res, err := http.Post(url, mw.FormDataContentType(), &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(raw)
+}
+
+func TestACameraPollingIsAskedToReadTheAdmittedCarAgain(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorld(t, e)
+		srv := httptest.NewServer(e.api)
+		defer srv.Close()
+		g := w.vehicleGate(srv, "车行入口", "d85b1269-8f942256", "in")
+		sec := e.clock.Now().Unix()
+		const nothing, again = `{"Response_AlarmInfoPlate":{}}`, `{"Response_AlarmInfoPlate":{"manualTrigger":"ok"}}`
+		if st, body := vzHeartbeat(t, g.CameraURL, "d85b1269-8f942256"); st != 200 || body != nothing {
+			t.Fatalf("a heartbeat with nothing to do: %d %s", st, body)
+		}
+		if _, r, raw := pushTo(t, g.CameraURL, vzPush("d85b1269-8f942256", "京A00001", 95, 1, sec, 0)); r.Response.Info != "no" {
+			t.Fatalf("unknown plate: %s", raw)
+		}
+		e.expect("POST", "/api/v1/plate-admissions", w.guard, map[string]any{"gate_id": g.ID, "plate": "京A00001",
+			"host_resident_id": w.host.ID, "purpose": "送货"}, 201, nil)
+		// The next poll asks the camera to read the waiting car again, once.
+		if st, body := vzHeartbeat(t, g.CameraURL, "0000aaaa-bbbbcccc"); st != 401 {
+			t.Fatalf("a heartbeat of another serial: %d %s", st, body)
+		}
+		if _, body := vzHeartbeat(t, g.CameraURL, "d85b1269-8f942256"); body != again {
+			t.Fatalf("the poll after the admission: %s", body)
+		}
+		if _, body := vzHeartbeat(t, g.CameraURL, "d85b1269-8f942256"); body != nothing {
+			t.Fatalf("the poll after that: %s", body)
+		}
+		if _, r, raw := pushTo(t, g.CameraURL, vzPush("d85b1269-8f942256", "京A00001", 95, 2, sec+5, 0)); r.Response.Info != "ok" {
+			t.Fatalf("the car read again: %s", raw)
+		}
+		// An admission used or older than two minutes asks nothing.
+		e.expect("POST", "/api/v1/plate-admissions", w.guard, map[string]any{"gate_id": g.ID, "plate": "京A00002",
+			"host_resident_id": w.host.ID, "purpose": "送货"}, 201, nil)
+		e.clock.Advance(3 * time.Minute)
+		if _, body := vzHeartbeat(t, g.CameraURL, "d85b1269-8f942256"); body != nothing {
+			t.Fatalf("the poll three minutes after an admission: %s", body)
+		}
+		// A form-encoded heartbeat is a heartbeat too.
+		res, err := http.Post(g.CameraURL, "application/x-www-form-urlencoded", strings.NewReader("device_name=IVS&serialno=d85b1269-8f942256"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("a form-encoded heartbeat: %d", res.StatusCode)
 		}
 	})
 }

@@ -46,7 +46,7 @@ func (s *Server) initServices() {
 	s.audits = &service.AccessAudit{Store: s.Store}
 	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey, NewCameraToken: newCameraToken, CameraVendor: lpr.Known}
 	s.vehicles = &service.Vehicles{Store: s.Store, Now: s.Now}
-	s.cameras = &service.Cameras{Store: s.Store, Engine: s.Engine}
+	s.cameras = &service.Cameras{Store: s.Store, Engine: s.Engine, Now: s.Now}
 	s.console = &service.Console{Store: s.Store, Engine: s.Engine, Passes: s.passes, Now: s.Now}
 	s.users = &service.Users{Store: s.Store, Passwords: passwordsOf{s}}
 	// A nil allow-list still checks a URL: https to public addresses only.

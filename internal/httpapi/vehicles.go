@@ -219,6 +219,18 @@ func (s *Server) cameraPush(c *gin.Context) {
 		s.fail(c, jsonError(err))
 		return
 	}
+	if p, ok := adapter.(lpr.Poller); ok {
+		if serial, ok := p.Poll(body, c.GetHeader("Content-Type")); ok {
+			again, err := s.cameras.Poll(c.Request.Context(), vendor, secretHash(c.Param("token")), serial)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			ct, out := p.PollAnswer(again)
+			c.Data(200, ct, out)
+			return
+		}
+	}
 	read, err := adapter.Read(body)
 	if err != nil {
 		s.fail(c, err)

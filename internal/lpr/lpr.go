@@ -47,3 +47,15 @@ func Vendors() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Poller is an adapter whose cameras also poll the server (a heartbeat the
+// server may answer with a command): the server then tells a camera to read
+// again when a guard has just admitted the car waiting at its barrier.
+type Poller interface {
+	// Poll recognises a poll among the pushes to a camera's URL and returns
+	// the serial number it carries; ok is false for anything else.
+	Poll(body []byte, contentType string) (serial string, ok bool)
+	// PollAnswer is the reply to a poll: recognise again (the car waiting
+	// at the barrier is read anew, and its read decided), or nothing to do.
+	PollAnswer(readAgain bool) (contentType string, body []byte)
+}

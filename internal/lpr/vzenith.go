@@ -3,6 +3,9 @@ package lpr
 import (
 	"bytes"
 	"encoding/json"
+	"mime"
+	"mime/multipart"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +24,8 @@ import (
 type vzenith struct{}
 
 func init() { register("vzenith", vzenith{}) }
+
+var _ Poller = vzenith{}
 
 type vzPush struct {
 	AlarmInfoPlate *struct {
@@ -128,4 +133,42 @@ func vzPlateID(eventID string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(strings.SplitN(rest, ":", 2)[0], 10, 64)
 	return n, err == nil
+}
+
+// Poll recognises the camera's heartbeat (设备注册, comet 轮询): a form
+// (multipart/form-data, or urlencoded) whose serialno field names the
+// camera. Its other fields (the camera's own web log-in among them) are
+// neither kept nor logged.
+func (vzenith) Poll(body []byte, contentType string) (string, bool) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return "", false
+	}
+	switch mt {
+	case "multipart/form-data":
+		r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+		form, err := r.ReadForm(64 << 10)
+		if err != nil {
+			return "", false
+		}
+		defer form.RemoveAll()
+		if v := form.Value["serialno"]; len(v) > 0 {
+			return strings.TrimSpace(v[0]), true
+		}
+	case "application/x-www-form-urlencoded":
+		v, err := url.ParseQuery(string(body))
+		if err == nil && v.Get("serialno") != "" {
+			return strings.TrimSpace(v.Get("serialno")), true
+		}
+	}
+	return "", false
+}
+
+// PollAnswer asks for a manual recognition (手动触发识别, manualTrigger
+// "ok") or answers with nothing to do.
+func (vzenith) PollAnswer(readAgain bool) (string, []byte) {
+	if readAgain {
+		return "application/json; charset=utf-8", []byte(`{"Response_AlarmInfoPlate":{"manualTrigger":"ok"}}`)
+	}
+	return "application/json; charset=utf-8", []byte(`{"Response_AlarmInfoPlate":{}}`)
 }

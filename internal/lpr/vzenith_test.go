@@ -52,3 +52,32 @@ func TestVzenithReadsThePushAndAnswersInItsProtocol(t *testing.T) {
 		}
 	}
 }
+
+func TestVzenithTellsAHeartbeatFromAPush(t *testing.T) {
+	vz, _ := lpr.Lookup("vzenith")
+	p, ok := vz.(lpr.Poller)
+	if !ok {
+		t.Fatal("vzenith does not take polls")
+	}
+	form := "--XyZ\r\nContent-Disposition: form-data; name=\"device_name\"\r\n\r\nIVS\r\n" +
+		"--XyZ\r\nContent-Disposition: form-data; name=\"serialno\"\r\n\r\nd85b1269-8f942256\r\n--XyZ--\r\n"
+	if s, ok := p.Poll([]byte(form), "multipart/form-data; boundary=XyZ"); !ok || s != "d85b1269-8f942256" {
+		t.Errorf("multipart heartbeat: %q %v", s, ok)
+	}
+	if s, ok := p.Poll([]byte("serialno=d85b1269-8f942256&port=80"), "application/x-www-form-urlencoded"); !ok || s != "d85b1269-8f942256" {
+		t.Errorf("form heartbeat: %q %v", s, ok)
+	}
+	for _, c := range []struct{ body, ct string }{
+		{`{"AlarmInfoPlate":{"serialno":"x"}}`, "application/json"},
+		{`{"AlarmInfoPlate":{"serialno":"x"}}`, ""},
+		{"port=80", "application/x-www-form-urlencoded"},
+		{"not a form", "multipart/form-data; boundary=XyZ"},
+	} {
+		if _, ok := p.Poll([]byte(c.body), c.ct); ok {
+			t.Errorf("%q (%s) taken for a heartbeat", c.body, c.ct)
+		}
+	}
+	if _, b := p.PollAnswer(true); string(b) != `{"Response_AlarmInfoPlate":{"manualTrigger":"ok"}}` {
+		t.Errorf("read again: %s", b)
+	}
+}

@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"strings"
+	"sync"
+	"time"
 
 	"gatehouse/internal/access"
 	"gatehouse/internal/gatehouse"
@@ -113,9 +115,11 @@ func (s *Gates) RotateCameraToken(ctx context.Context, pr *gatehouse.Principal, 
 	return g, token, nil
 }
 
-// CameraStore finds the gate a camera's push URL names.
+// CameraStore finds the gate a camera's push URL names, and the guards'
+// admissions waiting at it.
 type CameraStore interface {
 	GateByCameraToken(ctx context.Context, hash string) (*gatehouse.Gate, error)
+	PendingAdmissions(ctx context.Context, gateID int64, since time.Time) ([]int64, error)
 }
 
 // PlateEngine decides plates at vehicle gates.
@@ -129,7 +133,14 @@ type PlateEngine interface {
 type Cameras struct {
 	Store  CameraStore
 	Engine PlateEngine
+	Now    func() time.Time
+
+	asked sync.Map // admission id -> true: the camera was asked to read again for it
 }
+
+// ReadAgainWithin is how recent a guard's admission must be for the gate's
+// camera to be asked, at its next poll, to read the waiting car again.
+const ReadAgainWithin = 2 * time.Minute
 
 // PlateAnswer is what the camera is told.
 type PlateAnswer struct {
@@ -141,14 +152,9 @@ type PlateAnswer struct {
 // another vendor, is not found (404); a serial number other than the
 // gate's is refused (401). Nothing is logged for either.
 func (s *Cameras) Push(ctx context.Context, vendor, tokenHash string, read gatehouse.PlateRead) (*PlateAnswer, error) {
-	g, err := s.Store.GateByCameraToken(ctx, tokenHash)
-	if gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED || (err == nil && (g.Camera == nil || g.Camera.Vendor != vendor)) {
-		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "no camera has this push URL (was its token rotated?)")
-	} else if err != nil {
+	g, err := s.camera(ctx, vendor, tokenHash, read.Serial)
+	if err != nil {
 		return nil, err
-	}
-	if read.Serial != g.Camera.Serial {
-		return nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this camera's serial number is not the one registered to the gate")
 	}
 	if read.Plate == "" || gatehouse.ValidatePlate(read.Plate) != "" {
 		return &PlateAnswer{}, nil // no plate seen (无牌车): the guard decides by the camera's picture
@@ -158,4 +164,41 @@ func (s *Cameras) Push(ctx context.Context, vendor, tokenHash string, read gateh
 		return nil, err
 	}
 	return &PlateAnswer{Open: out.Entry.Decision == gatehouse.Grant && !read.Offline, Outcome: out}, nil
+}
+
+// camera is the vehicle gate a push URL names, if the push's serial number
+// is its camera's: an unknown token or another vendor is not found, another
+// serial unauthorized.
+func (s *Cameras) camera(ctx context.Context, vendor, tokenHash, serial string) (*gatehouse.Gate, error) {
+	g, err := s.Store.GateByCameraToken(ctx, tokenHash)
+	if gatehouse.ErrorCode(err) == gatehouse.EUNAUTHORIZED || (err == nil && (g.Camera == nil || g.Camera.Vendor != vendor)) {
+		return nil, gatehouse.Errorf(gatehouse.ENOTFOUND, "no camera has this push URL (was its token rotated?)")
+	} else if err != nil {
+		return nil, err
+	}
+	if serial != g.Camera.Serial {
+		return nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this camera's serial number is not the one registered to the gate")
+	}
+	return g, nil
+}
+
+// Poll answers a camera's poll: read again (once per admission) when a
+// guard admitted a car at its gate within ReadAgainWithin and the car's
+// read has not used it yet, so that the car waiting at the barrier is read
+// anew and let in without backing up.
+func (s *Cameras) Poll(ctx context.Context, vendor, tokenHash, serial string) (readAgain bool, err error) {
+	g, err := s.camera(ctx, vendor, tokenHash, serial)
+	if err != nil {
+		return false, err
+	}
+	ids, err := s.Store.PendingAdmissions(ctx, g.ID, s.Now().Add(-ReadAgainWithin))
+	if err != nil {
+		return false, err
+	}
+	for _, id := range ids {
+		if _, asked := s.asked.LoadOrStore(id, true); !asked {
+			readAgain = true
+		}
+	}
+	return readAgain, nil
 }

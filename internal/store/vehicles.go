@@ -246,6 +246,17 @@ func (db *DB) AdmitPlate(ctx context.Context, a *gatehouse.PlateAdmission) error
 	return nil
 }
 
+// PendingAdmissions lists the unused admissions made at a gate since a time.
+func (db *DB) PendingAdmissions(ctx context.Context, gateID int64, since time.Time) ([]int64, error) {
+	var ids []int64
+	err := db.r.WithContext(ctx).Model(&plateAdmissionRow{}).Where("gate_id = ? AND created_at >= ? AND entry_id IS NULL", gateID, micros(since)).
+		Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return nil, internal("read admissions", err)
+	}
+	return ids, nil
+}
+
 // GateByCameraToken returns the enabled vehicle gate whose camera push
 // token hashes to h, or EUNAUTHORIZED.
 func (db *DB) GateByCameraToken(ctx context.Context, h string) (*gatehouse.Gate, error) {
