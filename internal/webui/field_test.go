@@ -348,6 +348,9 @@ func TestEveryPageFitsAPhoneInChinese(t *testing.T) {
 	admin := srv.login(t, "admin", adminPassword)
 	srv.call(t, "POST", "/api/v1/users", admin, map[string]any{"username": policeAccount[0], "password": policeAccount[1], "role": "police",
 		"community_ids": []int64{st.CommunityID}}, 201, nil)
+	srv.call(t, "POST", "/api/v1/users", admin, map[string]any{"username": districtAccount[0], "password": districtAccount[1], "role": "district"}, 201, nil)
+	srv.call(t, "POST", "/api/v1/users", admin, map[string]any{"username": streetAccount[0], "password": streetAccount[1], "role": "street",
+		"community_ids": []int64{st.CommunityID}}, 201, nil)
 	res := srv.login(t, residentAccount[0], residentAccount[1])
 	srv.invite(t, res, "张伟", "440524188001010014", nil)
 	allow := allowed(t)
@@ -374,9 +377,11 @@ func TestEveryPageFitsAPhoneInChinese(t *testing.T) {
 	}{
 		{residentAccount, "resident", []string{"invite", "passes", "code", "arrivals"}},
 		{guardAccount, "guard", []string{"scan", "walkin", "override", "onsite"}},
-		{managerAccount, "manager", []string{"residents", "gates", "accounts", "watchlist", "settings", "report", "entries"}},
-		{policeAccount, "police", []string{"query", "history", "report"}},
+		{managerAccount, "manager", []string{"residents", "gates", "accounts", "watchlist", "settings", "report", "entries", "rectifications"}},
+		{policeAccount, "police", []string{"query", "history", "report", "inspect", "incident"}},
 		{[2]string{"admin", adminPassword}, "admin", []string{"communities", "accounts", "audit", "report", "entries"}},
+		{districtAccount, "district", []string{"dashboard", "scorecard", "rectifications", "scheme", "publish"}},
+		{streetAccount, "street", []string{"dashboard", "scorecard", "inspect", "rectifications"}},
 	}
 	for _, p := range pages {
 		b.login(p.account)

@@ -20,6 +20,7 @@ const adminPassword = "admin-password-1"
 type server struct {
 	URL  string // http://127.0.0.1:PORT
 	Host string // 127.0.0.1:PORT
+	DB   string // the SQLite database's file
 }
 
 // startServer runs `gatehouse serve` on 127.0.0.1:0 and waits until it
@@ -43,7 +44,7 @@ func startServer(t *testing.T) *server {
 		}
 	})
 	addr := p.Listening(t)
-	return &server{Host: addr, URL: "http://" + addr}
+	return &server{Host: addr, URL: "http://" + addr, DB: filepath.Join(dir, "gatehouse.db")}
 }
 
 // tail returns the last n lines of s.
