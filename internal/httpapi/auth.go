@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -119,30 +120,39 @@ func (s *Server) authenticate(c *gin.Context) {
 			p = &gatehouse.Principal{GateID: g.ID, CommunityID: g.CommunityID}
 		}
 	} else {
-		u, _, err := s.Store.SessionUser(ctx, hashed)
-		if err != nil {
+		var err error
+		if p, err = s.sessionPrincipal(ctx, hashed); err != nil {
 			s.fail(c, err)
 			return
-		}
-		if u.Disabled {
-			s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled"))
-			return
-		}
-		p = &gatehouse.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Communities: u.Communities, ResidentID: u.ResidentID}
-		if u.Role == gatehouse.RoleResident {
-			r, err := s.Store.Resident(ctx, u.ResidentID)
-			if err != nil || r.MovedOutAt != nil {
-				s.fail(c, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this resident has moved out"))
-				return
-			}
-			h := r.Household()
-			p.Household, p.MovedInAt = &h, r.MovedInAt
-			p.Communities = []int64{r.CommunityID}
 		}
 	}
 	c.Set(ctxPrincipal, p)
 	c.Set(ctxToken, hashed)
 	c.Next()
+}
+
+// sessionPrincipal is the user of a live session as it stands now: a
+// disabled account or a resident who moved out is EUNAUTHORIZED, and a
+// resident's household is its present dwelling.
+func (s *Server) sessionPrincipal(ctx context.Context, hashed string) (*gatehouse.Principal, error) {
+	u, _, err := s.Store.SessionUser(ctx, hashed)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this account is disabled")
+	}
+	p := &gatehouse.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Communities: u.Communities, ResidentID: u.ResidentID}
+	if u.Role == gatehouse.RoleResident {
+		r, err := s.Store.Resident(ctx, u.ResidentID)
+		if err != nil || r.MovedOutAt != nil {
+			return nil, gatehouse.Errorf(gatehouse.EUNAUTHORIZED, "this resident has moved out")
+		}
+		h := r.Household()
+		p.Household, p.MovedInAt = &h, r.MovedInAt
+		p.Communities = []int64{r.CommunityID}
+	}
+	return p, nil
 }
 
 func principal(c *gin.Context) *gatehouse.Principal {

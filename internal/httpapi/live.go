@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -72,6 +73,7 @@ func (s *Server) live(c *gin.Context) {
 	heartbeat := time.NewTicker(15 * time.Second)
 	defer heartbeat.Stop()
 	ctx := c.Request.Context()
+	resident := pr.Role == gatehouse.RoleResident
 	for {
 		select {
 		case <-ctx.Done():
@@ -85,15 +87,25 @@ func (s *Server) live(c *gin.Context) {
 			c.Writer.Flush()
 			return
 		case <-heartbeat.C:
-			// The stream lives only as long as the session: a disabled user or
-			// a resident who moved out stops receiving at the next heartbeat.
-			if u, _, err := s.Store.SessionUser(ctx, c.GetString(ctxToken)); err != nil || u.Disabled {
+			// The stream lives only as long as the session and the household
+			// it was opened for: a disabled user, a resident who moved out or
+			// moved to another dwelling stops receiving at the next heartbeat
+			// (the browser reconnects as what the account is now).
+			if !s.stillWatching(ctx, c.GetString(ctxToken), pr) {
 				return
 			}
 			fmt.Fprint(c.Writer, ": heartbeat\n\n")
 		case ev := <-sub.V:
+			if resident && !s.stillWatching(ctx, c.GetString(ctxToken), pr) {
+				return
+			}
 			fmt.Fprintf(c.Writer, "event: visit_request\ndata: %s\n\n", liveVisitEvent(pr, ev))
 		case ev := <-sub.C:
+			// A resident's events are its household's: each is checked against
+			// where the resident lives now, before it is sent.
+			if resident && !s.stillWatching(ctx, c.GetString(ctxToken), pr) {
+				return
+			}
 			e := ev.Entry
 			b, _ := json.Marshal(liveEvent{EntryID: e.ID, CommunityID: e.CommunityID, GateID: e.GateID, PassID: e.PassID,
 				Direction: e.Direction, Decision: e.Decision, Reason: e.Reason, Method: e.Method, PersonName: e.PersonName,
@@ -103,4 +115,12 @@ func (s *Server) live(c *gin.Context) {
 		}
 		c.Writer.Flush()
 	}
+}
+
+// stillWatching reports whether the stream opened as pr may go on: its
+// session is live, the account enabled, and a resident still lives where it
+// did when the stream opened (service.StillWatching).
+func (s *Server) stillWatching(ctx context.Context, token string, pr *gatehouse.Principal) bool {
+	now, err := s.sessionPrincipal(ctx, token)
+	return err == nil && service.StillWatching(pr, now)
 }

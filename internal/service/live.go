@@ -1,6 +1,8 @@
 package service
 
-import "gatehouse/internal/gatehouse"
+import (
+	"gatehouse/internal/gatehouse"
+)
 
 // Watch is the rule for a live stream: guards, managers and admin watch
 // every decision of a community in scope; a resident (its own community by
@@ -32,4 +34,21 @@ func Watch(pr *gatehouse.Principal, communityID int64) (int64, func(*gatehouse.D
 	return communityID, func(ev *gatehouse.DecisionEvent) bool {
 		return ev.Host != nil && ev.Host.Household() == home && ev.Entry.Direction == gatehouse.In && ev.Entry.Decision == gatehouse.Grant
 	}, nil
+}
+
+// StillWatching reports whether a stream opened as was may go on for the
+// account as it is now: a resident's stream is for one household from one
+// moment, so a move (another dwelling, or moved in again) ends it, and the
+// browser reconnects as what the account is now.
+func StillWatching(was, now *gatehouse.Principal) bool {
+	if now == nil || now.UserID != was.UserID || now.Role != was.Role {
+		return false
+	}
+	if was.Role != gatehouse.RoleResident {
+		return true
+	}
+	if (was.Household == nil) != (now.Household == nil) {
+		return false
+	}
+	return (was.Household == nil || *was.Household == *now.Household) && was.MovedInAt.Equal(now.MovedInAt)
 }
