@@ -342,6 +342,17 @@ func TestVzenithCameraPushesDecideByPlate(t *testing.T) {
 			r.Response.Offline.PlateID != 502 || r.Response.Offline.Continue != 1 || r.Response.Info == "ok" {
 			t.Fatalf("offline record: %s", raw)
 		}
+		// An entry lane's offline record of the resident's car, older than its
+		// exit, does not put the car back inside.
+		if _, r, raw = pushTo(t, entry.CameraURL, vzPush("fe71e106-57263272", "粤B66666", 95, 21200, sec+2*3600, 1)); r.Response.Offline == nil {
+			t.Fatalf("late offline record: %s", raw)
+		}
+		e.expect("GET", fmt.Sprintf("/api/v1/onsite?community_id=%d", w.A), w.mgr, nil, 200, &onsite)
+		for _, it := range onsite.Items {
+			if it.Plate == "粤B66666" {
+				t.Fatalf("a late offline record put the car that left back inside: %+v", onsite.Items)
+			}
+		}
 	})
 }
 

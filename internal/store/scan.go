@@ -512,7 +512,7 @@ func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
 // person is already recorded (an offline event that arrives late).
 func (t *scanTx) setPresence(e *gatehouse.Entry, s gatehouse.Subject) error {
 	since := micros(e.OccurredAt)
-	if e.Method == gatehouse.MethodOffline || e.Method == gatehouse.MethodCard {
+	if e.Method == gatehouse.MethodOffline || e.Method == gatehouse.MethodCard || e.Method == gatehouse.MethodPlate { // a camera's offline record comes late too
 		var cur int64
 		err := t.q.row("SELECT since FROM presence WHERE community_id = ? AND subject = ?", e.CommunityID, string(s)).Scan(&cur)
 		if err == nil && cur > since {
