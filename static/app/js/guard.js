@@ -3,7 +3,7 @@
 // manual overrides, the on-site roll-call and the live feed.
 
 import { get, post, liveURL } from './api.js';
-import { t, reasonText, fieldLabel, problemText } from './i18n.js';
+import { t, reasonText, fieldLabel } from './i18n.js';
 import { h, fill, field, idTypeField, onSubmit, toast, toastError, fmtTime, fmtClock, fromLocalInput, dwelling, badge,
   table, loadScript, busy, errorText, clearErrors, rerender, keepDraft } from './ui.js';
 import { requestsPanel } from './visit.js';
@@ -286,7 +286,7 @@ function scanPage(ctx) {
         return;
       }
       const msg = err.fields && Object.keys(err.fields).length
-        ? Object.entries(err.fields).map(([k, v]) => `${fieldLabel(k)}: ${problemText(v)}`).join('\n') : errorText(err);
+        ? Object.entries(err.fields).map(([k, v]) => `${fieldLabel(k)}: ${v}`).join('\n') : errorText(err);
       fill(last, h('div', { class: 'form-error', role: 'alert', text: msg }));
     });
   };
