@@ -49,6 +49,7 @@ type PassFilter struct {
 	HostResidentIDs []int64   // nil: any host; empty: none
 	Status          string    // one of the Pass* statuses, or "" for all
 	CreatedSince    time.Time // zero: any time (a household member sees nothing from before they moved in)
+	SinceHostMoved  bool      // only passes created since their host moved into its present dwelling
 }
 
 // EntryFilter narrows the entry log.
@@ -61,7 +62,7 @@ type EntryFilter struct {
 	GateID       int64
 	PassID       int64
 	Decision     Decision
-	Household    *Household // a resident: entries of its household's guests and members
+	Household    *Household // a resident: entries of its household's guests and members, each since that member moved in
 	MaxID        int64      // only entries up to this id (a police query's log as it stood)
 }
 

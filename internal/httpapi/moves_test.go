@@ -48,3 +48,49 @@ func TestAMovedResidentsLiveStreamEndsAndCarriesNothingOfTheOldDwelling(t *testi
 		}
 	})
 }
+
+// After 王芳 moved from 502 into 601, 赵六 of 601 saw the pass she issued in
+// 502 (with a working code and QR) and its entry: a household view showed a
+// member's history from before the member came to the dwelling.
+func TestAMoversHistoryFromBeforeTheMoveIsNotShownToItsNewHousehold(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorld(t, e)
+		zhao := e.resident(w.mgr, w.A, "赵六", 50, "3栋", "2单元", "601")
+		e.mustUser("zhaoliu", gatehouse.RoleResident, []int64{w.A}, zhao.ID)
+		zhaoTok := e.login("zhaoliu")
+		e.clock.Advance(time.Hour)
+		old := w.invite(map[string]any{"max_entries": 10})
+		w.scan(w.gate.DeviceKey, old.Code, "in")
+		e.clock.Advance(time.Hour)
+		e.expect("PATCH", fmt.Sprintf("/api/v1/residents/%d", w.host.ID), w.mgr, map[string]any{"room": "601"}, 200, nil)
+		moverTok := e.login("wangfang")
+		for who, tok := range map[string]string{"赵六": zhaoTok, "王芳 (the mover)": moverTok} {
+			var passes, entries struct{ Items []map[string]any }
+			e.expect("GET", "/api/v1/passes", tok, nil, 200, &passes)
+			e.expect("GET", "/api/v1/entries", tok, nil, 200, &entries)
+			if len(passes.Items) != 0 || len(entries.Items) != 0 {
+				t.Errorf("%s in 601 sees %d passes and %d entries from before 王芳 moved in: %+v %+v", who, len(passes.Items), len(entries.Items), passes.Items, entries.Items)
+			}
+			for _, path := range []string{fmt.Sprintf("/api/v1/passes/%d", old.ID), fmt.Sprintf("/api/v1/passes/%d/qr.png", old.ID)} {
+				if res := e.do("GET", path, tok, nil); res.Status != 404 {
+					t.Errorf("GET %s as %s: %d, want 404", path, who, res.Status)
+				}
+			}
+		}
+		// What 王芳 does in 601 is the household's to see.
+		var mine passOut
+		e.expect("POST", "/api/v1/passes", moverTok, map[string]any{
+			"visitor":     map[string]any{"name": "周敏", "id_type": "resident_id", "id_number": validID(41)},
+			"valid_until": e.clock.Now().Add(time.Hour).Format(time.RFC3339)}, 201, &mine)
+		w.scan(w.gate.DeviceKey, mine.Code, "in")
+		for who, tok := range map[string]string{"赵六": zhaoTok, "王芳 (the mover)": moverTok} {
+			var passes, entries struct{ Items []map[string]any }
+			e.expect("GET", "/api/v1/passes", tok, nil, 200, &passes)
+			e.expect("GET", "/api/v1/entries", tok, nil, 200, &entries)
+			if len(passes.Items) != 1 || len(entries.Items) != 1 {
+				t.Errorf("%s sees %d passes and %d entries of 王芳's guest in 601, want 1 and 1", who, len(passes.Items), len(entries.Items))
+			}
+			e.expect("GET", fmt.Sprintf("/api/v1/passes/%d", mine.ID), tok, nil, 200, nil)
+		}
+	})
+}

@@ -230,15 +230,16 @@ func ParseHHMM(s string, allow24 bool) (int, bool) {
 }
 
 // CanSeePass is the rule for reading a pass: its community for staff; for a
-// resident, the guests of its household's present members invited since it
-// moved in (never a previous occupant's).
+// resident, the guests of its household's present members invited since both
+// the resident and the host moved in (never a previous occupant's, nor what a
+// member invited before it came to this dwelling).
 func CanSeePass(pr *gatehouse.Principal, p *gatehouse.Pass) bool {
 	if !pr.InCommunity(p.CommunityID) {
 		return false
 	}
 	if pr.Role == gatehouse.RoleResident {
 		return p.Host != nil && pr.Household != nil && p.Host.Household() == *pr.Household &&
-			p.Host.MovedOutAt == nil && !p.CreatedAt.Before(pr.MovedInAt)
+			p.Host.MovedOutAt == nil && !p.CreatedAt.Before(pr.MovedInAt) && !p.CreatedAt.Before(p.Host.MovedInAt)
 	}
 	return true
 }
@@ -263,7 +264,7 @@ type PassQuery struct {
 }
 
 // List lists the passes the principal may see: a resident its household's
-// present members' guests since it moved in.
+// present members' guests since it and their host moved in.
 func (s *Passes) List(ctx context.Context, pr *gatehouse.Principal, q PassQuery, page gatehouse.Page) ([]*gatehouse.Pass, int64, error) {
 	switch q.Status {
 	case "", gatehouse.PassActive, gatehouse.PassPending, gatehouse.PassExpired, gatehouse.PassExhausted, gatehouse.PassRevoked:
@@ -290,7 +291,7 @@ func (s *Passes) List(ctx context.Context, pr *gatehouse.Principal, q PassQuery,
 				ids = append(ids, m.ID)
 			}
 		}
-		f.HostResidentIDs, f.CreatedSince = ids, pr.MovedInAt
+		f.HostResidentIDs, f.CreatedSince, f.SinceHostMoved = ids, pr.MovedInAt, true
 	}
 	return s.Store.Passes(ctx, f, page)
 }

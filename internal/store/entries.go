@@ -154,9 +154,13 @@ func (db *DB) entryQuery(ctx context.Context, f gatehouse.EntryFilter) *gorm.DB 
 	return q
 }
 
+// householdIDs are the household's members whose entries a household view
+// shows: each only from when it moved into this dwelling, so nothing of a
+// member's life before it came here is seen there (the member's included).
 func householdIDs(g *gorm.DB, h *gatehouse.Household) *gorm.DB {
 	return g.Model(&residentRow{}).Select("id").
-		Where("community_id = ? AND building = ? AND unit = ? AND room = ?", h.CommunityID, h.Building, h.Unit, h.Room)
+		Where("community_id = ? AND building = ? AND unit = ? AND room = ?", h.CommunityID, h.Building, h.Unit, h.Room).
+		Where("COALESCE(residents.moved_in_at, residents.created_at) <= entries.occurred_at")
 }
 
 // VerifyChains walks the chains of the given communities (nil: all) and

@@ -218,6 +218,11 @@ func (db *DB) Passes(ctx context.Context, f gatehouse.PassFilter, page gatehouse
 		}
 		q = q.Where("host_resident_id IN ?", f.HostResidentIDs)
 	}
+	if f.SinceHostMoved {
+		// Not what a host invited before it came to its present dwelling.
+		q = q.Where("host_resident_id IN (?)", db.r.Model(&residentRow{}).Select("id").
+			Where("residents.id = passes.host_resident_id AND COALESCE(residents.moved_in_at, residents.created_at) <= passes.created_at"))
+	}
 	now := db.now()
 	switch f.Status {
 	case "":
