@@ -146,9 +146,14 @@ func SearchByID(p *Principal, communityID int64, where string) (*AuditEvent, err
 // exact or not, so that the refusal tells nothing either. Two real people
 // whose numbers share the visible digits are rare enough that a person at
 // work meets the limit almost never.
+//
+// The allowance is per account and, so that a manager cannot multiply it by
+// making guard accounts, per community too (IDGuessCommunityAllowance for
+// all its accounts together).
 const (
-	IDGuessAllowance = 3
-	IDGuessWindow    = 24 * time.Hour
+	IDGuessAllowance          = 3
+	IDGuessCommunityAllowance = 10
+	IDGuessWindow             = 24 * time.Hour
 )
 
 // GuessedTooOften reports whether an ID number entered by a role that sees
@@ -156,7 +161,17 @@ const (
 // only shows a stored one's masked form, guesses the account's near misses
 // in the window (this one included when near).
 func GuessedTooOften(exact, near bool, guesses int64) bool {
-	return (near && guesses > IDGuessAllowance) || (exact && guesses >= IDGuessAllowance)
+	return overAllowance(exact, near, guesses, IDGuessAllowance)
+}
+
+// CommunityGuessedTooOften is GuessedTooOften for the near misses of every
+// account in the community.
+func CommunityGuessedTooOften(exact, near bool, guesses int64) bool {
+	return overAllowance(exact, near, guesses, IDGuessCommunityAllowance)
+}
+
+func overAllowance(exact, near bool, guesses, allowance int64) bool {
+	return (near && guesses > allowance) || (exact && guesses >= allowance)
 }
 
 // TooManyIDGuesses is the refusal of a number entered in field.

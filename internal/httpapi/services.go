@@ -42,7 +42,7 @@ func (s *Server) initServices() {
 	s.passes = &service.Passes{Store: s.Store, Keys: s.Engine, Now: s.Now, Guesses: guesses}
 	s.police = &service.Police{Store: s.Store, Audit: auditor{s}}
 	s.cards = &service.Cards{Store: s.Store, Now: s.Now}
-	s.watchlist = &service.Watchlist{Store: s.Store}
+	s.watchlist = &service.Watchlist{Store: s.Store, Guesses: guesses}
 	s.audits = &service.AccessAudit{Store: s.Store}
 	s.gateAdmin = &service.Gates{Store: s.Store, NewKey: newDeviceKey, NewCameraToken: newCameraToken, CameraVendor: lpr.Known}
 	s.vehicles = &service.Vehicles{Store: s.Store, Now: s.Now}

@@ -134,7 +134,7 @@ func (s *Console) Override(ctx context.Context, pr *gatehouse.Principal, in Over
 		or.Visitor = &gatehouse.Visitor{Name: v.Name, IDType: v.IDType, IDNumber: gatehouse.NewIDNumber(v.IDNumber), Phone: v.Phone, Plate: v.Plate}
 		or.Visitor.Normalize()
 		if or.Visitor.Validate() == nil {
-			if err := s.Passes.Guesses.Check(ctx, pr, g.CommunityID, or.Visitor.IDType, or.Visitor.IDNumber, "visitor.id_number"); err != nil {
+			if err := s.Passes.Guesses.Check(ctx, pr, g.CommunityID, or.Visitor.IDNumber, "visitor.id_number"); err != nil {
 				return nil, err
 			}
 		}

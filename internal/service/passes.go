@@ -114,7 +114,7 @@ func (s *Passes) Create(ctx context.Context, pr *gatehouse.Principal, in PassInp
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.Guesses.Check(ctx, pr, community.ID, v.IDType, v.IDNumber, "visitor.id_number"); err != nil {
+	if err := s.Guesses.Check(ctx, pr, community.ID, v.IDNumber, "visitor.id_number"); err != nil {
 		return nil, err
 	}
 	if err := s.Keys.AssignKey(p); err != nil {

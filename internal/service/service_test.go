@@ -106,7 +106,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.gates = &service.Gates{Store: db, NewKey: func() (string, string, string) {
 		return "ghk_new", fmt.Sprintf("%064d", time.Now().UnixNano()), "ghk_new"
 	}}
-	f.watchlist = &service.Watchlist{Store: db}
+	f.watchlist = &service.Watchlist{Store: db, Guesses: f.guesses}
 	f.police_ = &service.Police{Store: db, Audit: audit}
 	f.entries = &service.Entries{Store: db, Audit: audit}
 	f.console = &service.Console{Store: db, Engine: f.eng, Passes: f.passes, Now: clock}

@@ -421,7 +421,7 @@ func (s *Visits) Approve(ctx context.Context, pr *gatehouse.Principal, id int64,
 	if !visitor.IDNumber.Known() {
 		return nil, nil, gatehouse.Errorf(gatehouse.ECONFLICT, "this request's details were erased")
 	}
-	if err := s.Guesses.Check(ctx, pr, r.CommunityID, visitor.IDType, visitor.IDNumber, "id_number"); err != nil {
+	if err := s.Guesses.Check(ctx, pr, r.CommunityID, visitor.IDNumber, "id_number"); err != nil {
 		return nil, nil, err
 	}
 	if err := s.Keys.AssignKey(p); err != nil {

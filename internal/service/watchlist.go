@@ -19,7 +19,8 @@ type WatchlistStore interface {
 // Watchlist keeps each community's list of people its guards must not let
 // in: managers and admin change it, guards read it (numbers masked).
 type Watchlist struct {
-	Store WatchlistStore
+	Store   WatchlistStore
+	Guesses *IDGuesses // a manager may not list candidates to learn which one a scan refuses
 }
 
 // WatchInput is a person to watch, as typed.
@@ -66,6 +67,9 @@ func (s *Watchlist) Add(ctx context.Context, pr *gatehouse.Principal, in WatchIn
 		return nil, err
 	}
 	if _, err := scopedCommunity(ctx, s.Store, pr, in.CommunityID); err != nil {
+		return nil, err
+	}
+	if err := s.Guesses.Check(ctx, pr, in.CommunityID, gatehouse.NewIDNumber(n), "id_number"); err != nil {
 		return nil, err
 	}
 	w := &gatehouse.WatchlistEntry{CommunityID: in.CommunityID, Name: in.Name, Reason: in.Reason, CreatedBy: pr.UserID}

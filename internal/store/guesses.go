@@ -6,11 +6,12 @@ import (
 	"gatehouse/internal/gatehouse"
 )
 
-// IDNumberMatch says whether n is a stored visitor's number or on the
-// community's watchlist (exact), and, when it is neither, whether one of
-// them shows the same masked form (near: n differs only in the hidden
-// digits). Erased visitors are not compared.
-func (db *DB) IDNumberMatch(ctx context.Context, communityID int64, t gatehouse.IDType, n gatehouse.IDNumber) (exact, near bool, err error) {
+// IDNumberMatch says whether n is a stored visitor's number, on the
+// community's watchlist or a resident's of the community (exact), and, when
+// it is none, whether one of them shows the same masked form, whatever its
+// type (near: n differs only in the hidden digits). Erased visitors are not
+// compared.
+func (db *DB) IDNumberMatch(ctx context.Context, communityID int64, n gatehouse.IDNumber) (exact, near bool, err error) {
 	hash, masked := n.Hash(db.keys), n.Masked()
 	if hash == "" {
 		return false, false, nil
@@ -27,8 +28,12 @@ func (db *DB) IDNumberMatch(ctx context.Context, communityID int64, t gatehouse.
 	}{
 		{"visitors", "id_hash = ?", []any{hash}, &exact},
 		{"watchlist", "community_id = ? AND id_hash = ?", []any{communityID, hash}, &exact},
-		{"visitors", "id_masked = ? AND id_type = ? AND id_hash <> ? AND erased_at IS NULL", []any{masked, string(t), hash}, &near},
+		{"residents", "community_id = ? AND id_hash = ?", []any{communityID, hash}, &exact},
+		// Whatever type the number is given as: a candidate typed as
+		// "other" is as much a guess.
+		{"visitors", "id_masked = ? AND id_hash <> ? AND erased_at IS NULL", []any{masked, hash}, &near},
 		{"watchlist", "community_id = ? AND id_masked = ? AND id_hash <> ?", []any{communityID, masked, hash}, &near},
+		{"residents", "community_id = ? AND id_masked = ? AND id_hash <> ?", []any{communityID, masked, hash}, &near},
 	} {
 		if exact {
 			break // a stored number is not a guess at one

@@ -233,10 +233,22 @@ func visitCounts(tx *gorm.DB, r *gatehouse.VisitRequest, now int64) (gatehouse.V
 	return c, err
 }
 
-// onWatchlist reports whether an ID hash is on a community's watchlist.
-func onWatchlist(tx *gorm.DB, communityID int64, idHash string) (bool, error) {
+// onWatchlist reports whether a self-registered number may be a listed
+// person's: the same number, or one showing a listed number's masked form.
+// The registrant typed the number and the household, guards and webhooks
+// see the mark, so an exact match alone would tell anyone with a poster
+// which of a masked number's candidates is listed; a match of the visible
+// digits tells nothing the masked watchlist does not (two real people
+// sharing them are rare: that visitor registers at the gate in person).
+func onWatchlist(tx *gorm.DB, communityID int64, idHash, masked string) (bool, error) {
 	var n int64
-	err := tx.Model(&watchlistRow{}).Where("community_id = ? AND id_hash = ?", communityID, idHash).Count(&n).Error
+	q := tx.Model(&watchlistRow{}).Where("community_id = ?", communityID)
+	if masked != "" {
+		q = q.Where("(id_hash = ? OR id_masked = ?)", idHash, masked)
+	} else {
+		q = q.Where("id_hash = ?", idHash)
+	}
+	err := q.Count(&n).Error
 	return n > 0, err
 }
 
@@ -275,7 +287,7 @@ func (db *DB) SubmitVisitRequest(ctx context.Context, r *gatehouse.VisitRequest,
 		if err := check(counts); err != nil {
 			return err
 		}
-		if row.Watchlisted, err = onWatchlist(tx, r.CommunityID, hash); err != nil {
+		if row.Watchlisted, err = onWatchlist(tx, r.CommunityID, hash, masked); err != nil {
 			return err
 		}
 		row.ID = 0
@@ -386,7 +398,7 @@ func (db *DB) ApproveVisitRequest(ctx context.Context, id, by int64, p *gatehous
 		if err != nil {
 			return err
 		}
-		if listed, err := onWatchlist(tx, req.CommunityID, req.IDHash); err != nil {
+		if listed, err := onWatchlist(tx, req.CommunityID, req.IDHash, req.IDMasked); err != nil {
 			return err
 		} else if listed {
 			return ErrWatchlisted
