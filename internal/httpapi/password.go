@@ -20,6 +20,6 @@ func (s *Server) changeOwnPassword(c *gin.Context) {
 		return
 	}
 	sess, wait, err := s.ownPassword.Change(c.Request.Context(), principal(c), c.GetString(ctxToken), c.ClientIP(),
-		service.PasswordChange{Current: req.CurrentPassword, New: req.NewPassword})
+		service.PasswordChange{Current: req.CurrentPassword, New: req.NewPassword, DeviceTokens: deviceTokens(c)})
 	s.signedIn(c, sess, wait, err)
 }

@@ -27,14 +27,18 @@ type OwnPassword struct {
 	Sessions  *Sessions
 }
 
-// PasswordChange is a change of one's own password as typed.
+// PasswordChange is a change of one's own password as typed, with the
+// remembered-device tokens the browser presents: the current password is
+// checked under the same limits as a login from that browser and network.
 type PasswordChange struct {
 	Current, New string
+	DeviceTokens []string
 }
 
 // Change sets the caller's new password. tokenHash is the stored hash of
-// the caller's token (its device is signed in again); clientIP counts a
-// wrong current password against the login limits. A wrong current
+// the caller's token (its device is signed in again); clientIP and the
+// change's device tokens count a wrong current password against the login
+// limits, with the exemptions a login from there has. A wrong current
 // password is a field problem, not EUNAUTHORIZED: the caller stays signed
 // in.
 func (s *OwnPassword) Change(ctx context.Context, pr *gatehouse.Principal, tokenHash, clientIP string, ch PasswordChange) (*Session, time.Duration, error) {
@@ -57,7 +61,7 @@ func (s *OwnPassword) Change(ctx context.Context, pr *gatehouse.Principal, token
 	if err := probs.Err(); err != nil {
 		return nil, 0, err
 	}
-	if wait, err := s.Sessions.verify(ctx, u, u.Username, ch.Current, clientIP); err != nil {
+	if wait, err := s.Sessions.check(ctx, u, u.Username, ch.Current, clientIP, ch.DeviceTokens); err != nil {
 		if err == errBadLogin {
 			return nil, 0, gatehouse.FieldError("current_password", "is not your current password")
 		}

@@ -147,12 +147,6 @@ func (s *Sessions) Login(ctx context.Context, username, password, clientIP strin
 	return sess, 0, err
 }
 
-// verify is check for a client that presents no remembered-device token
-// (changing one's own password: OwnPassword).
-func (s *Sessions) verify(ctx context.Context, u *gatehouse.User, username, password, clientIP string) (time.Duration, error) {
-	return s.check(ctx, u, username, password, clientIP, nil)
-}
-
 // check checks a password for an account (u nil: an unknown username)
 // from a client address, which may present remembered-device tokens, under
 // the login limits: the attempt is reserved in its buckets first and stays
