@@ -36,22 +36,29 @@ type communityResponse struct {
 	VisitRequestMinutes  int       `json:"visit_request_minutes"`
 	VisitPassHours       int       `json:"visit_pass_hours"`
 	VisitPassEntries     int       `json:"visit_pass_entries"`
-	WebhookURL           string    `json:"webhook_url"`
-	WebhookSecretSet     bool      `json:"webhook_secret_set"`
+	WebhookURL           *string   `json:"webhook_url,omitempty"`        // admin and the community's managers only
+	WebhookSecretSet     *bool     `json:"webhook_secret_set,omitempty"` // likewise
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
 }
 
-func communityBody(c *gatehouse.Community) communityResponse {
+// communityBody is a community as pr may see it: its webhook settings only
+// for admin and its managers (service.SeesWebhook).
+func communityBody(pr *gatehouse.Principal, c *gatehouse.Community) communityResponse {
 	ap := "off"
 	if c.AntiPassback {
 		ap = "on"
 	}
 	hours, entries := c.VisitPassDefaults()
-	return communityResponse{ID: c.ID, Name: c.Name, Address: c.Address, AntiPassback: ap, TimeZone: c.TimeZone,
-		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, PlateMinConfidence: c.PlateMinConfidence, WebhookURL: c.WebhookURL,
+	out := communityResponse{ID: c.ID, Name: c.Name, Address: c.Address, AntiPassback: ap, TimeZone: c.TimeZone,
+		MaxPassDays: c.MaxPassDays, OnsiteThresholdHours: c.OnsiteThresholdHours, PlateMinConfidence: c.PlateMinConfidence,
 		VisitRequestMinutes: int(c.VisitRequestTTL() / time.Minute), VisitPassHours: int(hours / time.Hour), VisitPassEntries: entries,
-		WebhookSecretSet: c.WebhookSecret != "", CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	if service.SeesWebhook(pr, c.ID) {
+		url, set := c.WebhookURL, c.WebhookSecret != ""
+		out.WebhookURL, out.WebhookSecretSet = &url, &set
+	}
+	return out
 }
 
 func (req *communityRequest) input() service.CommunityInput {
@@ -71,7 +78,7 @@ func (s *Server) createCommunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(201, communityBody(com))
+	c.JSON(201, communityBody(principal(c), com))
 }
 
 func (s *Server) getCommunity(c *gin.Context) {
@@ -85,7 +92,7 @@ func (s *Server) getCommunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, communityBody(com))
+	c.JSON(200, communityBody(principal(c), com))
 }
 
 func (s *Server) listCommunities(c *gin.Context) {
@@ -101,7 +108,7 @@ func (s *Server) listCommunities(c *gin.Context) {
 	}
 	out := make([]communityResponse, len(items))
 	for i, com := range items {
-		out[i] = communityBody(com)
+		out[i] = communityBody(principal(c), com)
 	}
 	c.JSON(200, list(out, next))
 }
@@ -122,5 +129,5 @@ func (s *Server) updateCommunity(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(200, communityBody(com))
+	c.JSON(200, communityBody(principal(c), com))
 }

@@ -68,7 +68,7 @@ func (s *Server) syncGate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	out := syncResponse{CommunityID: sy.Community.ID, TimeZone: sy.Community.TimeZone, AntiPassback: communityBody(sy.Community).AntiPassback,
+	out := syncResponse{CommunityID: sy.Community.ID, TimeZone: sy.Community.TimeZone, AntiPassback: communityBody(principal(c), sy.Community).AntiPassback,
 		Cursor: strconv.FormatInt(sy.Cursor, 10), Revoked: sy.Revoked, Exhausted: sy.Exhausted, MovedOutResidents: sy.MovedOut,
 		More: sy.More, ServerTime: s.Now().UTC(), CardsComplete: sy.Cards.Complete,
 		Cards: make([]syncCard, len(sy.Cards.Live)), CardsRemoved: make([]syncRemovedCard, len(sy.Cards.Removed))}

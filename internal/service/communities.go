@@ -121,6 +121,13 @@ func (s *Communities) Create(ctx context.Context, pr *gatehouse.Principal, in Co
 	return com, nil
 }
 
+// SeesWebhook is the rule for a community's webhook settings (the URL may
+// carry a receiver's key in its query): admin and the community's managers
+// see them, no other role.
+func SeesWebhook(pr *gatehouse.Principal, communityID int64) bool {
+	return !pr.IsGate() && (pr.Role == gatehouse.RoleAdmin || (pr.Role == gatehouse.RoleManager && pr.InCommunity(communityID)))
+}
+
 // Get is a community in the principal's scope, else ENOTFOUND.
 func (s *Communities) Get(ctx context.Context, pr *gatehouse.Principal, id int64) (*gatehouse.Community, error) {
 	if pr.IsGate() {
