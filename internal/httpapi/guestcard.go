@@ -42,6 +42,7 @@ type guestCardResponse struct {
 	ValidUntil       time.Time `json:"valid_until"`
 	MaxEntries       int       `json:"max_entries"`
 	RemainingEntries int       `json:"remaining_entries"`
+	HostMoved        bool      `json:"host_moved"`
 }
 
 // guestCard answers the guest link: the card of the pass whose code is
@@ -63,5 +64,6 @@ func (s *Server) guestCard(c *gin.Context) {
 	}
 	c.JSON(200, guestCardResponse{Status: card.Status, Usable: card.Usable, Community: card.CommunityName, Address: card.CommunityAddress,
 		TimeZone: card.TimeZone, Gates: card.Gates, Building: card.Building, Unit: card.Unit, Room: card.Room, GuestName: card.GuestName,
-		ValidFrom: card.ValidFrom, ValidUntil: card.ValidUntil, MaxEntries: card.MaxEntries, RemainingEntries: card.RemainingEntries})
+		ValidFrom: card.ValidFrom, ValidUntil: card.ValidUntil, MaxEntries: card.MaxEntries, RemainingEntries: card.RemainingEntries,
+		HostMoved: card.HostMoved})
 }

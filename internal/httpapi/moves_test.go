@@ -94,3 +94,32 @@ func TestAMoversHistoryFromBeforeTheMoveIsNotShownToItsNewHousehold(t *testing.T
 		}
 	})
 }
+
+// The guest card of a pass made before its host moved showed the host's new
+// dwelling: a guest asked to 502 was shown 601.
+func TestTheGuestCardOfAPassFromBeforeTheHostMovedShowsNoDwelling(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		w := newWorld(t, e)
+		old := w.invite(map[string]any{"max_entries": 5})
+		e.clock.Advance(time.Hour)
+		e.expect("PATCH", fmt.Sprintf("/api/v1/residents/%d", w.host.ID), w.mgr, map[string]any{"room": "601"}, 200, nil)
+		type card struct {
+			Building, Unit, Room string
+			HostMoved            bool `json:"host_moved"`
+		}
+		var got card
+		res := e.expect("POST", "/api/v1/guest/card", "", map[string]any{"code": old.Code}, 200, &got)
+		if got != (card{HostMoved: true}) || strings.Contains(string(res.Body), "601") {
+			t.Errorf("the card of a pass from before the host moved: %s; want no dwelling and host_moved", res.Body)
+		}
+		tok := e.login("wangfang")
+		var fresh passOut
+		e.expect("POST", "/api/v1/passes", tok, map[string]any{
+			"visitor":     map[string]any{"name": "周敏", "id_type": "resident_id", "id_number": validID(41)},
+			"valid_until": e.clock.Now().Add(time.Hour).Format(time.RFC3339)}, 201, &fresh)
+		e.expect("POST", "/api/v1/guest/card", "", map[string]any{"code": fresh.Code}, 200, &got)
+		if got != (card{Building: "3栋", Unit: "2单元", Room: "601"}) {
+			t.Errorf("the card of a pass made after the move: %+v, want 3栋 2单元 601", got)
+		}
+	})
+}

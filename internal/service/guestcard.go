@@ -46,6 +46,7 @@ type GuestCard struct {
 	MaxEntries       int
 	RemainingEntries int
 	Usable           bool // active, or pending: a QR is worth showing
+	HostMoved        bool // the host moved after inviting: no dwelling is shown (it is not where the guest was asked to)
 }
 
 // Card reads the card of the pass a code names. It needs no principal: the
@@ -82,7 +83,11 @@ func (s *GuestCards) Card(ctx context.Context, code string) (*GuestCard, error) 
 	if p.Visitor != nil {
 		c.GuestName = p.Visitor.Name
 	}
-	if h := p.Host; h != nil {
+	// The dwelling the host invited to: a host who moved since has another
+	// one, which the card does not show (it may be someone else's by now).
+	if h := p.Host; h != nil && p.CreatedAt.Before(h.MovedInAt) {
+		c.HostMoved = true
+	} else if h != nil {
 		c.Building, c.Unit, c.Room = h.Building, h.Unit, h.Room
 	}
 	return c, nil

@@ -79,7 +79,7 @@ export async function render({ el, code, alive = () => true }) {
     card.usable ? [h('p', { text: t('guest.hint') }), qr()] : null,
     h('dl', { class: 'card-facts' },
       fact(t('guest.card.guest'), card.guest_name, 'guest-name'),
-      fact(t('guest.card.visiting'), dwellingOf(card), 'guest-dwelling'),
+      fact(t('guest.card.visiting'), card.host_moved ? t('guest.card.host_moved') : dwellingOf(card), 'guest-dwelling'),
       fact(t('guest.card.gates'), card.gates.length ? card.gates.join('、') : t('guest.card.any_gate'), 'guest-gates'),
       fact(t('guest.card.valid'), t('resident.pass.valid', { from: fmtTime(card.valid_from, tz), until: fmtTime(card.valid_until, tz) }), 'guest-valid'),
       fact(t('guest.card.remaining'), t('guest.card.remaining_n', { n: card.remaining_entries, max: card.max_entries }), 'guest-remaining'))));
