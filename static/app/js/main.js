@@ -182,6 +182,9 @@ export function render() {
   };
   fill(view(), h('p', { class: 'loading', text: t('common.loading') }));
   Promise.resolve(mod.render(ctx)).catch((err) => {
+    // A page left behind (signed out, another tab opened) keeps its error to
+    // itself: a late 401 of the old session must not cover the log-in form.
+    if (gen !== generation) return;
     fill(view(), h('div', { class: 'card' }, h('div', { class: 'form-error', role: 'alert', text: (err && err.message) || String(err) })));
   });
 }
