@@ -41,7 +41,8 @@ cover:
 	echo "$$out" | awk '/coverage:/ { for (i = 1; i <= NF; i++) { if ($$i ~ /\/internal\//) p = $$i; if ($$i == "coverage:") c = $$(i+1) } printf "%-30s %s\n", p, c }'
 
 # Scan throughput and latency on SQLite and MariaDB against a bare gin
-# handler, QR drawing, and search and report times over 10 million entries.
+# handler, QR drawing, and search and report times and the district's
+# supervision table of a month over 10 million entries.
 # The first run makes the data sets (kept in bench/work); later runs reuse them.
 bench:
 	$(GO) run ./cmd/gatehouse-bench --work bench/work --out bench/results.md

@@ -21,6 +21,7 @@ type dataSet struct {
 		IDNumbers   []string `json:"id_numbers"`
 		Communities int64    `json:"communities"`
 		Entries     int64    `json:"entries"`
+		Companies   int64    `json:"property_companies"` // 0: made before bench-data filled the supervision's data
 	}
 }
 
@@ -31,7 +32,7 @@ const benchAdminPassword = "bench-admin-password"
 func prepareData(ctx context.Context, gatehouseBin, dir string, env map[string]string, entries int64, communities int, fresh func() error) (*dataSet, error) {
 	ds := &dataSet{env: env}
 	samples := filepath.Join(dir, "samples.json")
-	if b, err := os.ReadFile(samples); err == nil && json.Unmarshal(b, &ds.samples) == nil && ds.samples.Entries == entries {
+	if b, err := os.ReadFile(samples); err == nil && json.Unmarshal(b, &ds.samples) == nil && ds.samples.Entries == entries && ds.samples.Companies > 0 {
 		fmt.Fprintf(os.Stderr, "using the data set in %s (%d entries)\n", dir, entries)
 		return ds, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,6 +20,8 @@ type options struct {
 	entries     int64
 	communities int
 	rounds      int
+	supRounds   int
+	dbs         string
 	duration    time.Duration
 	mariadbPort int
 }
@@ -32,14 +35,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.work, "work", "bench/work", "working directory: binaries, databases and the data sets kept between runs")
 	fs.StringVar(&o.out, "out", "bench/results.md", "where to write the results table (Markdown)")
-	fs.StringVar(&o.sections, "only", "scan,plates,galera,qr,data", "sections to run: scan, plates, galera, qr, data")
+	fs.StringVar(&o.sections, "only", "scan,plates,galera,qr,data,supervision", "sections to run: scan, plates, galera, qr, data, supervision")
 	fs.Int64Var(&o.entries, "entries", 10_000_000, "entries of the search and report data set")
 	fs.IntVar(&o.communities, "communities", 1200, "communities of the data set")
 	fs.IntVar(&o.rounds, "rounds", 40, "searches and reports timed per database")
+	fs.IntVar(&o.supRounds, "supervision-rounds", 5, "district tables timed per database")
+	fs.StringVar(&o.dbs, "databases", "sqlite,mariadb", "databases of the data and supervision sections: sqlite, mariadb")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each scan load run")
 	fs.IntVar(&o.mariadbPort, "mariadb-port", 3320, "port of the benchmark's own MariaDB")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.supRounds < 1 {
+		return fmt.Errorf("--supervision-rounds must be at least 1")
 	}
 	want := map[string]bool{}
 	for _, s := range strings.Split(o.sections, ",") {
@@ -58,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	var my *mariadb
-	if want["scan"] || want["plates"] || want["data"] {
+	if want["scan"] || want["plates"] || ((want["data"] || want["supervision"]) && slices.Contains(o.databases(), "mariadb")) {
 		fmt.Fprintln(stderr, "starting the benchmark's MariaDB")
 		if my, err = startMariaDB(ctx, filepath.Join(work, "mariadb"), o.mariadbPort); err != nil {
 			return err
@@ -74,6 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		{"galera", func() ([]row, error) { return benchGalera(ctx, o, work, bin, stderr) }},
 		{"qr", benchQR},
 		{"data", func() ([]row, error) { return benchDataSets(ctx, o, work, bin, my) }},
+		{"supervision", func() ([]row, error) { return benchSupervisionSets(ctx, o, work, bin, my) }},
 	}
 	var rows []row
 	for _, sec := range sections {
@@ -123,9 +132,13 @@ func render(rows []row, started time.Time) string {
 	b.WriteString("| section | what | req/s | p50 ms | p99 ms | max ms | vs bare gin | server CPU | peak RSS | target | verdict | note |\n")
 	b.WriteString("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |\n")
 	var profiles []string
+	notes := map[string]string{} // a profile's own words for when it was taken
 	for _, r := range rows {
 		if r.Section == "profile" {
 			profiles = append(profiles, r.Name)
+			if r.Note != "" {
+				notes[r.Name] = r.Note
+			}
 			continue
 		}
 		rps := ""
@@ -157,26 +170,40 @@ func render(rows []row, started time.Time) string {
 				break
 			}
 		}
-		fmt.Fprintf(&b, "\nServer CPU profile during the 64-connection run (%s), `go tool pprof -top`:\n\n```\n%s\n```\n",
-			strings.TrimSuffix(filepath.Base(p), ".top.txt"), strings.TrimSpace(strings.Join(lines, "\n")))
+		during := "during the 64-connection run"
+		if n, ok := notes[p]; ok {
+			during = n
+		}
+		fmt.Fprintf(&b, "\nServer CPU profile %s (%s), `go tool pprof -top`:\n\n```\n%s\n```\n",
+			during, strings.TrimSuffix(filepath.Base(p), ".top.txt"), strings.TrimSpace(strings.Join(lines, "\n")))
 	}
 	return b.String()
 }
 
-// benchDataSets times searches and reports over the data set on SQLite,
-// then on MariaDB, making each data set on the first run.
-func benchDataSets(ctx context.Context, o options, work, bin string, my *mariadb) ([]row, error) {
-	sdir := filepath.Join(work, "data-sqlite")
-	sq, err := prepareData(ctx, bin, sdir, map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sdir, "gatehouse.db"),
-		"GATEHOUSE_KEY_DIR": filepath.Join(sdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}, o.entries, o.communities,
-		func() error { return nil })
-	if err != nil {
-		return nil, err
+// databases lists the databases of the data-set sections.
+func (o options) databases() []string {
+	var out []string
+	for _, d := range strings.Split(o.dbs, ",") {
+		if d = strings.TrimSpace(d); d == "sqlite" || d == "mariadb" {
+			out = append(out, d)
+		}
 	}
-	sq.name = "SQLite"
-	rows, err := benchData(ctx, bin, sq, o.rounds)
-	if err != nil {
-		return nil, err
+	return out
+}
+
+// dataSetOf makes (once) or reuses the data set of database db ("sqlite"
+// or "mariadb").
+func dataSetOf(ctx context.Context, o options, work, bin string, my *mariadb, db string) (*dataSet, error) {
+	if db == "sqlite" {
+		sdir := filepath.Join(work, "data-sqlite")
+		sq, err := prepareData(ctx, bin, sdir, map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sdir, "gatehouse.db"),
+			"GATEHOUSE_KEY_DIR": filepath.Join(sdir, "keys"), "GATEHOUSE_ADMIN_PASSWORD": benchAdminPassword}, o.entries, o.communities,
+			func() error { return nil })
+		if err != nil {
+			return nil, err
+		}
+		sq.name = "SQLite"
+		return sq, nil
 	}
 	mdir := filepath.Join(work, "data-mariadb")
 	menv := map[string]string{"GATEHOUSE_DB_DRIVER": "mysql", "GATEHOUSE_DB_DSN": my.dsn("gatehouse_data"),
@@ -191,9 +218,23 @@ func benchDataSets(ctx context.Context, o options, work, bin string, my *mariadb
 		return nil, err
 	}
 	md.name = "MariaDB"
-	r, err := benchData(ctx, bin, md, o.rounds)
-	if err != nil {
-		return nil, err
+	return md, nil
+}
+
+// benchDataSets times searches and reports over the data set on SQLite,
+// then on MariaDB, making each data set on the first run.
+func benchDataSets(ctx context.Context, o options, work, bin string, my *mariadb) ([]row, error) {
+	var rows []row
+	for _, db := range o.databases() {
+		ds, err := dataSetOf(ctx, o, work, bin, my, db)
+		if err != nil {
+			return nil, err
+		}
+		r, err := benchData(ctx, bin, ds, o.rounds)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
 	}
-	return append(rows, r...), nil
+	return rows, nil
 }

@@ -45,6 +45,8 @@ func benchData(ctx context.Context, args []string, getenv func(string) string, s
 	fs.IntVar(&o.Days, "days", o.Days, "days the entries span, ending now")
 	fs.IntVar(&o.Residents, "residents", o.Residents, "residents per community")
 	fs.IntVar(&o.Visitors, "visitors", o.Visitors, "visitors in the district")
+	fs.IntVar(&o.Companies, "companies", o.Companies, "property companies running the communities (0: no supervision data)")
+	fs.IntVar(&o.AgentDays, "agent-days", o.AgentDays, "days each community's first gate has had an agent reporting in")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed (the same seed makes the same data)")
 	samples := fs.String("samples", "", "write sample ID numbers and community ids (JSON) to this file")
 	own := map[string]bool{}
@@ -53,8 +55,8 @@ func benchData(ctx context.Context, args []string, getenv func(string) string, s
 	if err := fs.Parse(mine); err != nil {
 		return &usageError{err.Error()}
 	}
-	if o.Communities < 1 || o.Entries < 1 || o.Days < 1 || o.Residents < 1 || o.Visitors < 20 {
-		return &usageError{"bench-data: communities, entries, days and residents must be positive, visitors at least 20"}
+	if o.Communities < 1 || o.Entries < 1 || o.Days < 1 || o.Residents < 1 || o.Visitors < 20 || o.Companies < 0 || o.AgentDays < 0 {
+		return &usageError{"bench-data: communities, entries, days and residents must be positive, visitors at least 20, companies and agent-days not negative"}
 	}
 	cfg, _, err := loadConfig("bench-data", rest, getenv, stderr)
 	if err != nil {
@@ -91,10 +93,12 @@ func benchData(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "bench-data: %d communities, %d residents, %d visitors, %d passes, %d entries in %s\n",
-		res.Communities, res.Residents, res.Visitors, res.Passes, res.Entries, time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "bench-data: %d communities, %d residents, %d visitors, %d passes, %d entries, %d companies, %d inspections, %d incidents, %d gate-hours in %s\n",
+		res.Communities, res.Residents, res.Visitors, res.Passes, res.Entries, res.Companies, res.Inspections, res.Incidents, res.GateHours,
+		time.Since(start).Round(time.Second))
 	if *samples != "" {
-		b, _ := json.MarshalIndent(map[string]any{"id_numbers": res.SampleIDNumbers, "communities": res.Communities, "entries": res.Entries}, "", "  ")
+		b, _ := json.MarshalIndent(map[string]any{"id_numbers": res.SampleIDNumbers, "communities": res.Communities, "entries": res.Entries,
+			"property_companies": res.Companies}, "", "  ")
 		if err := os.WriteFile(*samples, b, 0o600); err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ commands:
   verify-log  check the entry log's hash chains: verify-log [COMMUNITY_ID]
   retention   erase personal data past the retention period: retention run
   backup      copy the SQLite database and the key directory, online: backup DIR
-  bench-data  fill an empty database with synthetic data (1,200 communities, 10 million entries)
+  bench-data  fill an empty database with synthetic data (1,200 communities, 10 million entries, 563 property companies)
   help        show this text
 
 Every command takes the settings of serve (see gatehouse serve -h).

@@ -1,7 +1,9 @@
 // Package benchdata fills a database with realistic synthetic data for the
 // benchmarks: communities with gates and residents, visitors with Chinese
 // names and valid ID numbers, passes, and a year of entries in unbroken hash
-// chains.
+// chains; and the district's supervision: property companies running the
+// communities, the scheme, each month's inspections and incidents, and the
+// hours the gates' agents reported in.
 package benchdata
 
 import (
@@ -25,6 +27,8 @@ type Options struct {
 	Days        int
 	Residents   int // per community
 	Visitors    int // in the whole district
+	Companies   int // property companies running the communities
+	AgentDays   int // days the first gate of each community has had an agent
 	Seed        uint64
 	Now         time.Time
 	KeyID       uint32 // the signing key passes name
@@ -34,7 +38,10 @@ type Options struct {
 // Defaults are the district of the benchmarks: 1,200 communities and
 // 10 million entries over a year.
 func Defaults() Options {
-	return Options{Communities: 1200, Entries: 10_000_000, Days: 365, Residents: 150, Visitors: 400_000, Seed: 1}
+	// Gate agents since 220 days: the district table of last month reads
+	// that month and the five before it (at most 217 days back); a year of
+	// gate hours would be 10 million more rows to load.
+	return Options{Communities: 1200, Entries: 10_000_000, Days: 365, Residents: 150, Visitors: 400_000, Companies: 563, AgentDays: 220, Seed: 1}
 }
 
 var surnames = []rune("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
@@ -109,6 +116,7 @@ func (p *progress) show(done int64, force bool) {
 // Result says what was written, and a few known people to search for.
 type Result struct {
 	Communities, Residents, Visitors, Passes, Entries int64
+	Companies, Inspections, Incidents, GateHours      int64
 	SampleIDNumbers                                   []string // visitors with entries
 }
 
@@ -126,6 +134,13 @@ type batch struct {
 	rs     []*gatehouse.Resident
 	ps     []*gatehouse.Pass
 	es     []*gatehouse.Entry
+	// the supervision's: its assignment, inspections, incidents, the gate
+	// with an agent and the hours it reported in
+	asg   *gatehouse.Assignment
+	ins   []*gatehouse.Inspection
+	inc   []*gatehouse.Incident
+	agent *gatehouse.Gate
+	hours []int64
 }
 
 // Fill writes the data into an empty, migrated database. Communities are
@@ -162,6 +177,21 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 		return nil, fmt.Errorf("visitors: %w", err)
 	}
 	res.Visitors = int64(len(vs))
+	if o.Companies > 0 {
+		cs := g.companies()
+		sc := gatehouse.DefaultScheme()
+		sc.Version, sc.EffectiveFrom = 1, o.Now.AddDate(0, 0, -o.Days).In(shanghai()).Format("2006-01")
+		err := bulk.Tx(ctx, func(tx *sql.Tx) error {
+			if err := bulk.Companies(ctx, tx, cs); err != nil {
+				return err
+			}
+			return bulk.Scheme(ctx, tx, sc)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("companies: %w", err)
+		}
+		res.Companies = int64(len(cs))
+	}
 	for i := 0; i < 20; i++ {
 		res.SampleIDNumbers = append(res.SampleIDNumbers, numbers[i*len(vs)/20])
 	}
@@ -178,7 +208,7 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for b := range batches {
-				err := bulk.Tx(ctx, func(tx *sql.Tx) error { return write(ctx, bulk, tx, b) })
+				err := bulk.Tx(ctx, func(tx *sql.Tx) error { return write(ctx, bulk, tx, b, o.Now) })
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("community %d: %w", b.c.ID, err)
@@ -188,6 +218,9 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 				res.Residents += int64(len(b.rs))
 				res.Passes += int64(len(b.ps))
 				res.Entries += int64(len(b.es))
+				res.Inspections += int64(len(b.ins))
+				res.Incidents += int64(len(b.inc))
+				res.GateHours += int64(len(b.hours))
 				prog.show(res.Entries, false)
 				mu.Unlock()
 			}
@@ -201,6 +234,9 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 			want = o.Entries - made
 		}
 		b := g.community(int64(ci+1), want, people, &ids)
+		if o.Companies > 0 {
+			g.supervise(b, ci, o.Now.AddDate(0, 0, -o.Days))
+		}
 		made += int64(len(b.es))
 		select {
 		case batches <- b:
@@ -219,22 +255,34 @@ func (g *Generator) Fill(ctx context.Context, db *store.DB) (*Result, error) {
 	return res, nil
 }
 
+// shanghai is the communities' time zone.
+func shanghai() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}
+
 // community makes one community's gates, residents, passes and a year of
-// entries (sorted by time, as a chain is), with ids taken from ids.
+// entries (sorted by time, as a chain is), with ids taken from ids. The
+// community, its gates and residents were made two days and one day
+// before its first entry.
 func (g *Generator) community(id, want int64, people []person, ids *struct{ resident, pass, gate int64 }) *batch {
 	o := g.o
 	start := o.Now.AddDate(0, 0, -o.Days)
 	b := &batch{c: &gatehouse.Community{ID: id, Name: fmt.Sprintf("%s花园%d期", string(surnames[int(id)%len(surnames)]), id),
-		Address: fmt.Sprintf("罗湖区第%d号", id), TimeZone: "Asia/Shanghai", MaxPassDays: 7, OnsiteThresholdHours: 72}}
+		Address: fmt.Sprintf("罗湖区第%d号", id), TimeZone: "Asia/Shanghai", MaxPassDays: 7, OnsiteThresholdHours: 72,
+		CreatedAt: start.Add(-48 * time.Hour)}}
 	for _, name := range []string{"南门", "北门", "车库"} {
-		b.gates = append(b.gates, &gatehouse.Gate{ID: ids.gate, CommunityID: id, Name: name, KeyPrefix: "ghk_bench"})
+		b.gates = append(b.gates, &gatehouse.Gate{ID: ids.gate, CommunityID: id, Name: name, KeyPrefix: "ghk_bench", CreatedAt: b.c.CreatedAt})
 		b.hashes = append(b.hashes, fmt.Sprintf("%064x", ids.gate)) // no device key hashes to this: bench gates cannot log in
 		ids.gate++
 	}
 	b.rs = make([]*gatehouse.Resident, o.Residents)
 	for i := range b.rs {
 		b.rs[i] = &gatehouse.Resident{ID: ids.resident, CommunityID: id, Name: g.name(), IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(g.IDNumber()), Phone: g.phone(),
-			Building: fmt.Sprintf("%d栋", 1+g.rnd.IntN(20)), Unit: fmt.Sprintf("%d单元", 1+g.rnd.IntN(4)), Room: fmt.Sprintf("%d%02d", 1+g.rnd.IntN(25), 1+g.rnd.IntN(4))}
+			Building: fmt.Sprintf("%d栋", 1+g.rnd.IntN(20)), Unit: fmt.Sprintf("%d单元", 1+g.rnd.IntN(4)), Room: fmt.Sprintf("%d%02d", 1+g.rnd.IntN(25), 1+g.rnd.IntN(4)),
+			CreatedAt: start.Add(-24 * time.Hour)}
 		ids.resident++
 	}
 	// A few regular visitors come often: they are the frequent visitors of reports.
@@ -285,7 +333,7 @@ func (g *Generator) community(id, want int64, people []person, ids *struct{ resi
 }
 
 // write stores one community's batch.
-func write(ctx context.Context, bulk *store.Bulk, tx *sql.Tx, b *batch) error {
+func write(ctx context.Context, bulk *store.Bulk, tx *sql.Tx, b *batch, now time.Time) error {
 	if err := bulk.Community(ctx, tx, b.c); err != nil {
 		return err
 	}
@@ -298,5 +346,8 @@ func write(ctx context.Context, bulk *store.Bulk, tx *sql.Tx, b *batch) error {
 	if err := bulk.Passes(ctx, tx, b.ps); err != nil {
 		return err
 	}
-	return bulk.Entries(ctx, tx, b.c.ID, b.es)
+	if err := bulk.Entries(ctx, tx, b.c.ID, b.es); err != nil {
+		return err
+	}
+	return writeSupervision(ctx, bulk, tx, b, now)
 }

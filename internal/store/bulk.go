@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"gatehouse/internal/gatehouse"
 )
@@ -93,9 +95,19 @@ func (b *Bulk) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// Community inserts a community (with its id) and its empty chain head.
+// createdAt is a row's given creation time, or now when none is given.
+func (b *Bulk) createdAt(t time.Time) int64 {
+	if t.IsZero() {
+		return b.db.now()
+	}
+	return micros(t)
+}
+
+// Community inserts a community (with its id) and its empty chain head; it
+// was created at c.CreatedAt (now if zero: a district's past months count
+// only the communities that existed then).
 func (b *Bulk) Community(ctx context.Context, tx *sql.Tx, c *gatehouse.Community) error {
-	now := b.db.now()
+	now := b.createdAt(c.CreatedAt)
 	if _, err := tx.ExecContext(ctx, "INSERT INTO communities (id, name, address, anti_passback, time_zone, max_pass_days, onsite_threshold_hours, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
 		c.ID, c.Name, c.Address, c.AntiPassback, c.TimeZone, c.MaxPassDays, c.OnsiteThresholdHours, now, now); err != nil {
 		return err
@@ -104,10 +116,11 @@ func (b *Bulk) Community(ctx context.Context, tx *sql.Tx, c *gatehouse.Community
 	return err
 }
 
-// Gates inserts gates (with their ids) and the given key hashes.
+// Gates inserts gates (with their ids and creation times, now if zero) and
+// the given key hashes.
 func (b *Bulk) Gates(ctx context.Context, tx *sql.Tx, gs []*gatehouse.Gate, keyHashes []string) error {
-	now := b.db.now()
 	for i, g := range gs {
+		now := b.createdAt(g.CreatedAt)
 		if _, err := tx.ExecContext(ctx, "INSERT INTO gates (id, community_id, name, key_hash, key_prefix, created_at, updated_at) VALUES (?,?,?,?,?,?,?)",
 			g.ID, g.CommunityID, g.Name, keyHashes[i], g.KeyPrefix, now, now); err != nil {
 			return err
@@ -116,13 +129,14 @@ func (b *Bulk) Gates(ctx context.Context, tx *sql.Tx, gs []*gatehouse.Gate, keyH
 	return nil
 }
 
-// Residents inserts residents with their ids.
+// Residents inserts residents with their ids and creation times (now if
+// zero).
 func (b *Bulk) Residents(ctx context.Context, tx *sql.Tx, rs []*gatehouse.Resident) error {
-	now := b.db.now()
 	k := b.db.keys
 	rows := make([][]any, len(rs))
 	for i, r := range rs {
 		sealed, hash, masked := r.IDNumber.Protect(k)
+		now := b.createdAt(r.CreatedAt)
 		rows[i] = []any{r.ID, r.CommunityID, r.Name, string(r.IDType), sealed, hash, masked,
 			r.Phone, r.Building, r.Unit, r.Room, 1, now, now}
 	}
@@ -192,4 +206,74 @@ func (b *Bulk) Count(ctx context.Context, table string) (int64, error) {
 	var n int64
 	err := b.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n)
 	return n, err
+}
+
+// Companies inserts property companies with their ids.
+func (b *Bulk) Companies(ctx context.Context, tx *sql.Tx, cs []*gatehouse.Company) error {
+	now := b.db.now()
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = []any{c.ID, c.Name, c.CreditCode, c.Contact, now, now}
+	}
+	cols := []string{"id", "name", "credit_code", "contact", "created_at", "updated_at"}
+	return b.insert(ctx, tx, "companies", cols, rows, perStatement(len(cols)))
+}
+
+// Scheme inserts a version of the assessment scheme (its Version and
+// EffectiveFrom as given).
+func (b *Bulk) Scheme(ctx context.Context, tx *sql.Tx, s *gatehouse.Scheme) error {
+	body, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO supervision_schemes (version, effective_from, body, created_by, created_at) VALUES (?,?,?,?,?)",
+		s.Version, s.EffectiveFrom, string(body), s.CreatedBy, b.db.now())
+	return err
+}
+
+// Assignments inserts which company runs each community from when.
+func (b *Bulk) Assignments(ctx context.Context, tx *sql.Tx, as []*gatehouse.Assignment) error {
+	now := b.db.now()
+	rows := make([][]any, len(as))
+	for i, a := range as {
+		rows[i] = []any{a.CommunityID, a.CompanyID, a.Street, a.DeclaredDwellings, micros(a.From), a.CreatedBy, now}
+	}
+	cols := []string{"community_id", "company_id", "street", "declared_dwellings", "from_at", "created_by", "created_at"}
+	return b.insert(ctx, tx, "community_assignments", cols, rows, perStatement(len(cols)))
+}
+
+// Inspections inserts inspections (without photos).
+func (b *Bulk) Inspections(ctx context.Context, tx *sql.Tx, ins []*gatehouse.Inspection) error {
+	rows := make([][]any, len(ins))
+	for i, in := range ins {
+		rows[i] = []any{in.CommunityID, in.Date, in.Month(), in.Inspector, strings.Join(in.ItemsMet, ","), in.Notes, 0,
+			in.CreatedBy, string(in.CreatedRole), micros(in.CreatedAt)}
+	}
+	cols := []string{"community_id", "day", "month", "inspector", "items_met", "notes", "photos", "created_by", "created_role", "created_at"}
+	return b.insert(ctx, tx, "inspections", cols, rows, perStatement(len(cols)))
+}
+
+// Incidents inserts incidents.
+func (b *Bulk) Incidents(ctx context.Context, tx *sql.Tx, ins []*gatehouse.Incident) error {
+	rows := make([][]any, len(ins))
+	for i, in := range ins {
+		rows[i] = []any{in.CommunityID, in.Date, in.Month(), in.Category, in.CaseRef, in.CreatedBy, micros(in.CreatedAt)}
+	}
+	cols := []string{"community_id", "day", "month", "category", "case_ref", "created_by", "created_at"}
+	return b.insert(ctx, tx, "incidents", cols, rows, perStatement(len(cols)))
+}
+
+// GateAgent records that a gate has an agent, last seen at seen, and the
+// hours (Unix time / 3600) its agent reported in online: what gate
+// availability counts.
+func (b *Bulk) GateAgent(ctx context.Context, tx *sql.Tx, g *gatehouse.Gate, seen time.Time, hours []int64) error {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO gate_status (gate_id, community_id, seen_at, interval_ms, version) VALUES (?,?,?,?,?)",
+		g.ID, g.CommunityID, micros(seen), 30000, "bench"); err != nil {
+		return err
+	}
+	rows := make([][]any, len(hours))
+	for i, h := range hours {
+		rows[i] = []any{g.ID, h, g.CommunityID}
+	}
+	return b.insert(ctx, tx, "gate_hours", []string{"gate_id", "hour", "community_id"}, rows, perStatement(3))
 }
