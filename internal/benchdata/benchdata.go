@@ -279,10 +279,16 @@ func (g *Generator) community(id, want int64, people []person, ids *struct{ resi
 		ids.gate++
 	}
 	b.rs = make([]*gatehouse.Resident, o.Residents)
+	present := map[string]bool{} // a dwelling's present residents have different names (residents_present_name)
 	for i := range b.rs {
-		b.rs[i] = &gatehouse.Resident{ID: ids.resident, CommunityID: id, Name: g.name(), IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(g.IDNumber()), Phone: g.phone(),
+		r := &gatehouse.Resident{ID: ids.resident, CommunityID: id, Name: g.name(), IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber(g.IDNumber()), Phone: g.phone(),
 			Building: fmt.Sprintf("%d栋", 1+g.rnd.IntN(20)), Unit: fmt.Sprintf("%d单元", 1+g.rnd.IntN(4)), Room: fmt.Sprintf("%d%02d", 1+g.rnd.IntN(25), 1+g.rnd.IntN(4)),
 			CreatedAt: start.Add(-24 * time.Hour)}
+		for present[r.Building+r.Unit+r.Room+"/"+r.Name] {
+			r.Name = g.name()
+		}
+		present[r.Building+r.Unit+r.Room+"/"+r.Name] = true
+		b.rs[i] = r
 		ids.resident++
 	}
 	// A few regular visitors come often: they are the frequent visitors of reports.
