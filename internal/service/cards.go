@@ -43,25 +43,12 @@ func mayManageCards(pr *gatehouse.Principal) error {
 	return nil
 }
 
-// cardResident is the resident of the card use cases: in the principal's
-// communities, else ENOTFOUND.
-func (s *Cards) cardResident(ctx context.Context, pr *gatehouse.Principal, id int64) (*gatehouse.Resident, error) {
-	r, err := s.Store.Resident(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if pr.IsGate() || !pr.InCommunity(r.CommunityID) {
-		return nil, gatehouse.NotFound("resident")
-	}
-	return r, nil
-}
-
 // Create registers a card of a present resident.
 func (s *Cards) Create(ctx context.Context, pr *gatehouse.Principal, residentID int64, in CardInput) (*gatehouse.Card, error) {
 	if err := mayManageCards(pr); err != nil {
 		return nil, err
 	}
-	r, err := s.cardResident(ctx, pr, residentID)
+	r, err := scopedResident(ctx, s.Store, pr, residentID)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +79,7 @@ func (s *Cards) Create(ctx context.Context, pr *gatehouse.Principal, residentID 
 // List is a resident's cards: for managers and admin of its community, and
 // for the resident itself.
 func (s *Cards) List(ctx context.Context, pr *gatehouse.Principal, residentID int64) ([]*gatehouse.Card, error) {
-	r, err := s.cardResident(ctx, pr, residentID)
+	r, err := scopedResident(ctx, s.Store, pr, residentID)
 	if err != nil {
 		return nil, err
 	}

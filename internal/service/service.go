@@ -26,6 +26,24 @@ func scopedCommunity(ctx context.Context, st CommunityReader, p *gatehouse.Princ
 	return st.Community(ctx, id)
 }
 
+// ResidentReader reads one resident.
+type ResidentReader interface {
+	Resident(ctx context.Context, id int64) (*gatehouse.Resident, error)
+}
+
+// scopedResident is a resident of a community in the principal's scope;
+// any other, and any for a gate device, answers ENOTFOUND.
+func scopedResident(ctx context.Context, st ResidentReader, p *gatehouse.Principal, id int64) (*gatehouse.Resident, error) {
+	r, err := st.Resident(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.IsGate() || !p.InCommunity(r.CommunityID) {
+		return nil, gatehouse.NotFound("resident")
+	}
+	return r, nil
+}
+
 // withoutHousehold reports a resident principal made without its household
 // (its caller forgot it): it sees nothing, never its whole community.
 func withoutHousehold(pr *gatehouse.Principal) bool {

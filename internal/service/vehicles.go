@@ -49,25 +49,13 @@ func mayManageVehicles(pr *gatehouse.Principal) error {
 	return nil
 }
 
-// vehicleResident is a resident in the principal's communities, else ENOTFOUND.
-func (s *Vehicles) vehicleResident(ctx context.Context, pr *gatehouse.Principal, id int64) (*gatehouse.Resident, error) {
-	r, err := s.Store.Resident(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if pr.IsGate() || !pr.InCommunity(r.CommunityID) {
-		return nil, gatehouse.NotFound("resident")
-	}
-	return r, nil
-}
-
 // Create registers a vehicle of a present resident: its plate then opens
 // the community's vehicle gates.
 func (s *Vehicles) Create(ctx context.Context, pr *gatehouse.Principal, residentID int64, in VehicleInput) (*gatehouse.Vehicle, error) {
 	if err := mayManageVehicles(pr); err != nil {
 		return nil, err
 	}
-	r, err := s.vehicleResident(ctx, pr, residentID)
+	r, err := scopedResident(ctx, s.Store, pr, residentID)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +84,7 @@ func (s *Vehicles) Create(ctx context.Context, pr *gatehouse.Principal, resident
 // List is a resident's vehicles: for managers and admin of its community,
 // and for the resident itself.
 func (s *Vehicles) List(ctx context.Context, pr *gatehouse.Principal, residentID int64) ([]*gatehouse.Vehicle, error) {
-	r, err := s.vehicleResident(ctx, pr, residentID)
+	r, err := scopedResident(ctx, s.Store, pr, residentID)
 	if err != nil {
 		return nil, err
 	}
