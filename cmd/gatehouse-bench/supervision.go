@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gatehouse/internal/gatehouse"
+	"gatehouse/internal/store"
 )
 
 // The supervision section: the district overview's table of a month that
@@ -94,8 +95,24 @@ func benchSupervision(ctx context.Context, o options, work, bin string, ds *data
 	path := "/api/v1/supervision/months/" + month + "/communities"
 	n := fmt.Sprintf("%s, %dM entries", ds.name, ds.samples.Entries/1_000_000)
 	name := fmt.Sprintf("district table of %s, not published (%s)", month, n)
+	// Each timed round computes the month from the entry log: what an
+	// earlier round kept of it (a settled month is kept) is dropped first;
+	// the five months before it, which the long-term-poor rule reads, are
+	// read as kept by the untimed first round, as on a server in use.
+	driver := ds.env["GATEHOUSE_DB_DRIVER"]
+	if driver == "" {
+		driver = store.SQLite
+	}
+	db, err := store.Open(ctx, driver, ds.env["GATEHOUSE_DB_DSN"], nil)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
 	var m supervisionMonth
 	get := func() (time.Duration, error) {
+		if err := db.ForgetSupervisionMonth(ctx, month); err != nil {
+			return 0, err
+		}
 		t := time.Now()
 		err := c.call(ctx, "GET", path, admin, nil, 200, &m)
 		return time.Since(t), err
@@ -128,7 +145,7 @@ func benchSupervision(ctx context.Context, o options, work, bin string, ds *data
 		}
 		lat = append(lat, d)
 	}
-	verdict, note := "met", fmt.Sprintf("%d rounds after one untimed (%s ms); verdict on p99", o.supRounds, ms(first))
+	verdict, note := "met", fmt.Sprintf("%d rounds, each computing the month; the untimed first also computed and kept the 5 months before (%s ms); verdict on p99", o.supRounds, ms(first))
 	rows := []row{}
 	if lat.quantile(0.99) >= supervisionTarget {
 		verdict = "MISSED"

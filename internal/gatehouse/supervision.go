@@ -536,3 +536,9 @@ func SortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// GateHours are a community's gate-hours of a month (for gates with an
+// agent, while they existed) and those among them its agents reported in.
+type GateHours struct {
+	Total, Online int64
+}

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -75,6 +76,7 @@ type district struct {
 	x, y         int64
 	dist, street string
 	police, mgr2 string
+	gate1        gateOut  // C1's gate, with an agent
 	people       []string // every name, ID number, phone and plate of a person used
 }
 
@@ -118,6 +120,7 @@ func newDistrict(t *testing.T, e *env) *district {
 	var gate1, gate2 gateOut
 	e.expect("POST", "/api/v1/gates", mgr1, map[string]any{"community_id": d.c[0], "name": "南门"}, 201, &gate1)
 	e.expect("POST", "/api/v1/gates", d.mgr2, map[string]any{"community_id": d.c[1], "name": "北门"}, 201, &gate2)
+	d.gate1 = gate1
 	// C1's gate agent reports in every hour of October from its creation.
 	e.expect("POST", fmt.Sprintf("/api/v1/gates/%d/status", gate1.ID), gate1.DeviceKey, map[string]any{"interval_seconds": 30, "version": "1.0"}, 200, nil)
 	for h := time.Date(2026, 10, 1, 10, 0, 0, 0, shanghai); h.Before(time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai)); h = h.Add(time.Hour) {
@@ -273,6 +276,88 @@ func TestADistrictMonthEqualsAHandCalculation(t *testing.T) {
 		e.mustUser("guardx", gatehouse.RoleGuard, []int64{d.c[0]}, 0)
 		e.expect("GET", "/api/v1/supervision/months/2026-10/communities", e.login("guardx"), nil, 403, nil)
 		e.expect("GET", "/api/v1/supervision/months/2026-12/communities", d.dist, nil, 422, nil)
+	})
+}
+
+// A settled month (its visitors' follow-up time passed) is kept once
+// computed, and computed again when something it reads changes: an
+// inspection or incident recorded late, an entry uploaded late by a gate
+// agent, the community's settings, its company. A gate disabled since
+// still counts in the months it served.
+func TestASettledMonthIsKeptUntilWhatItReadsChanges(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		d := newDistrict(t, e)
+		ctx := context.Background()
+		first, _ := d.october(t, d.dist)
+		kept, err := e.db.SupervisionSnapshots(ctx, "2026-10", d.c[:])
+		if err != nil || len(kept) != 4 {
+			t.Fatalf("October computed on Nov 27: %d communities kept (%v), want 4", len(kept), err)
+		}
+		// Mark a kept month so that its use shows: the table reads it, not the entry log.
+		mark := func(i int) {
+			t.Helper()
+			var r map[string]any
+			if err := jsonUnmarshal(kept[d.c[i]], &r); err != nil {
+				t.Fatal(err)
+			}
+			r["score"] = 12.3
+			b, _ := json.Marshal(r)
+			if err := e.db.SaveSupervisionSnapshots(ctx, "2026-10", e.clock.Now(), map[int64][]byte{d.c[i]: b}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		score := func(i int) float64 {
+			t.Helper()
+			rows, _ := d.october(t, d.dist)
+			return rows[d.c[i]].Score
+		}
+		for i := range d.c {
+			mark(i)
+		}
+		if s := score(3); s != 12.3 {
+			t.Fatalf("C4 in October after its kept month was marked: %v, want the kept 12.3", s)
+		}
+		d.at(e.clock.Now().Add(time.Minute))
+		// An inspection of October recorded in November: C4 is computed again, the others stay kept.
+		e.expect("POST", "/api/v1/inspections", d.street, map[string]any{"community_id": d.c[3], "date": "2026-10-25", "inspector": "莲花街道办",
+			"items_met": []string{"cameras", "access_control"}}, 201, nil)
+		rows, _ := d.october(t, d.dist)
+		if r := rows[d.c[3]]; r.Score != 69.9 || r.Parts.Inspection != 20 || r.Grade != "pass" {
+			t.Errorf("C4 after a late inspection: %v (inspection %v) %s; want 49.9 + 20 = 69.9, pass", r.Score, r.Parts.Inspection, r.Grade)
+		}
+		if rows[d.c[2]].Score != 12.3 {
+			t.Errorf("C3, unchanged, was computed again: %v", rows[d.c[2]].Score)
+		}
+		// An incident recorded late: C3 again.
+		e.expect("POST", "/api/v1/incidents", d.police, map[string]any{"community_id": d.c[2], "date": "2026-10-28", "category": "theft", "case_ref": "福公(刑)字[2026]99号"}, 201, nil)
+		if s := score(2); s != 92 {
+			t.Errorf("C3 after a late theft: %v, want 95 - 3 = 92", s)
+		}
+		// C1's gate agent uploads, in November, an event of October 20 it kept offline.
+		path := fmt.Sprintf("/api/v1/gates/%d/events", d.gate1.ID)
+		e.expect("POST", path, d.gate1.DeviceKey, map[string]any{"events": []map[string]any{{"event_id": "late-1", "code": "GH1.not-a-code",
+			"direction": "in", "occurred_at": time.Date(2026, 10, 20, 8, 0, 0, 0, shanghai).Format(time.RFC3339), "decision": "deny"}}}, 200, nil)
+		if s := score(0); s != first[d.c[0]].Score {
+			t.Errorf("C1 after a late upload: %v, want computed again (%v)", s, first[d.c[0]].Score)
+		}
+		// C2's settings change; C1's gate is disabled: October still counts its 735 hours.
+		e.expect("PATCH", fmt.Sprintf("/api/v1/communities/%d", d.c[1]), e.admin, map[string]any{"onsite_threshold_hours": 48}, 200, nil)
+		e.expect("PATCH", fmt.Sprintf("/api/v1/gates/%d", d.gate1.ID), e.admin, map[string]any{"disabled": true}, 200, nil)
+		mark(0)
+		e.expect("PUT", fmt.Sprintf("/api/v1/communities/%d/company", d.c[0]), d.dist, map[string]any{"company_id": d.y}, 200, nil)
+		rows, _ = d.october(t, d.dist)
+		if rows[d.c[1]].Score != first[d.c[1]].Score {
+			t.Errorf("C2 after its settings changed: %v, want computed again (%v)", rows[d.c[1]].Score, first[d.c[1]].Score)
+		}
+		r := rows[d.c[0]]
+		if r.Score != 100 || r.CompanyID != d.x {
+			t.Errorf("C1 after its company changed in November: %v, company %d; want computed again: 100, still X", r.Score, r.CompanyID)
+		}
+		for _, ind := range r.Indicators {
+			if ind.Key == "gate_offline" && (ind.Num != 0 || ind.Den != 735) {
+				t.Errorf("C1's gate, disabled in November: %d of %d hours offline in October, want 0 of 735", ind.Num, ind.Den)
+			}
+		}
 	})
 }
 

@@ -35,9 +35,11 @@ type SupervisionStore interface {
 	Rectifications(ctx context.Context, f gatehouse.RectificationFilter) ([]*gatehouse.Rectification, error)
 	SavePublication(ctx context.Context, p *gatehouse.Publication, orders []*gatehouse.Rectification) error
 	Publication(ctx context.Context, month string) (*gatehouse.Publication, error)
-	SupervisionFacts(ctx context.Context, communityID int64, from, to time.Time) ([]supervision.Fact, error)
-	GateHours(ctx context.Context, communityID int64, from, to time.Time) (total, online int64, err error)
-	DwellingsWithResidents(ctx context.Context, communityID int64, at time.Time) (int64, error)
+	SupervisionFacts(ctx context.Context, ids []int64, from, to time.Time, each func(communityID int64, facts []supervision.Fact) error) error
+	GateHours(ctx context.Context, ids []int64, from, to time.Time) (map[int64]gatehouse.GateHours, error)
+	DwellingsWithResidents(ctx context.Context, ids []int64, at time.Time) (map[int64]int64, error)
+	SupervisionSnapshots(ctx context.Context, month string, ids []int64) (map[int64][]byte, error)
+	SaveSupervisionSnapshots(ctx context.Context, month string, from time.Time, bodies map[int64][]byte) error
 }
 
 // Supervision is the district's assessment of communities and property
@@ -541,15 +543,14 @@ func (s *Supervision) compute(ctx context.Context, month string, only []int64, c
 		return nil, err
 	}
 	m := &Month{Month: month, SchemeVersion: sc.Version, Communities: []CommunityRow{}, Companies: []CompanyRow{}}
+	results, err := s.results(ctx, sc, month, coms, byCommunity, inspections, incidents)
+	if err != nil {
+		return nil, err
+	}
 	for _, com := range coms {
-		if _, to, _ := gatehouse.MonthBounds(month, com.Location()); !com.CreatedAt.Before(to) {
-			continue // the community did not exist yet in that month
+		if r, ok := results[com.ID]; ok {
+			m.Communities = append(m.Communities, CommunityRow{Result: r, Name: com.Name, CompanyName: names[r.CompanyID].Name})
 		}
-		r, err := s.community(ctx, sc, com, month, byCommunity[com.ID], inspections, incidents)
-		if err != nil {
-			return nil, err
-		}
-		m.Communities = append(m.Communities, CommunityRow{Result: r, Name: com.Name, CompanyName: names[r.CompanyID].Name})
 	}
 	if companies {
 		if err := s.gradeCompanies(ctx, sc, m, names); err != nil {
@@ -571,47 +572,143 @@ func (s *Supervision) companyNames(ctx context.Context) (map[int64]*gatehouse.Co
 	return out, nil
 }
 
-// community computes one community's month.
-func (s *Supervision) community(ctx context.Context, sc *gatehouse.Scheme, com *gatehouse.Community, month string,
-	hist []*gatehouse.Assignment, inspections []*gatehouse.Inspection, incidents []*gatehouse.Incident) (supervision.Result, error) {
-	from, to, err := gatehouse.MonthBounds(month, com.Location())
+// settleMargin is how long after its visitors' follow-up time a month is
+// kept once computed; snapshotSkew allows for the clocks of several server
+// processes when a snapshot is checked against later changes.
+const (
+	settleMargin = time.Hour
+	snapshotSkew = 5 * time.Second
+)
+
+// bounds are a month's moments for the communities that share a time zone
+// and an onsite threshold.
+type bounds struct {
+	from, to, end time.Time // the month, and the end of its visitors' follow-up
+	threshold     int
+}
+
+// results computes the month of each community that existed in it: kept
+// snapshots for the settled ones that nothing changed since, and for the
+// rest a few grouped queries per time zone and threshold; the settled ones
+// computed are kept for the next time.
+func (s *Supervision) results(ctx context.Context, sc *gatehouse.Scheme, month string, coms []*gatehouse.Community,
+	hist map[int64][]*gatehouse.Assignment, inspections []*gatehouse.Inspection, incidents []*gatehouse.Incident) (map[int64]supervision.Result, error) {
+	now := s.Now()
+	started := now.Add(-snapshotSkew)
+	groups := map[string]*bounds{}
+	members := map[string][]*gatehouse.Community{}
+	var settled []int64
+	for _, com := range coms {
+		from, to, err := gatehouse.MonthBounds(month, com.Location())
+		if err != nil {
+			return nil, err
+		}
+		if !com.CreatedAt.Before(to) {
+			continue // the community did not exist yet in that month
+		}
+		end := to.Add(time.Duration(com.OnsiteThresholdHours)*time.Hour + supervision.FollowUp)
+		if !now.Before(end.Add(settleMargin)) {
+			settled = append(settled, com.ID)
+		}
+		key := fmt.Sprintf("%s/%d", com.TimeZone, com.OnsiteThresholdHours)
+		if groups[key] == nil {
+			groups[key] = &bounds{from: from, to: to, end: end, threshold: com.OnsiteThresholdHours}
+		}
+		members[key] = append(members[key], com)
+	}
+	out := map[int64]supervision.Result{}
+	kept, err := s.Store.SupervisionSnapshots(ctx, month, settled)
 	if err != nil {
-		return supervision.Result{}, err
+		return nil, err
+	}
+	for id, body := range kept {
+		var r supervision.Result
+		if json.Unmarshal(body, &r) == nil && r.Month == month && r.SchemeVersion == sc.Version {
+			out[id] = r
+		} else {
+			delete(kept, id) // made by another build or scheme: computed again
+		}
+	}
+	for key, b := range groups {
+		var todo []*gatehouse.Community
+		for _, com := range members[key] {
+			if _, ok := out[com.ID]; !ok {
+				todo = append(todo, com)
+			}
+		}
+		if err := s.computeGroup(ctx, sc, month, *b, todo, hist, inspections, incidents, out); err != nil {
+			return nil, err
+		}
+	}
+	fresh := map[int64][]byte{}
+	for _, id := range settled {
+		if _, ok := kept[id]; ok {
+			continue
+		}
+		if r, ok := out[id]; ok {
+			if b, err := json.Marshal(r); err == nil {
+				fresh[id] = b
+			}
+		}
+	}
+	return out, s.Store.SaveSupervisionSnapshots(ctx, month, started, fresh)
+}
+
+// computeGroup computes the month of communities that share its bounds,
+// into out.
+func (s *Supervision) computeGroup(ctx context.Context, sc *gatehouse.Scheme, month string, b bounds, coms []*gatehouse.Community,
+	hist map[int64][]*gatehouse.Assignment, inspections []*gatehouse.Inspection, incidents []*gatehouse.Incident, out map[int64]supervision.Result) error {
+	if len(coms) == 0 {
+		return nil
 	}
 	now := s.Now()
-	in := supervision.Input{From: from, To: to, AsOf: now, ThresholdHours: com.OnsiteThresholdHours}
-	a := inForce(hist, to)
-	if a != nil {
-		in.Declared = int64(a.DeclaredDwellings)
+	ids := make([]int64, len(coms))
+	for i, com := range coms {
+		ids[i] = com.ID
 	}
-	end := to.Add(time.Duration(com.OnsiteThresholdHours)*time.Hour + supervision.FollowUp)
-	if in.Facts, err = s.Store.SupervisionFacts(ctx, com.ID, from, earlier(end, now.Add(time.Second))); err != nil {
-		return supervision.Result{}, err
+	slices.Sort(ids)
+	hours, err := s.Store.GateHours(ctx, ids, b.from, earlier(b.to, now))
+	if err != nil {
+		return err
 	}
-	if in.GateHours, in.OnlineHours, err = s.Store.GateHours(ctx, com.ID, from, earlier(to, now)); err != nil {
-		return supervision.Result{}, err
+	dwellings, err := s.Store.DwellingsWithResidents(ctx, ids, earlier(b.to, now))
+	if err != nil {
+		return err
 	}
-	if in.Dwellings, err = s.Store.DwellingsWithResidents(ctx, com.ID, earlier(to, now)); err != nil {
-		return supervision.Result{}, err
-	}
-	var ins []*gatehouse.Inspection
+	ins := map[int64][]*gatehouse.Inspection{}
 	for _, x := range inspections {
-		if x.CommunityID == com.ID {
-			ins = append(ins, x)
-		}
+		ins[x.CommunityID] = append(ins[x.CommunityID], x)
 	}
-	var inc []*gatehouse.Incident
+	inc := map[int64][]*gatehouse.Incident{}
 	for _, x := range incidents {
-		if x.CommunityID == com.ID {
-			inc = append(inc, x)
+		inc[x.CommunityID] = append(inc[x.CommunityID], x)
+	}
+	score := func(id int64, facts []supervision.Fact) error {
+		in := supervision.Input{From: b.from, To: b.to, AsOf: now, ThresholdHours: b.threshold, Facts: facts,
+			GateHours: hours[id].Total, OnlineHours: hours[id].Online, Dwellings: dwellings[id]}
+		a := inForce(hist[id], b.to)
+		if a != nil {
+			in.Declared = int64(a.DeclaredDwellings)
+		}
+		r := supervision.Score(sc, supervision.Measure(in), ins[id], inc[id])
+		r.CommunityID, r.Month = id, month
+		if a != nil {
+			r.CompanyID, r.Street, r.Households = a.CompanyID, a.Street, a.DeclaredDwellings
+		}
+		out[id] = r
+		return nil
+	}
+	if err := s.Store.SupervisionFacts(ctx, ids, b.from, earlier(b.end, now.Add(time.Second)), score); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			if err := score(id, nil); err != nil { // no entry in the month
+				return err
+			}
 		}
 	}
-	r := supervision.Score(sc, supervision.Measure(in), ins, inc)
-	r.CommunityID, r.Month = com.ID, month
-	if a != nil {
-		r.CompanyID, r.Street, r.Households = a.CompanyID, a.Street, a.DeclaredDwellings
-	}
-	return r, nil
+	return nil
 }
 
 func earlier(a, b time.Time) time.Time {

@@ -131,6 +131,10 @@ func (db *DB) UpdateCommunity(ctx context.Context, c *gatehouse.Community) error
 		if res.RowsAffected == 0 {
 			return gatehouse.NotFound("community")
 		}
+		// Its time zone and onsite threshold shape its computed months.
+		if err := db.supervisionChanged(gormExec(tx), c.ID, now); err != nil {
+			return err
+		}
 		return bumpEpoch(tx, c.ID)
 	})
 	if err != nil {

@@ -461,6 +461,10 @@ var entryColumns = []string{"community_id", "seq", "gate_id", "pass_id", "reside
 var insertEntry = "INSERT INTO entries (" + strings.Join(entryColumns, ", ") + ") VALUES (" +
 	strings.TrimSuffix(strings.Repeat("?, ", len(entryColumns)), ", ") + ")"
 
+// lateEntry is how late an entry is recorded (an offline upload) before it
+// may change a month of the supervision that was already kept.
+const lateEntry = 10 * time.Minute
+
 func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
 	if e.CommunityID != t.communityID {
 		return fmt.Errorf("entry of community %d appended in the chain of %d", e.CommunityID, t.communityID)
@@ -502,6 +506,14 @@ func (t *scanTx) Append(e *gatehouse.Entry, s gatehouse.Subject) error {
 		return fmt.Errorf("chain head of community %d moved during the scan", e.CommunityID)
 	}
 	t.seq, t.hash = e.Seq, e.Hash
+	if micros(e.RecordedAt)-micros(e.OccurredAt) > lateEntry.Microseconds() {
+		// An offline upload may land in a month already computed and kept.
+		err := t.db.supervisionChanged(func(q string, args ...any) error { _, err := t.q.exec(q, args...); return err },
+			e.CommunityID, micros(e.RecordedAt))
+		if err != nil {
+			return err
+		}
+	}
 	if e.Decision != gatehouse.Grant || s == "" {
 		return nil
 	}

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
 	"gatehouse/internal/gatehouse"
-	"gatehouse/internal/supervision"
 )
 
 type companyRow struct {
@@ -102,7 +100,13 @@ func (db *DB) AddAssignment(ctx context.Context, a *gatehouse.Assignment) error 
 	a.CreatedAt = db.Now().UTC()
 	row := assignmentRow{CommunityID: a.CommunityID, CompanyID: a.CompanyID, Street: a.Street, DeclaredDwellings: a.DeclaredDwellings,
 		FromAt: micros(a.From), CreatedBy: a.CreatedBy, CreatedAt: micros(a.CreatedAt)}
-	if err := db.w.WithContext(ctx).Create(&row).Error; err != nil {
+	err := db.retry(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return db.supervisionChanged(gormExec(tx), a.CommunityID, micros(a.CreatedAt))
+	})
+	if err != nil {
 		return internal("assign community", err)
 	}
 	a.ID = row.ID
@@ -234,7 +238,7 @@ func (db *DB) CreateInspection(ctx context.Context, in *gatehouse.Inspection, ph
 				return err
 			}
 		}
-		return nil
+		return db.supervisionChanged(gormExec(tx), in.CommunityID, micros(in.CreatedAt))
 	})
 	if err != nil {
 		return internal("create inspection", err)
@@ -303,7 +307,13 @@ func (db *DB) CreateIncident(ctx context.Context, in *gatehouse.Incident) error 
 	in.CreatedAt = db.Now().UTC()
 	row := incidentRow{CommunityID: in.CommunityID, Day: in.Date, Month: in.Month(), Category: in.Category, CaseRef: in.CaseRef,
 		CreatedBy: in.CreatedBy, CreatedAt: micros(in.CreatedAt)}
-	if err := db.w.WithContext(ctx).Create(&row).Error; err != nil {
+	err := db.retry(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return db.supervisionChanged(gormExec(tx), in.CommunityID, micros(in.CreatedAt))
+	})
+	if err != nil {
 		return internal("create incident", err)
 	}
 	in.ID = row.ID
@@ -481,98 +491,4 @@ func (db *DB) PublishedMonths(ctx context.Context) ([]string, error) {
 		return nil, internal("list publications", err)
 	}
 	return months, nil
-}
-
-type supervisionFactRow struct {
-	GateID     int64
-	VisitorID  int64
-	GuardID    int64
-	Kind       *string
-	Method     string
-	Direction  string
-	Decision   string
-	Reason     string
-	OccurredAt int64
-}
-
-// SupervisionFacts returns what the indicators count of a community's
-// entries in [from, to), oldest first: no name, no ID number.
-func (db *DB) SupervisionFacts(ctx context.Context, communityID int64, from, to time.Time) ([]supervision.Fact, error) {
-	rows, err := db.r.WithContext(ctx).Table("entries AS e").
-		Select("e.gate_id, e.visitor_id, e.guard_id, p.kind, e.method, e.direction, e.decision, e.reason, e.occurred_at").
-		Joins("LEFT JOIN passes AS p ON p.id = e.pass_id AND e.pass_id <> 0").
-		Where("e.community_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?", communityID, micros(from), micros(to)).
-		Order("e.occurred_at, e.id").Rows()
-	if err != nil {
-		return nil, internal("read entries for supervision", err)
-	}
-	defer rows.Close()
-	var out []supervision.Fact
-	for rows.Next() {
-		var r supervisionFactRow
-		if err := rows.Scan(&r.GateID, &r.VisitorID, &r.GuardID, &r.Kind, &r.Method, &r.Direction, &r.Decision, &r.Reason, &r.OccurredAt); err != nil {
-			return nil, internal("read entries for supervision", err)
-		}
-		f := supervision.Fact{GateID: r.GateID, VisitorID: r.VisitorID, GuardID: r.GuardID, Method: gatehouse.Method(r.Method),
-			Direction: gatehouse.Direction(r.Direction), Decision: gatehouse.Decision(r.Decision), Reason: gatehouse.Reason(r.Reason),
-			At: fromMicros(r.OccurredAt)}
-		if r.Kind != nil {
-			f.PassKind = gatehouse.PassKind(*r.Kind)
-		}
-		out = append(out, f)
-	}
-	return out, internal("read entries for supervision", rows.Err())
-}
-
-// GateHours counts, for a community's gates that have an agent (they sent
-// a heartbeat once) and are not disabled, the hours of [from, to) each
-// existed, and the hours among them its agent reported in while online.
-func (db *DB) GateHours(ctx context.Context, communityID int64, from, to time.Time) (total, online int64, err error) {
-	var gates []struct {
-		ID        int64
-		CreatedAt int64
-	}
-	err = db.r.WithContext(ctx).Model(&gateRow{}).Select("id, created_at").
-		Where("community_id = ? AND disabled_at IS NULL AND id IN (?)", communityID, db.r.Model(&gateStatusRow{}).Select("gate_id")).
-		Find(&gates).Error
-	if err != nil {
-		return 0, 0, internal("read gates", err)
-	}
-	if len(gates) == 0 || !to.After(from) {
-		return 0, 0, nil
-	}
-	ids := make([]int64, len(gates))
-	for i, g := range gates {
-		start := max(from.Unix(), fromMicros(g.CreatedAt).Truncate(time.Hour).Unix())
-		if h := (to.Unix() - start) / 3600; h > 0 {
-			total += h
-		}
-		ids[i] = g.ID
-	}
-	err = db.r.WithContext(ctx).Table("gate_hours").Select("COUNT(*)").
-		Where("gate_id IN ? AND hour >= ? AND hour < ?", ids, from.Unix()/3600, (to.Unix()+3599)/3600).Scan(&online).Error
-	return total, min(online, total), internal("count gate hours", err)
-}
-
-// recordGateHour notes that a gate's agent reported in, online, this hour
-// (once: the hour is the key).
-func (db *DB) recordGateHour(tx *gorm.DB, gateID, communityID int64, at time.Time) error {
-	verb := "INSERT OR IGNORE"
-	if db.dialect == MySQL {
-		verb = "INSERT IGNORE"
-	}
-	return tx.Exec(verb+" INTO gate_hours (gate_id, hour, community_id) VALUES (?, ?, ?)", gateID, at.Unix()/3600, communityID).Error
-}
-
-// DwellingsWithResidents counts a community's dwellings (building, unit,
-// room) where a registered resident lived at moment at.
-func (db *DB) DwellingsWithResidents(ctx context.Context, communityID int64, at time.Time) (int64, error) {
-	var n int64
-	sub := db.r.Model(&residentRow{}).Distinct("building", "unit", "room").
-		Where("community_id = ? AND COALESCE(moved_in_at, created_at) < ? AND (moved_out_at IS NULL OR moved_out_at >= ?)",
-			communityID, micros(at), micros(at))
-	if err := db.r.WithContext(ctx).Table("(?) AS d", sub).Count(&n).Error; err != nil {
-		return 0, internal("count dwellings", err)
-	}
-	return n, nil
 }

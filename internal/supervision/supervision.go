@@ -77,7 +77,7 @@ var Formulas = map[string]string{
 	gatehouse.IndRegistration:   "visitor entries through a registered pass (a resident's invitation or a self-registration) ÷ all granted visitor entries in; walk-ins and guards' overrides are counted apart",
 	gatehouse.IndOverrides:      "granted visitor entries by a guard's manual override ÷ all granted visitor entries in",
 	gatehouse.IndOverstays:      "visitor entries not followed by a departure within the onsite threshold + 24 h ÷ visitor entries whose threshold + 24 h has passed",
-	gatehouse.IndGateOffline:    "gate-hours with no heartbeat from the gate's agent (or its board offline) ÷ gate-hours of the month, for gates with an agent",
+	gatehouse.IndGateOffline:    "gate-hours with no heartbeat from the gate's agent (or its board offline) ÷ gate-hours of the month, for gates with an agent, from their creation until they were disabled",
 	gatehouse.IndRegistry:       "dwellings with at least one registered resident at the month's end ÷ dwellings the company declared",
 	gatehouse.IndWatchlist:      "watchlist hits a guard acted on within 15 minutes (a guard's logged action at the community) ÷ watchlist hits",
 	gatehouse.IndDeniedOverride: "denied visitor entries followed within 30 minutes by a guard's override for the same visitor ÷ denied visitor entries",
