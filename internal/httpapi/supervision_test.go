@@ -76,7 +76,7 @@ type district struct {
 	x, y         int64
 	dist, street string
 	police, mgr2 string
-	gate1        gateOut  // C1's gate, with an agent
+	gate1, gate2 gateOut  // C1's gate, with an agent, and C2's
 	people       []string // every name, ID number, phone and plate of a person used
 }
 
@@ -120,7 +120,7 @@ func newDistrict(t *testing.T, e *env) *district {
 	var gate1, gate2 gateOut
 	e.expect("POST", "/api/v1/gates", mgr1, map[string]any{"community_id": d.c[0], "name": "南门"}, 201, &gate1)
 	e.expect("POST", "/api/v1/gates", d.mgr2, map[string]any{"community_id": d.c[1], "name": "北门"}, 201, &gate2)
-	d.gate1 = gate1
+	d.gate1, d.gate2 = gate1, gate2
 	// C1's gate agent reports in every hour of October from its creation.
 	e.expect("POST", fmt.Sprintf("/api/v1/gates/%d/status", gate1.ID), gate1.DeviceKey, map[string]any{"interval_seconds": 30, "version": "1.0"}, 200, nil)
 	for h := time.Date(2026, 10, 1, 10, 0, 0, 0, shanghai); h.Before(time.Date(2026, 11, 1, 0, 0, 0, 0, shanghai)); h = h.Add(time.Hour) {
@@ -356,6 +356,39 @@ func TestASettledMonthIsKeptUntilWhatItReadsChanges(t *testing.T) {
 		for _, ind := range r.Indicators {
 			if ind.Key == "gate_offline" && (ind.Num != 0 || ind.Den != 735) {
 				t.Errorf("C1's gate, disabled in November: %d of %d hours offline in October, want 0 of 735", ind.Num, ind.Den)
+			}
+		}
+	})
+}
+
+// A walk-in's pass scanned again (the visitor went out and came back with
+// the printed pass) is still a walk-in, not a registered visit.
+func TestAWalkInPassScannedAgainIsAWalkIn(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		d := newDistrict(t, e)
+		d.at(time.Date(2026, 10, 12, 10, 0, 0, 0, shanghai))
+		e.mustUser("guard3", gatehouse.RoleGuard, []int64{d.c[1]}, 0)
+		var hosts struct{ Items []residentOut }
+		e.expect("GET", fmt.Sprintf("/api/v1/residents?community_id=%d", d.c[1]), d.mgr2, nil, 200, &hosts)
+		if len(hosts.Items) == 0 {
+			t.Fatal("C2 has no resident")
+		}
+		var w struct{ Pass passOut }
+		e.expect("POST", "/api/v1/walkins", e.login("guard3"), map[string]any{"gate_id": d.gate2.ID, "host_resident_id": hosts.Items[0].ID,
+			"purpose": "装修", "max_entries": 3, "visitor": map[string]any{"name": "赵六", "id_type": "resident_id", "id_number": validID(160)}}, 201, &w)
+		for _, dir := range []string{"out", "in"} {
+			d.clock.set(e.clock.Now().Add(time.Hour))
+			var sc scanOut
+			e.expect("POST", "/api/v1/scan", d.gate2.DeviceKey, map[string]any{"code": w.Pass.Code, "direction": dir}, 200, &sc)
+			if sc.Decision != "grant" {
+				t.Fatalf("the walk-in's pass scanned %s: %+v", dir, sc)
+			}
+		}
+		d.at(time.Date(2026, 11, 27, 17, 0, 0, 0, shanghai))
+		rows, _ := d.october(t, d.dist)
+		for _, ind := range rows[d.c[1]].Indicators {
+			if ind.Key == "registration_coverage" && (ind.Num != 0 || ind.Den != 3) {
+				t.Errorf("C2's registration coverage: %d of %d; want 0 of 3 (two walk-ins and one walk-in's return)", ind.Num, ind.Den)
 			}
 		}
 	})

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/supervision"
@@ -35,7 +39,7 @@ type SupervisionStore interface {
 	Rectifications(ctx context.Context, f gatehouse.RectificationFilter) ([]*gatehouse.Rectification, error)
 	SavePublication(ctx context.Context, p *gatehouse.Publication, orders []*gatehouse.Rectification) error
 	Publication(ctx context.Context, month string) (*gatehouse.Publication, error)
-	SupervisionFacts(ctx context.Context, ids []int64, from, to time.Time, each func(communityID int64, facts []supervision.Fact) error) error
+	SupervisionFacts(ctx context.Context, ids []int64, from, monthEnd, to time.Time, each func(communityID int64, facts []supervision.Fact) error) error
 	GateHours(ctx context.Context, ids []int64, from, to time.Time) (map[int64]gatehouse.GateHours, error)
 	DwellingsWithResidents(ctx context.Context, ids []int64, at time.Time) (map[int64]int64, error)
 	SupervisionSnapshots(ctx context.Context, month string, ids []int64) (map[int64][]byte, error)
@@ -580,6 +584,9 @@ const (
 	snapshotSkew = 5 * time.Second
 )
 
+// factsShare is the fewest communities worth a reader of their own.
+const factsShare = 50
+
 // bounds are a month's moments for the communities that share a time zone
 // and an onsite threshold.
 type bounds struct {
@@ -667,12 +674,15 @@ func (s *Supervision) computeGroup(ctx context.Context, sc *gatehouse.Scheme, mo
 		ids[i] = com.ID
 	}
 	slices.Sort(ids)
-	hours, err := s.Store.GateHours(ctx, ids, b.from, earlier(b.to, now))
-	if err != nil {
+	var hours map[int64]gatehouse.GateHours
+	var dwellings map[int64]int64
+	counts, cctx := errgroup.WithContext(ctx)
+	counts.Go(func() (err error) { hours, err = s.Store.GateHours(cctx, ids, b.from, earlier(b.to, now)); return err })
+	counts.Go(func() (err error) {
+		dwellings, err = s.Store.DwellingsWithResidents(cctx, ids, earlier(b.to, now))
 		return err
-	}
-	dwellings, err := s.Store.DwellingsWithResidents(ctx, ids, earlier(b.to, now))
-	if err != nil {
+	})
+	if err := counts.Wait(); err != nil {
 		return err
 	}
 	ins := map[int64][]*gatehouse.Inspection{}
@@ -683,6 +693,7 @@ func (s *Supervision) computeGroup(ctx context.Context, sc *gatehouse.Scheme, mo
 	for _, x := range incidents {
 		inc[x.CommunityID] = append(inc[x.CommunityID], x)
 	}
+	var mu sync.Mutex // score runs on several readers at once
 	score := func(id int64, facts []supervision.Fact) error {
 		in := supervision.Input{From: b.from, To: b.to, AsOf: now, ThresholdHours: b.threshold, Facts: facts,
 			GateHours: hours[id].Total, OnlineHours: hours[id].Online, Dwellings: dwellings[id]}
@@ -695,10 +706,22 @@ func (s *Supervision) computeGroup(ctx context.Context, sc *gatehouse.Scheme, mo
 		if a != nil {
 			r.CompanyID, r.Street, r.Households = a.CompanyID, a.Street, a.DeclaredDwellings
 		}
+		mu.Lock()
 		out[id] = r
+		mu.Unlock()
 		return nil
 	}
-	if err := s.Store.SupervisionFacts(ctx, ids, b.from, earlier(b.end, now.Add(time.Second)), score); err != nil {
+	// The entries are the bulk of the work: read on as many connections as
+	// there are cores, each a share of the communities.
+	g, gctx := errgroup.WithContext(ctx)
+	parts := min(runtime.GOMAXPROCS(0), (len(ids)+factsShare-1)/factsShare)
+	for i := range parts {
+		part := ids[i*len(ids)/parts : (i+1)*len(ids)/parts]
+		g.Go(func() error {
+			return s.Store.SupervisionFacts(gctx, part, b.from, b.to, earlier(b.end, now.Add(time.Second)), score)
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	for _, id := range ids {

@@ -21,14 +21,18 @@ type Bulk struct {
 
 // Bulk returns the bulk writer. On SQLite it gives the writer connection a
 // large page cache and no fsync at commit: synthetic data can be made again,
-// a crash mid-load only means loading again.
+// a crash mid-load only means loading again. It also checkpoints the WAL
+// itself after each large commit (the server's writer leaves that to a
+// background checkpointer, which a loader writing without pause outran: the
+// WAL of a 10-million-entry load grew until the disk was full).
 func (db *DB) Bulk() (*Bulk, error) {
 	s, err := db.w.DB()
 	if err != nil {
 		return nil, err
 	}
 	if db.dialect == SQLite {
-		for _, p := range []string{"PRAGMA cache_size = -524288", "PRAGMA synchronous = OFF"} {
+		for _, p := range []string{"PRAGMA cache_size = -524288", "PRAGMA synchronous = OFF",
+			"PRAGMA wal_autocheckpoint = 16384", "PRAGMA journal_size_limit = 268435456"} {
 			if _, err := s.Exec(p); err != nil {
 				return nil, err
 			}

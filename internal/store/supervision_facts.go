@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,41 +31,58 @@ func chunks(ids []int64, fn func([]int64) error) error {
 	return nil
 }
 
+// walkInSpan is how long before a month a walk-in pass used in it may have
+// been issued (its validity is hours; a month's margin is plenty).
+const walkInSpan = 31 * 24 * time.Hour
+
 // SupervisionFacts gives each community of ids, in id order, what the
-// indicators count of its entries in [from, to), oldest first: no name, no
-// ID number. A community without entries is not given.
-func (db *DB) SupervisionFacts(ctx context.Context, ids []int64, from, to time.Time, each func(communityID int64, facts []supervision.Fact) error) error {
+// indicators count of its entries in [from, to), oldest first, of a month
+// [from, monthEnd) and its follow-up until to: no name, no ID number. A community without entries is not given. The pass of an
+// entry is not looked up: the walk-in passes of the time are read first
+// (few, through passes_kind), every other pass is a registered one.
+func (db *DB) SupervisionFacts(ctx context.Context, ids []int64, from, monthEnd, to time.Time, each func(communityID int64, facts []supervision.Fact) error) error {
 	return chunks(ids, func(ids []int64) error {
-		rows, err := db.r.WithContext(ctx).Table("entries AS e").
-			Select("e.community_id, e.gate_id, e.visitor_id, e.guard_id, p.kind, e.method, e.direction, e.decision, e.reason, e.occurred_at").
-			Joins("LEFT JOIN passes AS p ON p.id = e.pass_id AND e.pass_id <> 0").
-			Where("e.community_id IN ? AND e.occurred_at >= ? AND e.occurred_at < ?", ids, micros(from), micros(to)).
-			Order("e.community_id, e.occurred_at, e.id").Rows()
+		var walkIns []int64
+		err := db.r.WithContext(ctx).Model(&passRow{}).
+			Where("kind = ? AND community_id IN ? AND valid_until >= ?", string(gatehouse.PassWalkIn), ids, micros(from.Add(-walkInSpan))).
+			Pluck("id", &walkIns).Error
+		if err != nil {
+			return internal("read walk-in passes", err)
+		}
+		walkIn := make(map[int64]bool, len(walkIns))
+		for _, id := range walkIns {
+			walkIn[id] = true
+		}
+		// Only visitors' entries and guards' actions count (a resident's own
+		// code counts for nothing), and after the month only departures and
+		// the guards' first actions (the follow-up of its visits and hits).
+		rows, err := db.r.WithContext(ctx).Table("entries").
+			Select("community_id, visitor_id, guard_id, pass_id, method, direction, decision, reason, occurred_at").
+			Where("community_id IN ? AND occurred_at >= ? AND occurred_at < ?", ids, micros(from), micros(to)).
+			Where("visitor_id <> 0 OR guard_id <> 0 OR reason = ?", string(gatehouse.Watchlisted)).
+			Where("occurred_at < ? OR (direction = ? AND decision = ? AND visitor_id <> 0) OR (guard_id <> 0 AND occurred_at < ?)",
+				micros(monthEnd), string(gatehouse.Out), string(gatehouse.Grant), micros(monthEnd.Add(supervision.WatchlistAnswer))).
+			Order("community_id, occurred_at, id").Rows()
 		if err != nil {
 			return internal("read entries for supervision", err)
 		}
 		defer rows.Close()
 		var (
-			cur   int64
-			facts []supervision.Fact
-			kind  sql.NullString
-			at    int64
-			com   int64
-			f     supervision.Fact
-			m, d  string
-			dec   string
-			rsn   string
-			flush = func() error {
-				if len(facts) == 0 {
-					return nil
-				}
-				err := each(cur, facts)
-				facts = nil
-				return err
-			}
+			cur, com, pass, at int64
+			facts              []supervision.Fact
+			f                  supervision.Fact
+			m, d, dec, rsn     sql.RawBytes
 		)
+		flush := func() error {
+			if len(facts) == 0 {
+				return nil
+			}
+			err := each(cur, facts)
+			facts = nil
+			return err
+		}
 		for rows.Next() {
-			if err := rows.Scan(&com, &f.GateID, &f.VisitorID, &f.GuardID, &kind, &m, &d, &dec, &rsn, &at); err != nil {
+			if err := rows.Scan(&com, &f.VisitorID, &f.GuardID, &pass, &m, &d, &dec, &rsn, &at); err != nil {
 				return internal("read entries for supervision", err)
 			}
 			if com != cur {
@@ -73,8 +91,16 @@ func (db *DB) SupervisionFacts(ctx context.Context, ids []int64, from, to time.T
 				}
 				cur = com
 			}
-			f.PassKind, f.Method, f.Direction = gatehouse.PassKind(kind.String), gatehouse.Method(m), gatehouse.Direction(d)
-			f.Decision, f.Reason, f.At = gatehouse.Decision(dec), gatehouse.Reason(rsn), fromMicros(at)
+			switch {
+			case pass == 0:
+				f.PassKind = ""
+			case walkIn[pass]:
+				f.PassKind = gatehouse.PassWalkIn
+			default:
+				f.PassKind = gatehouse.PassGuest
+			}
+			f.Method, f.Direction = gatehouse.Method(intern(m)), gatehouse.Direction(intern(d))
+			f.Decision, f.Reason, f.At = gatehouse.Decision(intern(dec)), gatehouse.Reason(intern(rsn)), fromMicros(at)
 			facts = append(facts, f)
 		}
 		if err := rows.Err(); err != nil {
@@ -82,6 +108,29 @@ func (db *DB) SupervisionFacts(ctx context.Context, ids []int64, from, to time.T
 		}
 		return flush()
 	})
+}
+
+// words are the few values of the entries' enum columns, shared rather
+// than allocated for each of a month's million rows.
+var words = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+func intern(b []byte) string {
+	words.RLock()
+	v, ok := words.m[string(b)] // a map index by string(b) does not allocate
+	words.RUnlock()
+	if ok {
+		return v
+	}
+	s := string(b)
+	words.Lock()
+	if len(words.m) < 1024 {
+		words.m[s] = s
+	}
+	words.Unlock()
+	return s
 }
 
 // GateHours counts, per community of ids, for its gates that have an agent
@@ -112,7 +161,7 @@ func (db *DB) GateHours(ctx context.Context, ids []int64, from, to time.Time) (m
 			return nil
 		}
 		gids := make([]int64, len(gates))
-		ends := map[int64][2]int64{} // gate → its first and end hour (Unix / 3600) in [from, to)
+		community := make(map[int64]int64, len(gates))
 		for i, g := range gates {
 			start := max(from.Unix(), fromMicros(g.CreatedAt).Truncate(time.Hour).Unix())
 			end := to.Unix()
@@ -124,24 +173,25 @@ func (db *DB) GateHours(ctx context.Context, ids []int64, from, to time.Time) (m
 				h.Total += n
 			}
 			out[g.CommunityID] = h
-			gids[i] = g.ID
-			ends[g.ID] = [2]int64{start / 3600, (end + 3599) / 3600}
+			gids[i], community[g.ID] = g.ID, g.CommunityID
 		}
-		rows, err := db.r.WithContext(ctx).Table("gate_hours").Select("gate_id, community_id, COUNT(*)").
+		// By gate alone: the primary key (gate_id, hour) then covers the
+		// count, and no row of the table is read.
+		rows, err := db.r.WithContext(ctx).Table("gate_hours").Select("gate_id, COUNT(*)").
 			Where("gate_id IN ? AND hour >= ? AND hour < ?", gids, from.Unix()/3600, (to.Unix()+3599)/3600).
-			Group("gate_id, community_id").Rows()
+			Group("gate_id").Rows()
 		if err != nil {
 			return internal("count gate hours", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var gate, com, n int64
-			if err := rows.Scan(&gate, &com, &n); err != nil {
+			var gate, n int64
+			if err := rows.Scan(&gate, &n); err != nil {
 				return internal("count gate hours", err)
 			}
-			h := out[com]
+			h := out[community[gate]]
 			h.Online += n
-			out[com] = h
+			out[community[gate]] = h
 		}
 		return internal("count gate hours", rows.Err())
 	})

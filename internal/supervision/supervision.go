@@ -16,7 +16,6 @@ import (
 
 // Fact is what the indicators read of one entry: no name, no ID number.
 type Fact struct {
-	GateID    int64
 	VisitorID int64 // 0 for a resident's own code or card, or a code that named no pass
 	GuardID   int64 // the guard or manager who logged it; 0 for a gate's own decision
 	PassKind  gatehouse.PassKind

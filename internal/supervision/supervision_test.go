@@ -27,7 +27,7 @@ type fb struct{ facts []supervision.Fact }
 
 func (b *fb) add(visitor int64, kind gatehouse.PassKind, method gatehouse.Method, dir gatehouse.Direction, dec gatehouse.Decision,
 	reason gatehouse.Reason, guard int64, t time.Time) {
-	b.facts = append(b.facts, supervision.Fact{GateID: 1, VisitorID: visitor, PassKind: kind, Method: method, Direction: dir,
+	b.facts = append(b.facts, supervision.Fact{VisitorID: visitor, PassKind: kind, Method: method, Direction: dir,
 		Decision: dec, Reason: reason, GuardID: guard, At: t})
 }
 
