@@ -57,7 +57,8 @@ type DB struct {
 func Open(ctx context.Context, driver, dsn string, k *keys.Keys) (*DB, error) {
 	db := &DB{dialect: driver, keys: k, Now: time.Now}
 	if driver == SQLite {
-		db.commit = &committer{db: db, jobs: make(chan *scanJob, 4*maxBatch), quit: make(chan struct{}), exited: make(chan struct{})}
+		db.commit = &committer{db: db, jobs: make(chan *scanJob, 4*maxBatch), quit: make(chan struct{}), exited: make(chan struct{}),
+			kept: map[string]*sql.Stmt{}}
 	}
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard, // errors are returned and logged by the caller
@@ -132,6 +133,9 @@ func openSQLite(db *DB, path string, cfg *gorm.Config) error {
 		ro.Add("_pragma", p)
 	}
 	ro.Add("_pragma", "query_only(1)") // a read connection can never write by mistake
+	// Reads of a large log (a month of the district, a police query) map
+	// the file instead of copying each page in through a read call.
+	ro.Add("_pragma", "mmap_size(2147418112)")
 	r, err := gorm.Open(sqlite.Open(path+sep+ro.Encode()), cfg)
 	if err != nil {
 		return fmt.Errorf("cannot open SQLite database %s: %w", path, err)

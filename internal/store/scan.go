@@ -45,6 +45,9 @@ type committer struct {
 	// failNext makes the next batch fail at commit (tests prove that every
 	// caller of a failed batch gets an error and no grant).
 	failNext func() error
+	// kept are the statements prepared on the writer's one connection,
+	// used only by the writer's goroutine.
+	kept map[string]*sql.Stmt
 }
 
 func (c *committer) start() {
@@ -57,6 +60,9 @@ func (c *committer) stop() {
 		c.start() // a running writer is what closes exited
 		close(c.quit)
 		<-c.exited
+		for _, s := range c.kept {
+			s.Close()
+		}
 	})
 }
 
@@ -99,6 +105,7 @@ func (c *committer) loop() {
 // every scan of it gets the error: none was stored, none was granted.
 func (c *committer) run(batch []*scanJob) {
 	errs := make([]error, len(batch))
+	var fresh []string
 	err := func() error {
 		ctx := context.Background()
 		sdb, err := c.db.w.DB()
@@ -109,7 +116,8 @@ func (c *committer) run(batch []*scanJob) {
 		if err != nil {
 			return err
 		}
-		q := &querier{tx: tx, dialect: SQLite, stmts: map[string]*sql.Stmt{}}
+		q := &querier{tx: tx, dialect: SQLite, stmts: map[string]*sql.Stmt{}, kept: c.kept}
+		defer func() { fresh = q.fresh }()
 		for i, j := range batch {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err // its caller is gone: nothing is decided for it
@@ -140,7 +148,35 @@ func (c *committer) run(batch []*scanJob) {
 			j.done <- errs[i]
 		}
 	}
+	c.keep(fresh)
 }
+
+// keep prepares, once the batch has given back the writer's connection,
+// the statements it prepared for itself, so that later batches reuse them
+// (a prepare costs as much as a short statement; a grant runs about eight).
+func (c *committer) keep(queries []string) {
+	if len(queries) == 0 || len(c.kept) >= maxKept {
+		return
+	}
+	sdb, err := c.db.w.DB()
+	if err != nil {
+		return
+	}
+	for _, q := range queries {
+		if _, ok := c.kept[q]; ok {
+			continue
+		}
+		s, err := sdb.Prepare(q)
+		if err != nil {
+			return // prepared per batch, as before
+		}
+		c.kept[q] = s
+	}
+}
+
+// maxKept bounds the writer's kept statements (the scan path has a few
+// dozen; a query built with varying text would otherwise grow it).
+const maxKept = 256
 
 // InScanTx runs fn in one atomic step bound to a community, after locking
 // its chain head: every scan of a community is serialized there, on every
@@ -217,15 +253,28 @@ type querier struct {
 	dialect string
 	stmts   map[string]*sql.Stmt
 	wrote   bool // a statement that changes rows ran
+	// kept are the SQLite writer's statements prepared once for every
+	// batch (nil on MySQL); new ones are prepared for the batch and named
+	// in fresh, for the writer to keep after the commit.
+	kept  map[string]*sql.Stmt
+	fresh []string
 }
 
 func (q *querier) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := q.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := q.tx.Prepare(query)
-	if err != nil {
-		return nil, err
+	var s *sql.Stmt
+	if k, ok := q.kept[query]; ok {
+		s = q.tx.Stmt(k) // the writer's one connection has it prepared: no new prepare
+	} else {
+		var err error
+		if s, err = q.tx.Prepare(query); err != nil {
+			return nil, err
+		}
+		if q.kept != nil {
+			q.fresh = append(q.fresh, query)
+		}
 	}
 	q.stmts[query] = s
 	return s, nil
