@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"slices"
@@ -547,8 +548,21 @@ func (s *Supervision) compute(ctx context.Context, month string, only []int64, c
 		return nil, err
 	}
 	m := &Month{Month: month, SchemeVersion: sc.Version, Communities: []CommunityRow{}, Companies: []CompanyRow{}}
+	// The five months before, for the long-term-poor rule, are read (kept)
+	// or computed while this one is.
+	var past map[int64][]gatehouse.Grade
+	before := make(chan error, 1)
+	if companies {
+		go func() {
+			var err error
+			past, err = s.pastGrades(ctx, month)
+			before <- err
+		}()
+	} else {
+		before <- nil
+	}
 	results, err := s.results(ctx, sc, month, coms, byCommunity, inspections, incidents)
-	if err != nil {
+	if err := errors.Join(err, <-before); err != nil {
 		return nil, err
 	}
 	for _, com := range coms {
@@ -557,9 +571,7 @@ func (s *Supervision) compute(ctx context.Context, month string, only []int64, c
 		}
 	}
 	if companies {
-		if err := s.gradeCompanies(ctx, sc, m, names); err != nil {
-			return nil, err
-		}
+		s.gradeCompanies(sc, m, names, past)
 	}
 	return m, nil
 }
@@ -741,9 +753,26 @@ func earlier(a, b time.Time) time.Time {
 	return b
 }
 
+// pastGrades are the companies' grades of the five months before month,
+// the latest first.
+func (s *Supervision) pastGrades(ctx context.Context, month string) (map[int64][]gatehouse.Grade, error) {
+	past := map[int64][]gatehouse.Grade{}
+	for i := 1; i < 6; i++ {
+		pm, err := s.pastMonth(ctx, gatehouse.AddMonths(month, -i))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range pm {
+			past[c.CompanyID] = append(past[c.CompanyID], c.Grade)
+		}
+	}
+	return past, nil
+}
+
 // gradeCompanies grades each company over its communities of the month
-// and applies the long-term-poor rule over its last six months.
-func (s *Supervision) gradeCompanies(ctx context.Context, sc *gatehouse.Scheme, m *Month, companies map[int64]*gatehouse.Company) error {
+// and applies the long-term-poor rule over its last six months (past: the
+// five before).
+func (s *Supervision) gradeCompanies(sc *gatehouse.Scheme, m *Month, companies map[int64]*gatehouse.Company, past map[int64][]gatehouse.Grade) {
 	byCompany := map[int64][]supervision.Result{}
 	var ids []int64
 	for _, r := range m.Communities {
@@ -756,22 +785,11 @@ func (s *Supervision) gradeCompanies(ctx context.Context, sc *gatehouse.Scheme, 
 		byCompany[r.CompanyID] = append(byCompany[r.CompanyID], r.Result)
 	}
 	slices.Sort(ids)
-	past := map[int64][]gatehouse.Grade{}
-	for i := 1; i < 6; i++ {
-		pm, err := s.pastMonth(ctx, gatehouse.AddMonths(m.Month, -i))
-		if err != nil {
-			return err
-		}
-		for _, c := range pm {
-			past[c.CompanyID] = append(past[c.CompanyID], c.Grade)
-		}
-	}
 	for _, id := range ids {
 		c := supervision.Company(sc, id, byCompany[id])
 		c.PoorMonths, c.LongTermPoor = supervision.LongTermPoor(sc, append(past[id], c.Grade))
 		m.Companies = append(m.Companies, CompanyRow{CompanyResult: c, Name: companies[id].Name, CreditCode: companies[id].CreditCode})
 	}
-	return nil
 }
 
 // pastMonth is an earlier month's company grades: as published, or
