@@ -182,6 +182,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	m := metrics.New()
 	webhooks.Metrics, hub.Metrics = m, m
 	wpool, rpool := db.Pools()
+	m.CountScanRetries(db.ScanRetries)
 	m.WatchDB("writer", wpool)
 	if rpool != wpool {
 		m.WatchDB("reader", rpool)

@@ -90,6 +90,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	hub := events.NewHub(db, webhooks, log)
 	hub.PollEvery = 50 * time.Millisecond
 	m := metrics.New()
+	m.CountScanRetries(db.ScanRetries)
 	engine.NotifyTo(access.Notifiers{hub, m})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

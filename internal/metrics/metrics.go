@@ -77,6 +77,15 @@ func (m *Metrics) WatchDB(name string, db *sql.DB) {
 	m.reg.MustRegister(prometheus.WrapCollectorWith(prometheus.Labels{"pool": name}, collectors.NewDBStatsCollector(db, "gatehouse")))
 }
 
+// CountScanRetries makes each scrape report the scan transactions tried
+// again, as retries counts them (a deadlock or a Galera certification
+// conflict: their share of the scans is the cost of several writers).
+func (m *Metrics) CountScanRetries(retries func() int64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gatehouse_scan_retries_total",
+		Help: "Scan transactions tried again after a deadlock or a Galera certification conflict."},
+		func() float64 { return float64(retries()) }))
+}
+
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})

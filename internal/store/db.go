@@ -45,8 +45,11 @@ type DB struct {
 	w           *gorm.DB // writes; on SQLite the single writer connection
 	r           *gorm.DB // reads; on SQLite a pool of read-only connections
 	keys        *keys.Keys
-	commit      *committer    // SQLite's group-commit writer of scans
-	checkpoints *checkpointer // SQLite's WAL checkpoints, off the writer
+	commit      *committer      // SQLite's group-commit writer of scans
+	checkpoints *checkpointer   // SQLite's WAL checkpoints, off the writer
+	scanRetries atomic.Int64    // scan transactions tried again (MySQL)
+	scanCommits atomic.Int64    // transactions that committed scans
+	group       *mysqlCommitter // MySQL's group committer of scans
 
 	// Now is the clock; tests replace it to move time without sleeping.
 	Now func() time.Time
@@ -56,6 +59,9 @@ type DB struct {
 // the schema: call Migrate or CheckSchema next.
 func Open(ctx context.Context, driver, dsn string, k *keys.Keys) (*DB, error) {
 	db := &DB{dialect: driver, keys: k, Now: time.Now}
+	if driver == MySQL {
+		db.group = newMySQLCommitter(db)
+	}
 	if driver == SQLite {
 		db.commit = &committer{db: db, jobs: make(chan *scanJob, 4*maxBatch), quit: make(chan struct{}), exited: make(chan struct{}),
 			kept: map[string]*sql.Stmt{}}
@@ -299,6 +305,9 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	if db.commit != nil {
 		db.commit.stop()
+	}
+	if db.group != nil {
+		db.group.stop()
 	}
 	var errs []error
 	if db.checkpoints != nil {

@@ -139,7 +139,11 @@ func (c *committer) run(batch []*scanJob) {
 				return err
 			}
 		}
-		return tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		c.db.scanCommits.Add(1)
+		return nil
 	}()
 	for i, j := range batch {
 		if err != nil {
@@ -174,14 +178,23 @@ func (c *committer) keep(queries []string) {
 	}
 }
 
+// ScanCommits is how many transactions committed scans: fewer than the
+// scans when scans that arrive together commit together.
+func (db *DB) ScanCommits() int64 { return db.scanCommits.Load() }
+
+// ScanRetries is how many scan transactions this process tried again after
+// a deadlock or a certification conflict (MySQL, Galera).
+func (db *DB) ScanRetries() int64 { return db.scanRetries.Load() }
+
 // maxKept bounds the writer's kept statements (the scan path has a few
 // dozen; a query built with varying text would otherwise grow it).
 const maxKept = 256
 
 // InScanTx runs fn in one atomic step bound to a community, after locking
 // its chain head: every scan of a community is serialized there, on every
-// process and every Galera node. On MySQL a deadlock or a Galera
-// certification conflict retries the step from the start.
+// process and every Galera node. Scans that arrive together commit together
+// (SQLite's committer, MySQL's group committer). On MySQL a deadlock or a
+// Galera certification conflict retries the step from the start.
 func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gatehouse.ScanTx) error) error {
 	if db.dialect == SQLite {
 		db.commit.start()
@@ -208,26 +221,7 @@ func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gateho
 			}
 		}
 	}
-	sdb, err := db.w.DB()
-	if err != nil {
-		return err
-	}
-	err = retry(ctx, func() error {
-		// Read committed: every read after the chain-head lock sees what was
-		// committed before it (on TiDB a repeatable read would see the
-		// transaction's start); the lock already serializes the community.
-		tx, err := sdb.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-		if err != nil {
-			return err
-		}
-		q := &querier{tx: tx, dialect: MySQL}
-		if err := db.scanOnce(q, communityID, fn); err != nil {
-			tx.Rollback()
-			return err
-		}
-		return tx.Commit()
-	})
-	return internal("scan", err)
+	return db.group.scan(ctx, communityID, fn)
 }
 
 // scanOnce locks the chain head and runs fn.

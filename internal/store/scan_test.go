@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -83,5 +85,96 @@ func TestARefusedScanInABatchLeavesTheOthersStored(t *testing.T) {
 	}
 	if rep := verify(t, db); !rep.OK || rep.Checked != 15 {
 		t.Fatalf("verify: %+v", rep)
+	}
+}
+
+// Scans of one community that arrive together commit together, in fewer
+// transactions than scans (one fsync for many grants), each still stored
+// in its place in the chain.
+func TestScansThatArriveTogetherCommitTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := mustCommunity(t, db)
+		appendEntries(t, db, c.ID, 1)
+		before := db.ScanCommits()
+		const callers = 64
+		var wg sync.WaitGroup
+		errs := make([]error, callers)
+		start := make(chan struct{})
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+					ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
+				errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error { return tx.Append(e, gatehouse.VisitorSubject(int64(i+1))) })
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("scan %d: %v", i, err)
+			}
+		}
+		if rep := verify(t, db); !rep.OK || rep.Checked != 1+callers {
+			t.Fatalf("verify: %+v", rep)
+		}
+		if n := db.ScanCommits() - before; n >= callers || n < 1 {
+			t.Errorf("%d scans arriving together took %d commits; want fewer", callers, n)
+		}
+	})
+}
+
+// On MySQL a scan of a batch that fails after it wrote is undone alone
+// (its savepoint): the others of the batch are stored and the chain holds.
+func TestAScanThatFailsAfterWritingIsUndoneAloneOnMySQL(t *testing.T) {
+	if os.Getenv(storetest.MySQLDSNEnv) == "" {
+		t.Skip("needs " + storetest.MySQLDSNEnv)
+	}
+	db := storetest.MustOpen(t, store.MySQL)
+	c := mustCommunity(t, db)
+	const callers = 48
+	var wg sync.WaitGroup
+	errs := make([]error, callers)
+	start := make(chan struct{})
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
+				e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+					ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), Note: fmt.Sprint(i)}
+				if err := tx.Append(e, gatehouse.VisitorSubject(int64(i+1))); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return gatehouse.Errorf(gatehouse.EINVALID, "refused after writing")
+				}
+				return nil
+			})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if (i%3 == 0) != (gatehouse.ErrorCode(err) == gatehouse.EINVALID) || (i%3 != 0 && err != nil) {
+			t.Fatalf("scan %d: %v", i, err)
+		}
+	}
+	if rep := verify(t, db); !rep.OK || rep.Checked != callers-callers/3 {
+		t.Fatalf("verify: %+v; want %d entries", rep, callers-callers/3)
+	}
+	entries, _, err := db.Entries(context.Background(), gatehouse.EntryFilter{CommunityIDs: []int64{c.ID}}, gatehouse.Page{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		var i int
+		fmt.Sscan(e.Note, &i)
+		if i%3 == 0 {
+			t.Errorf("the entry of refused scan %d is stored", i)
+		}
 	}
 }
