@@ -14,9 +14,10 @@ import (
 
 // request is one scan to send.
 type request struct {
-	key    string // the gate's device key
-	body   []byte
-	single int64 // the single-use pass it names, if any
+	key       string // the gate's device key
+	body      []byte
+	single    int64 // the single-use pass it names, if any
+	community int   // which of the set-up communities (0 the first)
 }
 
 // mix picks requests: mostly multi-use passes, some single-use ones (scanned
