@@ -52,3 +52,46 @@ func TestRetentionLeavesNoErasedNameOrPlateInTheSQLiteFiles(t *testing.T) {
 		t.Fatalf("the chain does not verify after retention: %+v", rep)
 	}
 }
+
+// A retention run with nothing to erase leaves the WAL alone: folding it
+// waits for every reader while holding the one writer, so each gate's scan
+// waited the two seconds it took (the server runs retention a minute after
+// it starts, then daily).
+func TestRetentionWithNothingToEraseDoesNotFoldTheWAL(t *testing.T) {
+	ctx := context.Background()
+	_, path := storetest.NewDSN(t, store.SQLite)
+	db, err := store.Open(ctx, store.SQLite, path, storetest.Keys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c := mustCommunity(t, db)
+	appendEntries(t, db, c.ID, 3) // of 2026-11-27
+	walSize := func() int64 {
+		fi, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if walSize() == 0 {
+		t.Fatal("the WAL is empty before the run: nothing to tell")
+	}
+	n, err := db.ErasePersonalData(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || n.Entries+n.Passes+n.Visitors != 0 {
+		t.Fatalf("erased %+v, %v; want nothing", n, err)
+	}
+	if walSize() == 0 {
+		t.Error("a run that erased nothing folded and emptied the WAL")
+	}
+	// With something to erase it still does.
+	if n, err := db.ErasePersonalData(ctx, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)); err != nil || n.Entries != 3 {
+		t.Fatalf("erased %+v, %v; want 3 entries", n, err)
+	}
+	if s := walSize(); s != 0 {
+		t.Errorf("after erasing, the WAL holds %d bytes; want it emptied", s)
+	}
+}
