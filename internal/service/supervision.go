@@ -686,17 +686,6 @@ func (s *Supervision) computeGroup(ctx context.Context, sc *gatehouse.Scheme, mo
 		ids[i] = com.ID
 	}
 	slices.Sort(ids)
-	var hours map[int64]gatehouse.GateHours
-	var dwellings map[int64]int64
-	counts, cctx := errgroup.WithContext(ctx)
-	counts.Go(func() (err error) { hours, err = s.Store.GateHours(cctx, ids, b.from, earlier(b.to, now)); return err })
-	counts.Go(func() (err error) {
-		dwellings, err = s.Store.DwellingsWithResidents(cctx, ids, earlier(b.to, now))
-		return err
-	})
-	if err := counts.Wait(); err != nil {
-		return err
-	}
 	ins := map[int64][]*gatehouse.Inspection{}
 	for _, x := range inspections {
 		ins[x.CommunityID] = append(ins[x.CommunityID], x)
@@ -705,43 +694,56 @@ func (s *Supervision) computeGroup(ctx context.Context, sc *gatehouse.Scheme, mo
 	for _, x := range incidents {
 		inc[x.CommunityID] = append(inc[x.CommunityID], x)
 	}
-	var mu sync.Mutex // score runs on several readers at once
-	score := func(id int64, facts []supervision.Fact) error {
-		in := supervision.Input{From: b.from, To: b.to, AsOf: now, ThresholdHours: b.threshold, Facts: facts,
-			GateHours: hours[id].Total, OnlineHours: hours[id].Online, Dwellings: dwellings[id]}
-		a := inForce(hist[id], b.to)
-		if a != nil {
-			in.Declared = int64(a.DeclaredDwellings)
-		}
-		r := supervision.Score(sc, supervision.Measure(in), ins[id], inc[id])
-		r.CommunityID, r.Month = id, month
-		if a != nil {
-			r.CompanyID, r.Street, r.Households = a.CompanyID, a.Street, a.DeclaredDwellings
-		}
+	// The gate-hours, the dwellings and the entries are read at once; the
+	// entries, the bulk of the work, on as many connections as there are
+	// cores, each a share of the communities, tallied as they come.
+	var hours map[int64]gatehouse.GateHours
+	var dwellings map[int64]int64
+	var mu sync.Mutex
+	tallies := make(map[int64]supervision.Tally, len(ids))
+	base := supervision.Input{From: b.from, To: b.to, AsOf: now, ThresholdHours: b.threshold}
+	tally := func(id int64, facts []supervision.Fact) error {
+		in := base
+		in.Facts = facts
+		t := supervision.TallyFacts(in)
 		mu.Lock()
-		out[id] = r
+		tallies[id] = t
 		mu.Unlock()
 		return nil
 	}
-	// The entries are the bulk of the work: read on as many connections as
-	// there are cores, each a share of the communities.
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { hours, err = s.Store.GateHours(gctx, ids, b.from, earlier(b.to, now)); return err })
+	g.Go(func() (err error) {
+		dwellings, err = s.Store.DwellingsWithResidents(gctx, ids, earlier(b.to, now))
+		return err
+	})
 	parts := min(runtime.GOMAXPROCS(0), (len(ids)+factsShare-1)/factsShare)
 	for i := range parts {
 		part := ids[i*len(ids)/parts : (i+1)*len(ids)/parts]
 		g.Go(func() error {
-			return s.Store.SupervisionFacts(gctx, part, b.from, b.to, earlier(b.end, now.Add(time.Second)), score)
+			return s.Store.SupervisionFacts(gctx, part, b.from, b.to, earlier(b.end, now.Add(time.Second)), tally)
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if _, ok := out[id]; !ok {
-			if err := score(id, nil); err != nil { // no entry in the month
-				return err
-			}
+		t, ok := tallies[id]
+		if !ok {
+			t = supervision.TallyFacts(base) // no entry in the month
 		}
+		in := base
+		in.GateHours, in.OnlineHours, in.Dwellings = hours[id].Total, hours[id].Online, dwellings[id]
+		a := inForce(hist[id], b.to)
+		if a != nil {
+			in.Declared = int64(a.DeclaredDwellings)
+		}
+		r := supervision.Score(sc, t.Figures(in), ins[id], inc[id])
+		r.CommunityID, r.Month = id, month
+		if a != nil {
+			r.CompanyID, r.Street, r.Households = a.CompanyID, a.Street, a.DeclaredDwellings
+		}
+		out[id] = r
 	}
 	return nil
 }

@@ -83,14 +83,33 @@ var Formulas = map[string]string{
 }
 
 // Measure computes the seven indicators of a community's month.
-func Measure(in Input) []Figure {
-	v := visits(in)
-	hits, answered, waits := watchlistHits(in)
+func Measure(in Input) []Figure { return TallyFacts(in).Figures(in) }
+
+// Tally is what a community's facts give the indicators, counted before
+// its gate-hours and dwellings are known (the store reads them at once).
+type Tally struct {
+	v              visitCounts
+	hits, answered int64
+	waits          []float64
+}
+
+// TallyFacts counts the facts of in (its From, To, AsOf, ThresholdHours and
+// Facts).
+func TallyFacts(in Input) Tally {
+	t := Tally{v: visits(in)}
+	t.hits, t.answered, t.waits = watchlistHits(in)
+	return t
+}
+
+// Figures are the seven indicators of the tallied facts with in's
+// gate-hours, dwellings and declared dwellings.
+func (t Tally) Figures(in Input) []Figure {
+	v := t.v
 	reg := figure(gatehouse.IndRegistration, v.registered, v.visits)
 	reg.Apart = map[string]float64{"walkins": float64(v.walkins), "overrides": float64(v.overrides)}
-	wl := figure(gatehouse.IndWatchlist, answered, hits)
-	if len(waits) > 0 {
-		wl.Apart = map[string]float64{"median_minutes": median(waits)}
+	wl := figure(gatehouse.IndWatchlist, t.answered, t.hits)
+	if len(t.waits) > 0 {
+		wl.Apart = map[string]float64{"median_minutes": median(t.waits)}
 	}
 	return []Figure{
 		reg,
