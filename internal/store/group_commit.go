@@ -111,17 +111,7 @@ func (c *mysqlCommitter) loop(jobs chan *scanJob) {
 				}
 			}
 		}
-		batch := []*scanJob{first}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case j := <-jobs:
-				batch = append(batch, j)
-			default:
-				break drain
-			}
-		}
-		c.run(batch)
+		c.run(drainBatch(first, jobs))
 	}
 }
 
@@ -138,7 +128,7 @@ func (c *mysqlCommitter) run(batch []*scanJob) {
 			c.db.scanRetries.Add(int64(len(batch)))
 		}
 		clear(errs)
-		return c.once1(batch, errs)
+		return c.attempt(batch, errs)
 	})
 	for i, j := range batch {
 		if err != nil {
@@ -149,7 +139,9 @@ func (c *mysqlCommitter) run(batch []*scanJob) {
 	}
 }
 
-func (c *mysqlCommitter) once1(batch []*scanJob, errs []error) error {
+// attempt runs a batch once in one transaction; errs gets each scan's own
+// error.
+func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 	sdb, err := c.db.w.DB()
 	if err != nil {
 		return err

@@ -85,18 +85,23 @@ func (c *committer) loop() {
 				}
 			}
 		}
-		batch := []*scanJob{first}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case j := <-c.jobs:
-				batch = append(batch, j)
-			default:
-				break drain
-			}
-		}
-		c.run(batch)
+		c.run(drainBatch(first, c.jobs))
 	}
+}
+
+// drainBatch is first and the scans queued behind it, up to maxBatch: the
+// scans that arrived together.
+func drainBatch(first *scanJob, jobs chan *scanJob) []*scanJob {
+	batch := []*scanJob{first}
+	for len(batch) < maxBatch {
+		select {
+		case j := <-jobs:
+			batch = append(batch, j)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // run executes a batch in one transaction. A scan refused for a domain
