@@ -23,45 +23,19 @@ func (db *DB) ErasePersonalData(ctx context.Context, cutoff time.Time) (gatehous
 	var out gatehouse.Erased
 	c := micros(cutoff)
 	now := db.now()
-	for {
-		var ids []int64
-		if err := db.r.WithContext(ctx).Model(&entryRow{}).Where("occurred_at < ? AND erased_at IS NULL", c).
-			Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
-			return out, internal("find entries to erase", err)
-		}
-		if len(ids) == 0 {
-			break
-		}
-		res := db.w.WithContext(ctx).Model(&entryRow{}).Where("id IN ? AND erased_at IS NULL", ids).
-			Updates(map[string]any{"person_name": "", "id_hash": "", "plate": "", "note": "", "erased_at": now})
-		if res.Error != nil {
-			return out, internal("erase entries", res.Error)
-		}
-		out.Entries += res.RowsAffected
-		if len(ids) < eraseBatch {
-			break
-		}
+	n, err := db.eraseInBatches(ctx, &entryRow{}, "occurred_at < ? AND erased_at IS NULL", c,
+		map[string]any{"person_name": "", "id_hash": "", "plate": "", "note": "", "erased_at": now})
+	out.Entries = n
+	if err != nil {
+		return out, internal("erase entries", err)
 	}
 	// Passes too in batches picked on a read connection: one UPDATE over the
 	// whole table held the one writer (and every gate's scan) until it was done.
-	for {
-		var ids []int64
-		if err := db.r.WithContext(ctx).Model(&passRow{}).Where("valid_until < ? AND visitor_name <> ''", c).
-			Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
-			return out, internal("find passes to erase", err)
-		}
-		if len(ids) == 0 {
-			break
-		}
-		res := db.w.WithContext(ctx).Model(&passRow{}).Where("id IN ? AND valid_until < ?", ids, c).
-			Updates(map[string]any{"visitor_name": "", "visitor_phone": "", "visitor_plate": "", "purpose": "", "updated_at": now})
-		if res.Error != nil {
-			return out, internal("erase passes", res.Error)
-		}
-		out.Passes += res.RowsAffected
-		if len(ids) < eraseBatch {
-			break
-		}
+	n, err = db.eraseInBatches(ctx, &passRow{}, "valid_until < ? AND visitor_name <> ''", c,
+		map[string]any{"visitor_name": "", "visitor_phone": "", "visitor_plate": "", "purpose": "", "updated_at": now})
+	out.Passes = n
+	if err != nil {
+		return out, internal("erase passes", err)
 	}
 	// A visitor's keyed hash is replaced by a random value too: with the
 	// lookup key it would still tell whether a given number ever visited.
@@ -104,6 +78,31 @@ func (db *DB) ErasePersonalData(ctx context.Context, cutoff time.Time) (gatehous
 		}
 	}
 	return out, nil
+}
+
+// eraseInBatches sets updates on the rows of model matching where (with its
+// one argument, rechecked at the update), eraseBatch ids at a time picked on
+// a read connection, each batch a short write of its own so that scans go
+// on between them. It returns how many rows it changed.
+func (db *DB) eraseInBatches(ctx context.Context, model any, where string, arg any, updates map[string]any) (int64, error) {
+	var n int64
+	for {
+		var ids []int64
+		if err := db.r.WithContext(ctx).Model(model).Where(where, arg).Limit(eraseBatch).Pluck("id", &ids).Error; err != nil {
+			return n, err
+		}
+		if len(ids) == 0 {
+			return n, nil
+		}
+		res := db.w.WithContext(ctx).Model(model).Where("id IN ?", ids).Where(where, arg).Updates(updates)
+		if res.Error != nil {
+			return n, res.Error
+		}
+		n += res.RowsAffected
+		if len(ids) < eraseBatch {
+			return n, nil
+		}
+	}
 }
 
 func randomHex(n int) string {
