@@ -5,6 +5,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -127,12 +128,20 @@ const (
 // Location returns the community's time zone, or UTC if it cannot be loaded
 // (it was validated when set, so that only happens on a broken tz database).
 func (c *Community) Location() *time.Location {
+	if loc, ok := locations.Load(c.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(c.TimeZone, loc)
 	return loc
 }
+
+// locations keeps the time zones loaded: time.LoadLocation reads the tz
+// database's file on every call, and a scan asks for its community's zone.
+var locations sync.Map
 
 // Validate checks a community before it is stored.
 func (c *Community) Validate() error {

@@ -11,6 +11,7 @@ import (
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/store"
 	"gatehouse/internal/store/storetest"
+	"gatehouse/internal/supervision"
 )
 
 var shanghai = func() *time.Location {
@@ -317,11 +318,21 @@ func TestASettledMonthIsKeptUntilWhatItReadsChanges(t *testing.T) {
 		if s := score(3); s != 12.3 {
 			t.Fatalf("C4 in October after its kept month was marked: %v, want the kept 12.3", s)
 		}
+		// A kept month is kept without the formulas and read with them.
+		if strings.Contains(string(kept[d.c[3]]), "÷") {
+			t.Errorf("C4's kept month holds the formulas: %s", kept[d.c[3]])
+		}
+		rows, _ := d.october(t, d.dist)
+		for _, ind := range rows[d.c[3]].Indicators {
+			if ind.Formula != supervision.Formulas[ind.Key] || ind.Formula == "" {
+				t.Errorf("C4's kept %s is given with the formula %q", ind.Key, ind.Formula)
+			}
+		}
 		d.at(e.clock.Now().Add(time.Minute))
 		// An inspection of October recorded in November: C4 is computed again, the others stay kept.
 		e.expect("POST", "/api/v1/inspections", d.street, map[string]any{"community_id": d.c[3], "date": "2026-10-25", "inspector": "莲花街道办",
 			"items_met": []string{"cameras", "access_control"}}, 201, nil)
-		rows, _ := d.october(t, d.dist)
+		rows, _ = d.october(t, d.dist)
 		if r := rows[d.c[3]]; r.Score != 69.9 || r.Parts.Inspection != 20 || r.Grade != "pass" {
 			t.Errorf("C4 after a late inspection: %v (inspection %v) %s; want 49.9 + 20 = 69.9, pass", r.Score, r.Parts.Inspection, r.Grade)
 		}
