@@ -154,7 +154,7 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 		return err
 	}
 	defer tx.Rollback() // after a commit: a no-op
-	q := &querier{tx: tx, dialect: MySQL}
+	q := &querier{tx: tx, dialect: MySQL, heads: map[int64]chainHead{}}
 	if len(batch) > 1 {
 		if err := lockHeads(q, batch); err != nil {
 			return err
@@ -197,7 +197,8 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 }
 
 // lockHeads locks the chain heads of a batch's communities in ascending
-// order, so that batches never wait for each other in a cycle.
+// order, so that batches never wait for each other in a cycle, and keeps
+// them for the batch's scans.
 func lockHeads(q *querier, batch []*scanJob) error {
 	var ids []int64
 	for _, j := range batch {
@@ -209,10 +210,19 @@ func lockHeads(q *querier, batch []*scanJob) error {
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.rows(fmt.Sprintf("SELECT community_id FROM chain_heads WHERE community_id IN (%s) ORDER BY community_id FOR UPDATE",
+	rows, err := q.rows(fmt.Sprintf("SELECT community_id, seq, hash, epoch FROM chain_heads WHERE community_id IN (%s) ORDER BY community_id FOR UPDATE",
 		strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")), args...)
 	if err != nil {
 		return err
 	}
-	return rows.Close()
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var h chainHead
+		if err := rows.Scan(&id, &h.seq, &h.hash, &h.epoch); err != nil {
+			return err
+		}
+		q.carry(id, h)
+	}
+	return rows.Err()
 }

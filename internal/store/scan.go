@@ -13,7 +13,7 @@ import (
 )
 
 // The scan path is the one hot path: plain SQL on database/sql (no ORM),
-// six statements for a granted scan, one transaction that first locks the
+// about six statements for a granted scan, one transaction that first locks the
 // community's chain head. On SQLite, scans are group-committed: one writer
 // runs many scans in one transaction, each under its own savepoint, and
 // answers every caller only after the commit, so each still waits until its
@@ -121,7 +121,7 @@ func (c *committer) run(batch []*scanJob) {
 		if err != nil {
 			return err
 		}
-		q := &querier{tx: tx, dialect: SQLite, stmts: map[string]*sql.Stmt{}, kept: c.kept}
+		q := &querier{tx: tx, dialect: SQLite, stmts: map[string]*sql.Stmt{}, kept: c.kept, heads: map[int64]chainHead{}}
 		defer func() { fresh = q.fresh }()
 		for i, j := range batch {
 			if err := j.ctx.Err(); err != nil {
@@ -229,20 +229,47 @@ func (db *DB) InScanTx(ctx context.Context, communityID int64, fn func(tx gateho
 	return db.group.scan(ctx, communityID, fn)
 }
 
-// scanOnce locks the chain head and runs fn.
+// scanOnce locks the chain head and runs fn. A head the transaction has
+// already read (and locked) is carried from the scan before, not read again.
 func (db *DB) scanOnce(q *querier, communityID int64, fn func(gatehouse.ScanTx) error) error {
 	t := &scanTx{db: db, q: q, communityID: communityID}
-	lock := ""
-	if q.dialect == MySQL {
-		lock = " FOR UPDATE"
+	if h, ok := q.heads[communityID]; ok {
+		t.seq, t.hash, t.epoch = h.seq, h.hash, h.epoch
+	} else {
+		lock := ""
+		if q.dialect == MySQL {
+			lock = " FOR UPDATE"
+		}
+		err := q.row("SELECT seq, hash, epoch FROM chain_heads WHERE community_id = ?"+lock, communityID).Scan(&t.seq, &t.hash, &t.epoch)
+		if errors.Is(err, sql.ErrNoRows) {
+			return gatehouse.NotFound("community")
+		} else if err != nil {
+			return err
+		}
+		q.carry(communityID, chainHead{t.seq, t.hash, t.epoch})
 	}
-	err := q.row("SELECT seq, hash, epoch FROM chain_heads WHERE community_id = ?"+lock, communityID).Scan(&t.seq, &t.hash, &t.epoch)
-	if errors.Is(err, sql.ErrNoRows) {
-		return gatehouse.NotFound("community")
-	} else if err != nil {
+	if err := fn(t); err != nil {
+		// What fn wrote is undone (its savepoint, or the whole batch):
+		// the head read before it stands.
 		return err
 	}
-	return fn(t)
+	q.carry(communityID, chainHead{t.seq, t.hash, t.epoch})
+	return nil
+}
+
+// chainHead is a community's chain head as a transaction holds it.
+type chainHead struct {
+	seq   int64
+	hash  string
+	epoch int64
+}
+
+// carry keeps a community's chain head for the transaction's later scans
+// (a batch of the group committers; nil heads carry nothing).
+func (q *querier) carry(communityID int64, h chainHead) {
+	if q.heads != nil {
+		q.heads[communityID] = h
+	}
 }
 
 // querier runs statements in one transaction; on SQLite it keeps them
@@ -257,6 +284,11 @@ type querier struct {
 	// in fresh, for the writer to keep after the commit.
 	kept  map[string]*sql.Stmt
 	fresh []string
+	// heads are the chain heads the batch's transaction read and locked
+	// (the SQLite writer holds the whole database; MySQL's batch locked
+	// them first), kept up to date as its scans append: no head is read
+	// twice in one transaction.
+	heads map[int64]chainHead
 }
 
 func (q *querier) stmt(query string) (*sql.Stmt, error) {
