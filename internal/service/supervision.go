@@ -643,7 +643,7 @@ func (s *Supervision) results(ctx context.Context, sc *gatehouse.Scheme, month s
 	for id, body := range kept {
 		var r supervision.Result
 		if json.Unmarshal(body, &r) == nil && r.Month == month && r.SchemeVersion == sc.Version {
-			for i := range r.Indicators {
+			for i := range r.Indicators { // the formulas of this build, whichever kept the month
 				r.Indicators[i].Formula = supervision.Formulas[r.Indicators[i].Key]
 			}
 			out[id] = r
@@ -668,12 +668,6 @@ func (s *Supervision) results(ctx context.Context, sc *gatehouse.Scheme, month s
 			continue
 		}
 		if r, ok := out[id]; ok {
-			// Kept without the formulas: they are the build's, given again
-			// when read, and half of a body.
-			r.Indicators = slices.Clone(r.Indicators)
-			for i := range r.Indicators {
-				r.Indicators[i].Formula = ""
-			}
 			if b, err := json.Marshal(r); err == nil {
 				fresh[id] = b
 			}

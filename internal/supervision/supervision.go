@@ -15,6 +15,10 @@ import (
 )
 
 // Fact is what the indicators read of one entry: no name, no ID number.
+// The store gives the method only as manual, walk-in or none given, and the
+// reason only as watchlisted or none given (what the indicators tell
+// apart): an indicator that needs another value must have the store's
+// month read give it first.
 type Fact struct {
 	VisitorID int64 // 0 for a resident's own code or card, or a code that named no pass
 	GuardID   int64 // the guard or manager who logged it; 0 for a gate's own decision
