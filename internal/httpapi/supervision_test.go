@@ -566,6 +566,26 @@ func TestCompaniesAndSupervisionInput(t *testing.T) {
 		if len(sc.Months) != 12 || sc.Months[10].Score != 100 || len(sc.Inspections) != 2 {
 			t.Errorf("C1's scorecard: %d months, October %v, %d inspections", len(sc.Months), sc.Months[10].Score, len(sc.Inspections))
 		}
+		// The district lists every community (to say which company runs it), a street office its own.
+		var coms struct {
+			Items []struct {
+				ID         int64
+				WebhookURL *string `json:"webhook_url"`
+			}
+		}
+		e.expect("GET", "/api/v1/communities", d.dist, nil, 200, &coms)
+		if len(coms.Items) != len(d.c) {
+			t.Errorf("the district lists %d communities, want all %d", len(coms.Items), len(d.c))
+		}
+		for _, c := range coms.Items {
+			if c.WebhookURL != nil {
+				t.Errorf("the district sees community %d's webhook", c.ID)
+			}
+		}
+		e.expect("GET", "/api/v1/communities", e.login("street3"), nil, 200, &coms)
+		if len(coms.Items) != 1 || coms.Items[0].ID != d.c[3] {
+			t.Errorf("street3 lists %+v, want only C4", coms.Items)
+		}
 		// District and street accounts through the users API.
 		e.expect("POST", "/api/v1/users", e.admin, map[string]any{"username": "district2", "password": "Zq7!district-pass", "role": "district"}, 201, nil)
 		e.expect("POST", "/api/v1/users", e.admin, map[string]any{"username": "street9", "password": "Zq7!street-pass", "role": "street"}, 422, nil)

@@ -141,7 +141,11 @@ func (s *Communities) List(ctx context.Context, pr *gatehouse.Principal, page ga
 	if pr.IsGate() {
 		return nil, 0, forbidden("a gate device may only scan, sync and upload events")
 	}
-	return s.Store.Communities(ctx, pr.ScopeCommunities(0), page)
+	scope := pr.ScopeCommunities(0)
+	if pr.Role == gatehouse.RoleDistrict {
+		scope = nil // the district supervises every community: it lists them all (their settings; no person)
+	}
+	return s.Store.Communities(ctx, scope, page)
 }
 
 // Update changes a community's settings: admin, and managers of it.

@@ -380,7 +380,7 @@ func TestEveryPageFitsAPhoneInChinese(t *testing.T) {
 		{managerAccount, "manager", []string{"residents", "gates", "accounts", "watchlist", "settings", "report", "entries", "rectifications"}},
 		{policeAccount, "police", []string{"query", "history", "report", "inspect", "incident"}},
 		{[2]string{"admin", adminPassword}, "admin", []string{"communities", "accounts", "audit", "report", "entries"}},
-		{districtAccount, "district", []string{"dashboard", "scorecard", "rectifications", "scheme", "publish"}},
+		{districtAccount, "district", []string{"dashboard", "scorecard", "rectifications", "scheme", "companies", "publish"}},
 		{streetAccount, "street", []string{"dashboard", "scorecard", "inspect", "rectifications"}},
 	}
 	for _, p := range pages {

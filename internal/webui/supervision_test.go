@@ -274,3 +274,111 @@ func TestTheDistrictSupervisesInTheBrowser(t *testing.T) {
 	b.shot("public-375")
 	b.check()
 }
+
+// TestTheDistrictRegistersCompaniesInTheBrowser: on a 375 px phone, in
+// Chinese, the district registers a property company (a credit code with
+// a wrong check character is refused on its field, in Chinese, and the
+// form keeps what was typed), changes its contact, and says that it runs
+// 翠竹苑 from today with a street and 120 declared dwellings; the
+// community's history shows it, and the server holds it. The page fits at
+// 375 and 1280 px and shows no English.
+func TestTheDistrictRegistersCompaniesInTheBrowser(t *testing.T) {
+	chromiumPath(t)
+	srv := startServer(t)
+	st := seed(t, srv) // 翠竹苑
+	admin := srv.login(t, "admin", adminPassword)
+	srv.call(t, "POST", "/api/v1/users", admin, map[string]any{"username": districtAccount[0], "password": districtAccount[1], "role": "district"}, 201, nil)
+
+	const width = 375
+	b := tab(t, srv, viewport{Name: "phone", Width: width, Height: 812, Mobile: true}, outputDir(t, "companies"))
+	b.do("open the UI", chromedp.Navigate(srv.URL+"/"))
+	b.login(districtAccount)
+	b.poll("the district's overview", `location.hash.startsWith('#/district')`)
+	b.do("open 物业公司", chromedp.Navigate(srv.URL+"/#/district/companies"))
+	b.poll("the companies page", `document.querySelector('#company-form') && document.querySelector('#companies-list .empty')`)
+	if n := eval[float64](b, `[...document.querySelectorAll('a')].filter((x) => x.textContent.trim() === '物业公司' && x.getAttribute('href') === '#/district/companies').length`); n != 1 {
+		t.Errorf("%v tabs named 物业公司 lead to the page", n)
+	}
+
+	// A code whose check character is wrong: refused on its field, in Chinese.
+	b.do("fill a company with a wrong check character",
+		chromedp.SendKeys(chromedp.CSS(`#company-form [name="name"]`), "鹏城物业"),
+		chromedp.SendKeys(chromedp.CSS(`#company-form [name="credit_code"]`), "91440300MA5DC4JL0X"),
+		chromedp.SendKeys(chromedp.CSS(`#company-form [name="contact"]`), "李经理 13800138000"),
+		chromedp.Click(chromedp.CSS("#company-submit")))
+	msg := b.poll("the credit code's error", `(() => { const e = document.querySelector('#company-form [name="credit_code"]').closest('.field').querySelector('.err'); return e && !e.hidden && e.textContent; })()`)
+	if !strings.Contains(msg, "校验码") {
+		t.Errorf("the wrong check character is explained as %q", msg)
+	}
+	if v := eval[string](b, `document.querySelector('#company-form [name="name"]').value`); v != "鹏城物业" {
+		t.Errorf("the refused form lost the name: %q", v)
+	}
+	b.noEnglish("the refused company form")
+	b.fits(width, "the refused company form")
+	b.shot("company-refused")
+
+	b.do("correct the code and save",
+		chromedp.SetValue(chromedp.CSS(`#company-form [name="credit_code"]`), "91440300MA5DC4JL0N"),
+		chromedp.Click(chromedp.CSS("#company-submit")))
+	b.poll("the company listed", `document.querySelectorAll('#companies-list tr[data-company-id]').length === 1`)
+	var cos struct {
+		Items []struct {
+			ID                        int64
+			Name, CreditCode, Contact string
+		}
+	}
+	dist := srv.login(t, districtAccount[0], districtAccount[1])
+	srv.call(t, "GET", "/api/v1/companies", dist, nil, 200, &cos)
+	if len(cos.Items) != 1 || cos.Items[0].Name != "鹏城物业" || cos.Items[0].Contact != "李经理 13800138000" {
+		t.Fatalf("the server holds %+v", cos.Items)
+	}
+	id := cos.Items[0].ID
+
+	// Its contact changes.
+	b.do("edit the company", chromedp.Click(chromedp.CSS(fmt.Sprintf(`#companies-list button[data-edit="%d"]`, id))))
+	if title := b.poll("the form in edit mode", `document.querySelector('#company-form-title').textContent.includes('鹏城物业') && document.querySelector('#company-form-title').textContent`); !strings.Contains(title, "修改") {
+		t.Errorf("the edit form's title reads %q", title)
+	}
+	b.do("change the contact",
+		chromedp.SetValue(chromedp.CSS(`#company-form [name="contact"]`), "王主任 0755-82000000"),
+		chromedp.Click(chromedp.CSS("#company-submit")))
+	b.poll("the new contact listed", `document.querySelector('#companies-list').textContent.includes('王主任 0755-82000000')`)
+	srv.call(t, "GET", "/api/v1/companies", dist, nil, 200, &cos)
+	if len(cos.Items) != 1 || cos.Items[0].Contact != "王主任 0755-82000000" {
+		t.Errorf("after the change the server holds %+v", cos.Items)
+	}
+
+	// 鹏城物业 runs 翠竹苑 from today.
+	eval[bool](b, fmt.Sprintf(`(() => { const s = document.querySelector('#assign-form [name="community_id"]'); s.value = '%d'; s.dispatchEvent(new Event('change')); return true; })()`, st.CommunityID))
+	if none := b.poll("翠竹苑's history, empty", `document.querySelector('#assign-history .empty') && document.querySelector('#assign-history .empty').textContent`); !strings.Contains(none, "尚未指定") {
+		t.Errorf("翠竹苑 without a company reads %q", none)
+	}
+	eval[bool](b, fmt.Sprintf(`(() => { document.querySelector('#assign-company').value = '%d'; return true; })()`, id))
+	b.do("assign 翠竹苑",
+		chromedp.SendKeys(chromedp.CSS(`#assign-form [name="street"]`), "园岭街道"),
+		chromedp.SendKeys(chromedp.CSS(`#assign-form [name="declared_dwellings"]`), "120"),
+		chromedp.Click(chromedp.CSS("#assign-submit")))
+	if ok := b.poll("the assignment saved", `document.querySelector('#assign-form .form-ok') && document.querySelector('#assign-form .form-ok').textContent`); !strings.Contains(ok, "翠竹苑") || !strings.Contains(ok, "鹏城物业") {
+		t.Errorf("the assignment says %q", ok)
+	}
+	if hist := b.poll("the history row", `document.querySelector('#assign-history tbody') && document.querySelector('#assign-history tbody').innerText`); !strings.Contains(hist, "鹏城物业") || !strings.Contains(hist, "园岭街道") || !strings.Contains(hist, "120") {
+		t.Errorf("the history reads %q", hist)
+	}
+	var hist struct {
+		Items []struct {
+			CompanyID         int64 `json:"company_id"`
+			Street            string
+			DeclaredDwellings int `json:"declared_dwellings"`
+		}
+	}
+	srv.call(t, "GET", fmt.Sprintf("/api/v1/communities/%d/company", st.CommunityID), dist, nil, 200, &hist)
+	if len(hist.Items) != 1 || hist.Items[0].CompanyID != id || hist.Items[0].Street != "园岭街道" || hist.Items[0].DeclaredDwellings != 120 {
+		t.Errorf("the server holds the assignments %+v", hist.Items)
+	}
+	b.noEnglish("the companies page")
+	b.fits(width, "the companies page")
+	b.shot("companies-375")
+	b.do("a desktop screen", chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(1)))
+	b.fits(1280, "the companies page at 1280 px")
+	b.shot("companies-1280")
+}

@@ -5,7 +5,7 @@
 // rectification orders, and the public results page (no log-in). They show
 // counts, rates, points and grades: never a person.
 
-import { get, post, patch, api, getBlob } from './api.js';
+import { get, getAll, post, patch, api, getBlob } from './api.js';
 import { t, currentLang } from './i18n.js';
 import { h, fill, field, onSubmit, showOK, showErrors, toastError, badge, table, fmtTime, fmtDate, toDateInput } from './ui.js';
 
@@ -18,6 +18,7 @@ export const district = {
     ['scorecard', 'sup.tab.scorecard'],
     ['rectifications', 'sup.tab.rectifications'],
     ['scheme', 'sup.tab.scheme'],
+    ['companies', 'sup.tab.companies'],
     ['publish', 'sup.tab.publish'],
   ],
   render(ctx) {
@@ -25,6 +26,7 @@ export const district = {
       case 'scorecard': return scorecardPage(ctx);
       case 'rectifications': return rectificationsPage(ctx);
       case 'scheme': return schemePage(ctx);
+      case 'companies': return companiesPage(ctx);
       case 'publish': return publishPage(ctx);
       default: return dashboardPage(ctx);
     }
@@ -603,6 +605,113 @@ async function photoURL(file) {
     if (q < 0.5) scale *= 0.7;
   }
 }
+
+// ---- property companies and which runs each community ----
+
+/**
+ * The district registers property companies (name, unified social credit
+ * code, contact) and changes them, and says which company runs each
+ * community from today on, with its street and declared dwellings; the
+ * community's history of companies is shown beside it.
+ */
+async function companiesPage(ctx) {
+  const [first, communities] = await Promise.all([get('/companies'), getAll('/communities')]);
+  if (!ctx.alive()) return;
+  let companies = first.items;
+  let editing = null;
+  const title = h('h2', { id: 'company-form-title', text: t('sup.co.new') });
+  const cancel = h('button', { type: 'button', class: 'btn secondary', id: 'company-cancel', hidden: true, text: t('common.cancel') });
+  const form = h('form', { id: 'company-form', class: 'card' }, title,
+    h('div', { class: 'fields cols' },
+      field({ name: 'name', label: t('sup.co.name'), required: true, attrs: { maxlength: '100' } }),
+      field({ name: 'credit_code', label: t('sup.credit_code'), required: true, hint: t('sup.co.credit_hint'), attrs: { maxlength: '18', autocapitalize: 'characters' } }),
+      field({ name: 'contact', label: t('sup.co.contact'), attrs: { maxlength: '100' } })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'company-submit', text: t('common.save') }), cancel));
+  const list = h('div', { id: 'companies-list' });
+  const companySelect = h('select', { id: 'assign-company', name: 'company_id', required: true, dataset: { field: 'company_id' } });
+  const assign = h('form', { id: 'assign-form', class: 'card' },
+    h('h2', { text: t('sup.assign.title') }),
+    h('p', { class: 'small muted', text: t('sup.assign.hint') }),
+    h('div', { class: 'fields cols' },
+      field({ name: 'community_id', type: 'select', required: true, options: communities.map((c) => [String(c.id), c.name]) }),
+      h('div', { class: 'field' }, h('label', { for: 'assign-company' }, t('sup.company'), h('span', { class: 'req', 'aria-hidden': 'true', text: '*' })),
+        companySelect, h('div', { class: 'err', hidden: true })),
+      field({ name: 'street', label: t('sup.street'), attrs: { maxlength: '100' } }),
+      field({ name: 'declared_dwellings', label: t('sup.households'), type: 'number', attrs: { min: '0', max: '100000', step: '1' } })),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'assign-submit', text: t('common.save') })));
+  const history = h('div', { id: 'assign-history' });
+
+  const nameOf = (id) => (companies.find((c) => c.id === id) || {}).name || t('sup.no_company');
+  const drawCompanies = () => {
+    fill(list, table([t('sup.co.name'), t('sup.credit_code'), t('sup.co.contact'), t('common.actions')],
+      companies.map((c) => h('tr', { dataset: { companyId: String(c.id) } },
+        h('td', { text: c.name }), h('td', { class: 'mono small', text: c.credit_code }), h('td', { text: c.contact || '—' }),
+        h('td', null, h('button', { type: 'button', class: 'btn secondary small', dataset: { edit: String(c.id) }, text: t('common.edit'), on: { click: () => edit(c) } })))),
+      t('sup.companies.empty')));
+    const keep = companySelect.value;
+    fill(companySelect, companies.map((c) => h('option', { value: String(c.id), text: c.name })));
+    if (companies.some((c) => String(c.id) === keep)) companySelect.value = keep;
+  };
+  const edit = (c) => {
+    editing = c;
+    title.textContent = t('sup.co.edit', { name: c.name });
+    form.elements.name.value = c.name;
+    form.elements.credit_code.value = c.credit_code;
+    form.elements.contact.value = c.contact || '';
+    cancel.hidden = false;
+    form.scrollIntoView({ block: 'start' });
+    form.elements.name.focus();
+  };
+  const reset = () => {
+    editing = null;
+    title.textContent = t('sup.co.new');
+    form.reset();
+    cancel.hidden = true;
+  };
+  cancel.addEventListener('click', () => { reset(); clearOK(form); });
+  onSubmit(form, async (v) => {
+    const body = { name: v.name.trim(), credit_code: v.credit_code.trim().toUpperCase(), contact: v.contact.trim() };
+    const saved = editing ? await patch(`/companies/${editing.id}`, body) : await post('/companies', body);
+    companies = (await get('/companies')).items;
+    reset();
+    drawCompanies();
+    showOK(form, t('sup.co.saved', { name: saved.name }));
+  });
+
+  const drawHistory = async () => {
+    const id = assign.elements.community_id.value;
+    if (!id) { fill(history); return; }
+    const hist = await get(`/communities/${id}/company`);
+    const items = hist.items || [];
+    const last = items[items.length - 1];
+    assign.elements.street.value = last ? last.street : '';
+    assign.elements.declared_dwellings.value = last ? String(last.declared_dwellings) : '';
+    if (last) companySelect.value = String(last.company_id);
+    fill(history, h('h3', { text: t('sup.assign.history') }),
+      table([t('sup.assign.from'), t('sup.company'), t('sup.street'), t('sup.households')],
+        [...items].reverse().map((a) => h('tr', null, h('td', { text: fmtDate(a.from) }), h('td', { text: nameOf(a.company_id) }),
+          h('td', { text: a.street || '—' }), h('td', { text: String(a.declared_dwellings) }))),
+        t('sup.assign.none')));
+  };
+  assign.elements.community_id.addEventListener('change', () => { clearOK(assign); drawHistory().catch(toastError); });
+  onSubmit(assign, async (v) => {
+    const body = { company_id: Number(v.company_id), street: v.street.trim() };
+    if (String(v.declared_dwellings).trim() !== '') body.declared_dwellings = Number(v.declared_dwellings);
+    const a = await api('PUT', `/communities/${v.community_id}/company`, body);
+    const name = (communities.find((c) => c.id === a.community_id) || {}).name || '';
+    await drawHistory();
+    showOK(assign, t('sup.assign.done', { community: name, company: nameOf(a.company_id), date: fmtDate(a.from) }));
+  });
+
+  drawCompanies();
+  fill(ctx.el,
+    h('section', { class: 'card', id: 'companies' }, h('h1', { text: t('sup.co.title') }), list),
+    form,
+    h('div', null, assign, h('section', { class: 'card' }, history)));
+  await drawHistory();
+}
+
+function clearOK(form) { form.querySelector('.form-ok')?.remove(); }
 
 /** A select of the communities in scope. */
 function communityField(ctx) {
