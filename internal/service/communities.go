@@ -142,8 +142,8 @@ func (s *Communities) List(ctx context.Context, pr *gatehouse.Principal, page ga
 		return nil, 0, forbidden("a gate device may only scan, sync and upload events")
 	}
 	scope := pr.ScopeCommunities(0)
-	if pr.Role == gatehouse.RoleDistrict {
-		scope = nil // the district supervises every community: it lists them all (their settings; no person)
+	if everything(pr) {
+		scope = nil // admin and the district supervise every community: they list them all (their settings; no person)
 	}
 	return s.Store.Communities(ctx, scope, page)
 }

@@ -264,12 +264,9 @@ type chainHead struct {
 	epoch int64
 }
 
-// carry keeps a community's chain head for the transaction's later scans
-// (a batch of the group committers; nil heads carry nothing).
+// carry keeps a community's chain head for the transaction's later scans.
 func (q *querier) carry(communityID int64, h chainHead) {
-	if q.heads != nil {
-		q.heads[communityID] = h
-	}
+	q.heads[communityID] = h
 }
 
 // querier runs statements in one transaction; on SQLite it keeps them
