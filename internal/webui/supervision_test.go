@@ -363,6 +363,8 @@ func TestTheDistrictRegistersCompaniesInTheBrowser(t *testing.T) {
 	}
 	if hist := b.poll("the history row", `document.querySelector('#assign-history tbody') && document.querySelector('#assign-history tbody').innerText`); !strings.Contains(hist, "鹏城物业") || !strings.Contains(hist, "园岭街道") || !strings.Contains(hist, "120") {
 		t.Errorf("the history reads %q", hist)
+	} else if today := time.Now().In(shanghai(t)); !strings.Contains(hist, fmt.Sprintf("%d年%d月%d日", today.Year(), today.Month(), today.Day())) {
+		t.Errorf("the history does not date the assignment today in the community's time: %q", hist)
 	}
 	var hist struct {
 		Items []struct {

@@ -7,7 +7,7 @@
 
 import { get, getAll, post, patch, api, getBlob } from './api.js';
 import { t, currentLang } from './i18n.js';
-import { h, fill, field, onSubmit, showOK, showErrors, toastError, badge, table, fmtTime, fmtDate, toDateInput } from './ui.js';
+import { h, fill, field, onSubmit, showOK, showErrors, clearErrors, toastError, badge, table, fmtTime, fmtDate, toDateInput } from './ui.js';
 
 const GRADES = ['excellent', 'good', 'general', 'pass', 'poor'];
 
@@ -628,18 +628,18 @@ async function companiesPage(ctx) {
       field({ name: 'contact', label: t('sup.co.contact'), attrs: { maxlength: '100' } })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'company-submit', text: t('common.save') }), cancel));
   const list = h('div', { id: 'companies-list' });
-  const companySelect = h('select', { id: 'assign-company', name: 'company_id', required: true, dataset: { field: 'company_id' } });
   const assign = h('form', { id: 'assign-form', class: 'card' },
     h('h2', { text: t('sup.assign.title') }),
     h('p', { class: 'small muted', text: t('sup.assign.hint') }),
     h('div', { class: 'fields cols' },
       field({ name: 'community_id', type: 'select', required: true, options: communities.map((c) => [String(c.id), c.name]) }),
-      h('div', { class: 'field' }, h('label', { for: 'assign-company' }, t('sup.company'), h('span', { class: 'req', 'aria-hidden': 'true', text: '*' })),
-        companySelect, h('div', { class: 'err', hidden: true })),
+      field({ id: 'assign-company', name: 'company_id', type: 'select', label: t('sup.company'), required: true }),
       field({ name: 'street', label: t('sup.street'), attrs: { maxlength: '100' } }),
       field({ name: 'declared_dwellings', label: t('sup.households'), type: 'number', attrs: { min: '0', max: '100000', step: '1' } })),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn', id: 'assign-submit', text: t('common.save') })));
   const history = h('div', { id: 'assign-history' });
+  const companySelect = assign.elements.company_id;
+  const zoneOf = (id) => (communities.find((c) => c.id === Number(id)) || {}).time_zone;
 
   const nameOf = (id) => (companies.find((c) => c.id === id) || {}).name || t('sup.no_company');
   const drawCompanies = () => {
@@ -668,7 +668,7 @@ async function companiesPage(ctx) {
     form.reset();
     cancel.hidden = true;
   };
-  cancel.addEventListener('click', () => { reset(); clearOK(form); });
+  cancel.addEventListener('click', () => { reset(); clearErrors(form); });
   onSubmit(form, async (v) => {
     const body = { name: v.name.trim(), credit_code: v.credit_code.trim().toUpperCase(), contact: v.contact.trim() };
     const saved = editing ? await patch(`/companies/${editing.id}`, body) : await post('/companies', body);
@@ -682,6 +682,8 @@ async function companiesPage(ctx) {
     const id = assign.elements.community_id.value;
     if (!id) { fill(history); return; }
     const hist = await get(`/communities/${id}/company`);
+    // Another community picked meanwhile: its own answer fills the form, not this one.
+    if (assign.elements.community_id.value !== id) return;
     const items = hist.items || [];
     const last = items[items.length - 1];
     assign.elements.street.value = last ? last.street : '';
@@ -689,18 +691,18 @@ async function companiesPage(ctx) {
     if (last) companySelect.value = String(last.company_id);
     fill(history, h('h3', { text: t('sup.assign.history') }),
       table([t('sup.assign.from'), t('sup.company'), t('sup.street'), t('sup.households')],
-        [...items].reverse().map((a) => h('tr', null, h('td', { text: fmtDate(a.from) }), h('td', { text: nameOf(a.company_id) }),
+        [...items].reverse().map((a) => h('tr', null, h('td', { text: fmtDate(a.from, zoneOf(id)) }), h('td', { text: nameOf(a.company_id) }),
           h('td', { text: a.street || '—' }), h('td', { text: String(a.declared_dwellings) }))),
         t('sup.assign.none')));
   };
-  assign.elements.community_id.addEventListener('change', () => { clearOK(assign); drawHistory().catch(toastError); });
+  assign.elements.community_id.addEventListener('change', () => { clearErrors(assign); drawHistory().catch(toastError); });
   onSubmit(assign, async (v) => {
     const body = { company_id: Number(v.company_id), street: v.street.trim() };
     if (String(v.declared_dwellings).trim() !== '') body.declared_dwellings = Number(v.declared_dwellings);
     const a = await api('PUT', `/communities/${v.community_id}/company`, body);
     const name = (communities.find((c) => c.id === a.community_id) || {}).name || '';
     await drawHistory();
-    showOK(assign, t('sup.assign.done', { community: name, company: nameOf(a.company_id), date: fmtDate(a.from) }));
+    showOK(assign, t('sup.assign.done', { community: name, company: nameOf(a.company_id), date: fmtDate(a.from, zoneOf(a.community_id)) }));
   });
 
   drawCompanies();
@@ -710,8 +712,6 @@ async function companiesPage(ctx) {
     h('div', null, assign, h('section', { class: 'card' }, history)));
   await drawHistory();
 }
-
-function clearOK(form) { form.querySelector('.form-ok')?.remove(); }
 
 /** A select of the communities in scope. */
 function communityField(ctx) {

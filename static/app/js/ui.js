@@ -282,8 +282,16 @@ export function fmtTime(iso, timeZone) {
   }
   return fmt('dt').format(new Date(iso));
 }
-/** A date for people. */
-export function fmtDate(iso) { return iso ? fmt('d').format(new Date(iso)) : ''; }
+/** A date for people (in timeZone when given). */
+export function fmtDate(iso, timeZone) {
+  if (!iso) return '';
+  if (timeZone) {
+    try {
+      return new Intl.DateTimeFormat(currentLang() === 'en' ? 'en-GB' : 'zh-CN', { dateStyle: 'medium', timeZone }).format(new Date(iso));
+    } catch { /* an unknown zone: the browser's own */ }
+  }
+  return fmt('d').format(new Date(iso));
+}
 /** A clock time with seconds. */
 export function fmtClock(iso) { return iso ? fmt('t').format(new Date(iso)) : ''; }
 
