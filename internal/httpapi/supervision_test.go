@@ -302,6 +302,10 @@ func TestASettledMonthIsKeptUntilWhatItReadsChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 			r["score"] = 12.3
+			// As an earlier build would have kept it: its own words for the formulas.
+			for _, ind := range r["indicators"].([]any) {
+				ind.(map[string]any)["formula"] = "an earlier build's formula"
+			}
 			b, _ := json.Marshal(r)
 			if err := e.db.SaveSupervisionSnapshots(ctx, "2026-10", e.clock.Now(), map[int64][]byte{d.c[i]: b}); err != nil {
 				t.Fatal(err)
