@@ -50,6 +50,10 @@ type DB struct {
 	scanRetries atomic.Int64    // scan transactions tried again (MySQL)
 	scanCommits atomic.Int64    // transactions that committed scans
 	group       *mysqlCommitter // MySQL's group committer of scans
+	// scanConns are the MySQL group committer's connections. Only they may
+	// send several statements in one round trip (a scan's writes, whose
+	// texts are fixed in this package; see querier.flush).
+	scanConns *sql.DB
 
 	// Now is the clock; tests replace it to move time without sleeping.
 	Now func() time.Time
@@ -255,7 +259,46 @@ func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
 		sdb.SetMaxIdleConns(32)
 	}
 	db.w, db.r = g, g
+	// Parsed again from its text, as gorm does: charset is a DSN word, not
+	// a session variable.
+	sc, err := mysqldriver.ParseDSN(mc.FormatDSN())
+	if err != nil {
+		return err
+	}
+	sc.MultiStatements = true
+	conn, err := mysqldriver.NewConnector(sc)
+	if err != nil {
+		return err
+	}
+	db.scanConns = sql.OpenDB(readCommitted{conn})
+	db.scanConns.SetConnMaxLifetime(3 * time.Minute)
+	db.scanConns.SetConnMaxIdleTime(time.Minute)
+	db.scanConns.SetMaxOpenConns(mysqlShards)
+	db.scanConns.SetMaxIdleConns(mysqlShards)
 	return nil
+}
+
+// readCommitted makes MySQL connections whose transactions are read
+// committed from the start, so that beginning one is one round trip
+// (START TRANSACTION) rather than two (SET TRANSACTION ISOLATION LEVEL
+// first, as database/sql's BeginTx with a level does).
+type readCommitted struct{ driver.Connector }
+
+func (c readCommitted) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("the MySQL driver's connection %T cannot run a statement", conn)
+	}
+	if _, err := ex.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -313,6 +356,9 @@ func (db *DB) Close() error {
 	if db.checkpoints != nil {
 		errs = append(errs, db.checkpoints.stop())
 		db.checkpoints = nil
+	}
+	if db.scanConns != nil {
+		errs = append(errs, db.scanConns.Close())
 	}
 	seen := map[*sql.DB]bool{}
 	for _, g := range []*gorm.DB{db.r, db.w} {

@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -142,19 +142,21 @@ func (c *mysqlCommitter) run(batch []*scanJob) {
 // attempt runs a batch once in one transaction; errs gets each scan's own
 // error.
 func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
-	sdb, err := c.db.w.DB()
+	ctx := context.Background()
+	conn, err := c.db.scanConns.Conn(ctx)
 	if err != nil {
 		return err
 	}
-	ctx := context.Background()
-	// Read committed: every read after the chain-head lock sees what was
-	// committed before it; the lock already serializes the community.
-	tx, err := sdb.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	defer conn.Close()
+	// Read committed (every connection of scanConns is): every read after
+	// the chain-head lock sees what was committed before it; the lock
+	// already serializes the community.
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() // after a commit: a no-op
-	q := &querier{tx: tx, dialect: MySQL, heads: map[int64]chainHead{}}
+	q := &querier{tx: tx, dialect: MySQL, heads: map[int64]chainHead{}, conn: conn}
 	if len(batch) > 1 {
 		if err := lockHeads(q, batch); err != nil {
 			return err
@@ -165,27 +167,36 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 			errs[i] = err // its caller is gone: nothing is decided for it
 			continue
 		}
+		// Each scan of a batch has a savepoint of its own name, sent with
+		// its first writes: a scan that fails is undone to its own
+		// savepoint or, if that was never made, fails the batch.
+		q.wrote, q.pending, q.savepoint = false, nil, ""
 		if len(batch) > 1 {
-			if _, err := q.exec("SAVEPOINT scan"); err != nil {
-				return err
-			}
+			q.savepoint = "scan" + strconv.Itoa(i)
 		}
-		q.wrote = false
 		errs[i] = c.db.scanOnce(q, j.communityID, j.fn)
+		savepoint := q.savepoint
+		q.pending, q.savepoint = nil, "" // what a failed scan left queued is never sent
 		if errs[i] == nil {
 			continue
 		}
 		if isRetryable(errs[i]) {
 			return errs[i] // the whole transaction is rolled back: try the batch again
 		}
-		var domain *gatehouse.Error
-		if !q.wrote && errors.As(errs[i], &domain) {
-			continue
+		if !q.wrote {
+			// Nothing of it reached the database.
+			var domain *gatehouse.Error
+			if errors.As(errs[i], &domain) || len(batch) > 1 {
+				continue
+			}
 		}
 		if len(batch) == 1 {
 			return errs[i]
 		}
-		if _, err := q.exec("ROLLBACK TO SAVEPOINT scan"); err != nil {
+		if savepoint != "" {
+			return errs[i] // written before its savepoint: cannot happen, but never commit such a batch
+		}
+		if _, err := q.exec("ROLLBACK TO SAVEPOINT scan" + strconv.Itoa(i)); err != nil {
 			return err
 		}
 	}

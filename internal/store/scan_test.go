@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -126,55 +125,123 @@ func TestScansThatArriveTogetherCommitTogether(t *testing.T) {
 	})
 }
 
-// On MySQL a scan of a batch that fails after it wrote is undone alone
-// (its savepoint): the others of the batch are stored and the chain holds.
-func TestAScanThatFailsAfterWritingIsUndoneAloneOnMySQL(t *testing.T) {
-	if os.Getenv(storetest.MySQLDSNEnv) == "" {
-		t.Skip("needs " + storetest.MySQLDSNEnv)
-	}
-	db := storetest.MustOpen(t, store.MySQL)
-	c := mustCommunity(t, db)
-	const callers = 48
-	var wg sync.WaitGroup
-	errs := make([]error, callers)
-	start := make(chan struct{})
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
-				e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-					ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), Note: fmt.Sprint(i)}
-				if err := tx.Append(e, gatehouse.VisitorSubject(int64(i+1))); err != nil {
-					return err
-				}
-				if i%3 == 0 {
-					return gatehouse.Errorf(gatehouse.EINVALID, "refused after writing")
-				}
-				return nil
-			})
-		}()
-	}
-	close(start)
-	wg.Wait()
-	for i, err := range errs {
-		if (i%3 == 0) != (gatehouse.ErrorCode(err) == gatehouse.EINVALID) || (i%3 != 0 && err != nil) {
-			t.Fatalf("scan %d: %v", i, err)
+// A scan of a batch that fails after it wrote is undone alone (on MySQL to
+// its savepoint; on SQLite the batch runs again without it): the others of
+// the batch are stored and the chain holds.
+func TestAScanThatFailsAfterWritingIsUndoneAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := mustCommunity(t, db)
+		const callers = 48
+		var wg sync.WaitGroup
+		errs := make([]error, callers)
+		start := make(chan struct{})
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
+					e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+						ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), Note: fmt.Sprint(i)}
+					if err := tx.Append(e, gatehouse.VisitorSubject(int64(i+1))); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return gatehouse.Errorf(gatehouse.EINVALID, "refused after writing")
+					}
+					return nil
+				})
+			}()
 		}
-	}
-	if rep := verify(t, db); !rep.OK || rep.Checked != callers-callers/3 {
-		t.Fatalf("verify: %+v; want %d entries", rep, callers-callers/3)
-	}
-	entries, _, err := db.Entries(context.Background(), gatehouse.EntryFilter{CommunityIDs: []int64{c.ID}}, gatehouse.Page{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		var i int
-		fmt.Sscan(e.Note, &i)
-		if i%3 == 0 {
-			t.Errorf("the entry of refused scan %d is stored", i)
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if (i%3 == 0) != (gatehouse.ErrorCode(err) == gatehouse.EINVALID) || (i%3 != 0 && err != nil) {
+				t.Fatalf("scan %d: %v", i, err)
+			}
 		}
-	}
+		if rep := verify(t, db); !rep.OK || rep.Checked != callers-callers/3 {
+			t.Fatalf("verify: %+v; want %d entries", rep, callers-callers/3)
+		}
+		entries, _, err := db.Entries(context.Background(), gatehouse.EntryFilter{CommunityIDs: []int64{c.ID}}, gatehouse.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			var i int
+			fmt.Sscan(e.Note, &i)
+			if i%3 == 0 {
+				t.Errorf("the entry of refused scan %d is stored", i)
+			}
+		}
+	})
+}
+
+// A scan's writes are stored together or not at all: in a batch, a scan
+// whose entry is refused (its event id is already logged) leaves neither
+// its presence nor its chain head behind and is told why; the others are
+// stored, each presence naming its own entry (on MySQL the writes of a scan
+// leave in one round trip, presence naming the entry inserted before it).
+func TestAScansWritesAreStoredTogetherOrNotAtAll(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		c := mustCommunity(t, db)
+		first := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+			ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), EventID: "logged"}
+		if err := db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error { return tx.Append(first, "") }); err != nil {
+			t.Fatal(err)
+		}
+		const callers = 48
+		var wg sync.WaitGroup
+		errs := make([]error, callers)
+		entries := make([]*gatehouse.Entry, callers)
+		start := make(chan struct{})
+		for i := range errs {
+			event := fmt.Sprintf("event-%d", i)
+			if i%4 == 0 {
+				event = "logged"
+			}
+			entries[i] = &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+				ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), EventID: event}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
+					return tx.Append(entries[i], gatehouse.VisitorSubject(int64(1000+i)))
+				})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if (i%4 == 0) != (gatehouse.ErrorCode(err) == gatehouse.ECONFLICT) || (i%4 != 0 && err != nil) {
+				t.Fatalf("scan %d: %v", i, err)
+			}
+		}
+		if rep := verify(t, db); !rep.OK || rep.Checked != 1+callers-callers/4 {
+			t.Fatalf("verify: %+v; want %d entries", rep, 1+callers-callers/4)
+		}
+		onsite, err := db.Onsite(context.Background(), []int64{c.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inside := map[gatehouse.Subject]int64{}
+		for _, o := range onsite {
+			inside[o.Subject] = o.EntryID
+		}
+		for i, e := range entries {
+			id, ok := inside[gatehouse.VisitorSubject(int64(1000+i))]
+			switch {
+			case i%4 == 0 && ok:
+				t.Errorf("scan %d was refused, yet its visitor is recorded inside", i)
+			case i%4 != 0 && !ok:
+				t.Errorf("scan %d's visitor is not recorded inside", i)
+			case i%4 != 0 && id != e.ID:
+				t.Errorf("scan %d: presence names entry %d, its entry is %d", i, id, e.ID)
+			}
+		}
+		if len(inside) != callers-callers/4 {
+			t.Errorf("%d people inside; want %d", len(inside), callers-callers/4)
+		}
+	})
 }

@@ -328,6 +328,5 @@ func (t *scanTx) Admission(plate string, now time.Time) (*gatehouse.PlateAdmissi
 }
 
 func (t *scanTx) UseAdmission(id, entryID int64) error {
-	_, err := t.q.exec("UPDATE plate_admissions SET entry_id = ? WHERE id = ? AND entry_id IS NULL", entryID, id)
-	return err
+	return t.q.write("UPDATE plate_admissions SET entry_id = ? WHERE id = ? AND entry_id IS NULL", []any{entryID, id}, nil)
 }
