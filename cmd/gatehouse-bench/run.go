@@ -40,7 +40,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.IntVar(&o.communities, "communities", 1200, "communities of the data set")
 	fs.IntVar(&o.rounds, "rounds", 40, "searches and reports timed per database")
 	fs.IntVar(&o.supRounds, "supervision-rounds", 5, "district tables timed per database")
-	fs.StringVar(&o.dbs, "databases", "sqlite,mariadb", "databases of the data and supervision sections: sqlite, mariadb")
+	fs.StringVar(&o.dbs, "databases", "sqlite,mariadb", "databases of the scan, data and supervision sections: sqlite, mariadb")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of each scan load run")
 	fs.IntVar(&o.mariadbPort, "mariadb-port", 3320, "port of the benchmark's own MariaDB")
 	if err := fs.Parse(args); err != nil {

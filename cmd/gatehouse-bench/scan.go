@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -293,6 +294,9 @@ func benchScanRuns(ctx context.Context, o options, work, bin string, my *mariadb
 			}},
 	}
 	for _, db := range runs {
+		if !slices.Contains(o.databases(), strings.ToLower(db.name)) {
+			continue
+		}
 		r, failed, err := benchScanDB(ctx, o, work, bin, db, ceiling, &profiles, stderr)
 		rows = append(rows, r...)
 		if err != nil {
