@@ -80,8 +80,10 @@ func (e *Engine) Override(ctx context.Context, req OverrideRequest) (*Outcome, e
 			subject = residentEntry(entry, r)
 		default:
 			host, err := tx.Resident(req.HostID)
-			if err != nil || host.CommunityID != req.CommunityID {
+			if gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND || (err == nil && host.CommunityID != req.CommunityID) {
 				return gatehouse.FieldError("host_resident_id", "no such resident in this community")
+			} else if err != nil {
+				return err // not a refusal: a deadlock is tried again, a lost connection fails the scan
 			}
 			v := req.Visitor
 			entry.HostResidentID, entry.PersonName, entry.Plate = host.ID, v.Name, v.Plate

@@ -183,15 +183,12 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 		if isRetryable(errs[i]) {
 			return errs[i] // the whole transaction is rolled back: try the batch again
 		}
-		if !q.wrote {
-			// Nothing of it reached the database.
-			var domain *gatehouse.Error
-			if errors.As(errs[i], &domain) || len(batch) > 1 {
-				continue
-			}
+		var domain *gatehouse.Error
+		if !q.wrote && errors.As(errs[i], &domain) {
+			continue // refused before anything of it reached the database
 		}
-		if len(batch) == 1 {
-			return errs[i]
+		if len(batch) == 1 || !q.wrote {
+			return errs[i] // not the scan's own refusal: the transaction may be gone
 		}
 		if savepoint != "" {
 			return errs[i] // written before its savepoint: cannot happen, but never commit such a batch

@@ -373,9 +373,21 @@ func (q *querier) flush() error {
 			args = append(args, driver.NamedValue{Ordinal: len(args) + 1, Value: a})
 		}
 	}
-	q.wrote = true
 	var matched, ids []int64
-	err := q.conn.Raw(func(dc any) error {
+	err := q.conn.Raw(func(dc any) (err error) {
+		// The transaction holds the connection: database/sql closing it
+		// from inside Raw (on a panic, or driver.ErrBadConn) would wait
+		// for the transaction, that is for this goroutine, forever. A
+		// broken connection is told as the driver's own error instead, and
+		// the batch fails and lets go of it.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("store: the MySQL driver failed: %v", r)
+			}
+			if errors.Is(err, driver.ErrBadConn) {
+				err = mysqldriver.ErrInvalidConn
+			}
+		}()
 		c, ok := dc.(interface {
 			driver.ExecerContext
 			driver.NamedValueChecker
@@ -388,6 +400,7 @@ func (q *querier) flush() error {
 				return err
 			}
 		}
+		q.wrote = true // from here on something of the scan may have reached the server
 		res, err := c.ExecContext(context.Background(), strings.Join(texts, ";\n"), args)
 		if err != nil {
 			return err

@@ -2,11 +2,15 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"gatehouse/internal/gatehouse"
 	"gatehouse/internal/store"
@@ -244,4 +248,79 @@ func TestAScansWritesAreStoredTogetherOrNotAtAll(t *testing.T) {
 			t.Errorf("%d people inside; want %d", len(inside), callers-callers/4)
 		}
 	})
+}
+
+// A scan whose connection to MySQL breaks (a server restart, a failover, a
+// KILL) fails, and the writer of its community goes on: it neither hangs
+// on the broken connection nor loses the scans after it. Here the scan
+// goes on writing after a failed read, so that its writes meet a
+// connection the driver already knows is broken.
+func TestABrokenMySQLConnectionFailsTheScanAndTheWriterGoesOn(t *testing.T) {
+	base := os.Getenv(storetest.MySQLDSNEnv)
+	if base == "" {
+		t.Skip("needs " + storetest.MySQLDSNEnv)
+	}
+	dsn := storetest.NewMySQLDatabase(t)
+	db, err := store.Open(context.Background(), store.MySQL, dsn, storetest.Keys(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hung := true // a hung writer would hang Close too: the test fails instead
+	t.Cleanup(func() {
+		if !hung {
+			db.Close()
+		}
+	})
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminCfg, err := mysql.ParseDSN(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", adminCfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	c := mustCommunity(t, db)
+	ctx := context.Background()
+	answer := make(chan error, 1)
+	go func() {
+		answer <- db.InScanTx(ctx, c.ID, func(tx gatehouse.ScanTx) error {
+			// The scan's transaction has locked its chain head: kill its connection.
+			var id int64
+			err := admin.QueryRow(`SELECT t.trx_mysql_thread_id FROM information_schema.innodb_trx t
+				JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE p.db = ?`, cfg.DBName).Scan(&id)
+			if err != nil {
+				return fmt.Errorf("the scan's connection: %w", err)
+			}
+			if _, err := admin.Exec(fmt.Sprintf("KILL %d", id)); err != nil {
+				return err
+			}
+			if _, err := tx.Community(); err == nil {
+				return errors.New("a read on a killed connection worked")
+			}
+			e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+				ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
+			return tx.Append(e, gatehouse.VisitorSubject(1))
+		})
+	}()
+	select {
+	case err := <-answer:
+		hung = false
+		if err == nil {
+			t.Fatal("a scan on a killed connection was told it is stored")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the scan on a killed connection was never answered: its writer hangs")
+	}
+	appendEntries(t, db, c.ID, 1) // the writer goes on
+	if rep := verify(t, db); !rep.OK || rep.Checked != 1 {
+		t.Fatalf("verify: %+v; want the one entry after the broken connection", rep)
+	}
 }
