@@ -286,7 +286,7 @@ func benchScanRuns(ctx context.Context, o options, work, bin string, my *mariadb
 	runs := []dbRun{
 		{name: "SQLite", target: 5000, env: map[string]string{"GATEHOUSE_DB_DSN": filepath.Join(sqliteDir, "gatehouse.db"), "GATEHOUSE_KEY_DIR": filepath.Join(sqliteDir, "keys")},
 			fresh: func() error { os.RemoveAll(sqliteDir); return os.MkdirAll(sqliteDir, 0o750) }},
-		{name: "MariaDB", target: 3000, env: map[string]string{"GATEHOUSE_DB_DRIVER": "mysql", "GATEHOUSE_DB_DSN": my.dsn("gatehouse_scan"),
+		{name: "MariaDB", target: 3000, server: my, env: map[string]string{"GATEHOUSE_DB_DRIVER": "mysql", "GATEHOUSE_DB_DSN": my.dsn("gatehouse_scan"),
 			"GATEHOUSE_KEY_DIR": filepath.Join(work, "scan-mariadb", "keys")},
 			fresh: func() error {
 				os.RemoveAll(filepath.Join(work, "scan-mariadb"))
@@ -315,6 +315,15 @@ type dbRun struct {
 	env    map[string]string
 	target int
 	fresh  func() error
+	server *mariadb // the database server's process, when it is one
+}
+
+// pid is the database server's process, or 0 (SQLite is in the server).
+func (db dbRun) pid() int {
+	if db.server == nil || db.server.cmd == nil || db.server.cmd.Process == nil {
+		return 0
+	}
+	return db.server.cmd.Process.Pid
 }
 
 // benchScanDB runs the scan loads against a fresh server on one database and
@@ -353,12 +362,17 @@ func benchScanDB(ctx context.Context, o options, work, bin string, db dbRun, cei
 		{fmt.Sprintf("open loop, %d/s", db.target), func() *result { return openLoop(ctx, url, s.mix, db.target, o.duration) }},
 		{"one busy community, closed loop, 16 connections", func() *result { return closedLoop(ctx, []string{url}, s.busy(), 16, o.duration) }},
 	} {
+		spent := startSpending(db.pid())
 		r, cpu, rss, err := measured(p, run.f)
 		if err != nil {
 			return nil, false, err
 		}
 		t.add(r)
-		rows = append(rows, loadRow(db, run.name, r, cpu, rss, ceiling))
+		row := loadRow(db, run.name, r, cpu, rss, ceiling)
+		if n := spent.note(db.name); n != "" {
+			row.Note += "; " + n
+		}
+		rows = append(rows, row)
 	}
 	const checked = ": one grant per single-use pass, no entry lost, chain verifies"
 	if err := t.check(ctx, s, 0); err != nil {
@@ -438,8 +452,22 @@ func loadRow(db dbRun, name string, r *result, cpu time.Duration, rss int64, cei
 	if strings.HasPrefix(name, "open loop") {
 		floor *= 0.98
 	}
-	if r.rps() < floor || r.lat.quantile(0.99) > tg.p99 || rss > maxRSS || (tg.ofGin > 0 && r.rps() < ceiling*tg.ofGin) {
+	var short []string
+	if r.rps() < floor {
+		short = append(short, fmt.Sprintf("%.0f/s short (%.0f%%)", tg.rate-r.rps(), 100*(tg.rate-r.rps())/tg.rate))
+	}
+	if p99 := r.lat.quantile(0.99); p99 > tg.p99 {
+		short = append(short, fmt.Sprintf("p99 %.0f ms over", float64(p99-tg.p99)/float64(time.Millisecond)))
+	}
+	if rss > maxRSS {
+		short = append(short, fmt.Sprintf("%d MiB over", (rss-maxRSS)>>20))
+	}
+	if tg.ofGin > 0 && r.rps() < ceiling*tg.ofGin {
+		short = append(short, fmt.Sprintf("%.2f of gin, not %.2f", r.rps()/ceiling, tg.ofGin))
+	}
+	if len(short) > 0 {
 		row.Verdict = "MISSED"
+		row.Note += "; " + strings.Join(short, ", ")
 	}
 	return row
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,4 +202,76 @@ func (p *process) debugAddr() string {
 		}
 	}
 	return ""
+}
+
+// machineTicks reads /proc/stat's first line: the ticks all cores were busy
+// and all ticks (idle and waiting for I/O count as not busy).
+func machineTicks() (busy, all int64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	for i, s := range f[1:9] { // user nice system idle iowait irq softirq steal
+		n, _ := strconv.ParseInt(s, 10, 64)
+		all += n
+		if i != 3 && i != 4 {
+			busy += n
+		}
+	}
+	return busy, all, nil
+}
+
+// spending measures, around a load run, how busy the whole machine was and
+// who kept it busy besides the server: the load generator (this process)
+// and the database server, if it runs here. It is what tells a run held
+// back by the server from one that ran out of cores.
+type spending struct {
+	dbPid          int
+	busy, all      int64
+	self, db       time.Duration
+	start          time.Time
+	selfPid, cores int
+}
+
+func startSpending(dbPid int) *spending {
+	s := &spending{dbPid: dbPid, selfPid: os.Getpid(), cores: runtime.NumCPU(), start: time.Now()}
+	s.busy, s.all, _ = machineTicks()
+	if u, err := readUsage(s.selfPid); err == nil {
+		s.self = u.CPU
+	}
+	if dbPid > 0 {
+		if u, err := readUsage(dbPid); err == nil {
+			s.db = u.CPU
+		}
+	}
+	return s
+}
+
+// note says how busy the machine was and who used its cores, in per cent
+// of one core (as the server CPU column): "2 cores 97 % busy; load
+// generator 26 %, MariaDB 101 %".
+func (s *spending) note(dbName string) string {
+	busy, all, err := machineTicks()
+	if err != nil || all == s.all {
+		return ""
+	}
+	wall := time.Since(s.start).Seconds()
+	out := fmt.Sprintf("%d cores %.0f%% busy; load generator %.0f%%", s.cores, 100*float64(busy-s.busy)/float64(all-s.all), s.pct(s.selfPid, s.self, wall))
+	if s.dbPid > 0 {
+		out += fmt.Sprintf(", %s %.0f%%", dbName, s.pct(s.dbPid, s.db, wall))
+	}
+	return out
+}
+
+func (s *spending) pct(pid int, before time.Duration, wall float64) float64 {
+	u, err := readUsage(pid)
+	if err != nil {
+		return 0
+	}
+	return 100 * (u.CPU - before).Seconds() / wall
 }
