@@ -85,6 +85,13 @@ func benchGalera(ctx context.Context, o options, work, bin string, stderr io.Wri
 	verdict, note := "passed", fmt.Sprintf("%d scans answered", t.ok)
 	if err := t.check(ctx, s, 0); err != nil {
 		verdict, note = "FAILED", err.Error()
+		// What the servers said is the first thing anyone will want.
+		for i, p := range procs {
+			path := filepath.Join(work, "galera", fmt.Sprintf("server-%d.log", i+1))
+			if os.WriteFile(path, []byte(p.log()), 0o640) == nil {
+				note += "; its log: " + path
+			}
+		}
 	}
 	out = append(out, row{Section: "check", Name: "Galera: one grant per single-use pass, no entry lost, chains verify", Verdict: verdict, Note: note})
 	return out, nil

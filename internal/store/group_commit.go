@@ -156,7 +156,10 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 		return err
 	}
 	defer tx.Rollback() // after a commit: a no-op
-	q := &querier{tx: tx, dialect: MySQL, heads: map[int64]chainHead{}, conn: conn}
+	q := &querier{tx: tx, dialect: MySQL, heads: map[int64]chainHead{}}
+	if !c.db.galera {
+		q.conn = conn // a scan's writes in one round trip
+	}
 	if len(batch) > 1 {
 		if err := lockHeads(q, batch); err != nil {
 			return err

@@ -336,6 +336,12 @@ func (q *querier) write(query string, args []any, done func(matched, id int64) e
 		q.pending = append(q.pending, write{query, args, done})
 		return nil
 	}
+	if q.savepoint != "" { // the scan's first write, one statement at a time (Galera)
+		if _, err := q.exec("SAVEPOINT " + q.savepoint); err != nil {
+			return err
+		}
+		q.savepoint = ""
+	}
 	res, err := q.exec(query, args...)
 	if err != nil || done == nil {
 		return err
@@ -792,6 +798,10 @@ func (t *scanTx) setPresence(e *gatehouse.Entry, s gatehouse.Subject) error {
 	}
 	return t.q.write(upsert, args, nil)
 }
+
+// SendScanWritesOneByOneForTest makes the MySQL group committer send a
+// scan's writes one statement at a time, as on a Galera node. Tests only.
+func (db *DB) SendScanWritesOneByOneForTest() { db.galera = true }
 
 // FailNextCommitForTest makes the next group commit fail with err (SQLite),
 // as a full disk or an I/O error would. Tests only.

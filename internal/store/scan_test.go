@@ -17,6 +17,19 @@ import (
 	"gatehouse/internal/store/storetest"
 )
 
+// eachWriting runs fn on every dialect and, on MySQL, once more with a
+// scan's writes sent one statement at a time (as on a Galera node).
+func eachWriting(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	storetest.Each(t, fn)
+	if os.Getenv(storetest.MySQLDSNEnv) != "" {
+		t.Run("mysql one statement at a time", func(t *testing.T) {
+			db := storetest.MustOpen(t, store.MySQL)
+			db.SendScanWritesOneByOneForTest()
+			fn(t, db)
+		})
+	}
+}
+
 func TestAFailedGroupCommitGrantsNothingThatIsNotStored(t *testing.T) {
 	db := storetest.MustOpen(t, store.SQLite)
 	c := mustCommunity(t, db)
@@ -95,7 +108,7 @@ func TestARefusedScanInABatchLeavesTheOthersStored(t *testing.T) {
 // transactions than scans (one fsync for many grants), each still stored
 // in its place in the chain.
 func TestScansThatArriveTogetherCommitTogether(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	eachWriting(t, func(t *testing.T, db *store.DB) {
 		c := mustCommunity(t, db)
 		appendEntries(t, db, c.ID, 1)
 		before := db.ScanCommits()
@@ -133,7 +146,7 @@ func TestScansThatArriveTogetherCommitTogether(t *testing.T) {
 // its savepoint; on SQLite the batch runs again without it): the others of
 // the batch are stored and the chain holds.
 func TestAScanThatFailsAfterWritingIsUndoneAlone(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	eachWriting(t, func(t *testing.T, db *store.DB) {
 		c := mustCommunity(t, db)
 		const callers = 48
 		var wg sync.WaitGroup
@@ -187,7 +200,7 @@ func TestAScanThatFailsAfterWritingIsUndoneAlone(t *testing.T) {
 // stored, each presence naming its own entry (on MySQL the writes of a scan
 // leave in one round trip, presence naming the entry inserted before it).
 func TestAScansWritesAreStoredTogetherOrNotAtAll(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
+	eachWriting(t, func(t *testing.T, db *store.DB) {
 		c := mustCommunity(t, db)
 		first := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
 			ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), EventID: "logged"}
