@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"slices"
@@ -148,18 +149,26 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 		return err
 	}
 	defer conn.Close()
-	// Read committed (every connection of scanConns is): every read after
-	// the chain-head lock sees what was committed before it; the lock
-	// already serializes the community.
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() // after a commit: a no-op
-	q := &querier{tx: tx, dialect: MySQL, heads: map[int64]chainHead{}}
+	// The transaction is this function's own, not a *sql.Tx: its START
+	// TRANSACTION goes with the batch's first statement. Read committed
+	// (every connection of scanConns is): every read after the chain-head
+	// lock sees what was committed before it; the lock already serializes
+	// the community.
+	q := &querier{run: conn, begin: true, dialect: MySQL, heads: map[int64]chainHead{}}
 	if !c.db.galera {
 		q.conn = conn // a scan's writes in one round trip
 	}
+	committed := false
+	defer func() {
+		if committed || q.begin {
+			return // committed, or never begun
+		}
+		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			// Never back into the pool with a transaction open: the next
+			// START TRANSACTION would commit what is left of it.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
 	if len(batch) > 1 {
 		if err := lockHeads(q, batch); err != nil {
 			return err
@@ -200,9 +209,13 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if q.begin {
+		return nil // no scan ran a statement: nothing to commit
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return err
 	}
+	committed = true
 	c.db.scanCommits.Add(1)
 	return nil
 }

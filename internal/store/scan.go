@@ -319,6 +319,30 @@ type querier struct {
 	conn      *sql.Conn
 	pending   []write
 	savepoint string
+	// run is MySQL's connection, whose transaction the group committer
+	// manages itself; begin, while set, is its START TRANSACTION, not yet
+	// sent: it goes in front of the batch's first statement (one round
+	// trip fewer per batch).
+	run   runner
+	begin bool
+}
+
+// runner runs statements on a connection (a *sql.Conn).
+type runner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// started is query behind the transaction's START TRANSACTION if that has
+// not been sent yet: the driver answers the first statement's empty result
+// and then the query's.
+func (q *querier) started(query string) string {
+	if !q.begin {
+		return query
+	}
+	q.begin = false
+	return "START TRANSACTION;\n" + query
 }
 
 // write is a statement that changes rows, with what its result must be.
@@ -367,7 +391,11 @@ func (q *querier) flush() error {
 	}
 	pending := q.pending
 	q.pending = nil
-	texts := make([]string, 0, len(pending)+1)
+	texts := make([]string, 0, len(pending)+2)
+	if q.begin {
+		texts = append(texts, "START TRANSACTION")
+		q.begin = false
+	}
 	if q.savepoint != "" {
 		texts = append(texts, "SAVEPOINT "+q.savepoint)
 	}
@@ -464,7 +492,7 @@ func (q *querier) exec(query string, args ...any) (sql.Result, error) {
 	}
 	q.wrote = true
 	if q.stmts == nil {
-		return q.tx.Exec(query, args...)
+		return q.run.ExecContext(context.Background(), q.started(query), args...)
 	}
 	s, err := q.stmt(query)
 	if err != nil {
@@ -484,7 +512,7 @@ func (q *querier) row(query string, args ...any) scanner {
 		return errRow{err}
 	}
 	if q.stmts == nil {
-		return q.tx.QueryRow(query, args...)
+		return q.run.QueryRowContext(context.Background(), q.started(query), args...)
 	}
 	s, err := q.stmt(query)
 	if err != nil {
@@ -498,7 +526,7 @@ func (q *querier) rows(query string, args ...any) (*sql.Rows, error) {
 		return nil, err
 	}
 	if q.stmts == nil {
-		return q.tx.Query(query, args...)
+		return q.run.QueryContext(context.Background(), q.started(query), args...)
 	}
 	s, err := q.stmt(query)
 	if err != nil {

@@ -337,3 +337,31 @@ func TestABrokenMySQLConnectionFailsTheScanAndTheWriterGoesOn(t *testing.T) {
 		t.Fatalf("verify: %+v; want the one entry after the broken connection", rep)
 	}
 }
+
+// A scan that fails after writing, for a reason of its own making (not a
+// refusal), is undone whole, and nothing of it is left on the connection
+// for the next transaction to commit (on MySQL a START TRANSACTION commits
+// whatever transaction the connection still has open).
+func TestAFailedScanLeavesNothingForTheNextToCommit(t *testing.T) {
+	eachWriting(t, func(t *testing.T, db *store.DB) {
+		c := mustCommunity(t, db)
+		boom := errors.New("the disk is full")
+		for range 8 { // more than the writers' connections
+			err := db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
+				e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+					ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
+				if err := tx.Append(e, gatehouse.VisitorSubject(1)); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("err = %v; want %v", err, boom)
+			}
+		}
+		appendEntries(t, db, c.ID, 16)
+		if rep := verify(t, db); !rep.OK || rep.Checked != 16 {
+			t.Fatalf("verify: %+v; want only the 16 entries of the scans that succeeded", rep)
+		}
+	})
+}
