@@ -205,25 +205,30 @@ func (p *process) debugAddr() string {
 }
 
 // machineTicks reads /proc/stat's first line: the ticks all cores were busy
-// and all ticks (idle and waiting for I/O count as not busy).
-func machineTicks() (busy, all int64, err error) {
+// here, the ticks a hypervisor gave to other machines (steal), and all
+// ticks (idle and waiting for I/O count as not busy).
+func machineTicks() (busy, stolen, all int64, err error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+		return 0, 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
 	}
 	for i, s := range f[1:9] { // user nice system idle iowait irq softirq steal
 		n, _ := strconv.ParseInt(s, 10, 64)
 		all += n
-		if i != 3 && i != 4 {
+		switch i {
+		case 3, 4:
+		case 7:
+			stolen += n
+		default:
 			busy += n
 		}
 	}
-	return busy, all, nil
+	return busy, stolen, all, nil
 }
 
 // spending measures, around a load run, how busy the whole machine was and
@@ -233,6 +238,7 @@ func machineTicks() (busy, all int64, err error) {
 type spending struct {
 	dbPid          int
 	busy, all      int64
+	stolen         int64
 	self, db       time.Duration
 	start          time.Time
 	selfPid, cores int
@@ -240,7 +246,7 @@ type spending struct {
 
 func startSpending(dbPid int) *spending {
 	s := &spending{dbPid: dbPid, selfPid: os.Getpid(), cores: runtime.NumCPU(), start: time.Now()}
-	s.busy, s.all, _ = machineTicks()
+	s.busy, s.stolen, s.all, _ = machineTicks()
 	if u, err := readUsage(s.selfPid); err == nil {
 		s.self = u.CPU
 	}
@@ -254,14 +260,19 @@ func startSpending(dbPid int) *spending {
 
 // note says how busy the machine was and who used its cores, in per cent
 // of one core (as the server CPU column): "2 cores 97 % busy; load
-// generator 26 %, MariaDB 101 %".
+// generator 26 %, MariaDB 101 %", with the share of the cores a hypervisor
+// gave to other machines when there was one.
 func (s *spending) note(dbName string) string {
-	busy, all, err := machineTicks()
+	busy, stolen, all, err := machineTicks()
 	if err != nil || all == s.all {
 		return ""
 	}
 	wall := time.Since(s.start).Seconds()
-	out := fmt.Sprintf("%d cores %.0f%% busy; load generator %.0f%%", s.cores, 100*float64(busy-s.busy)/float64(all-s.all), s.pct(s.selfPid, s.self, wall))
+	out := fmt.Sprintf("%d cores %.0f%% busy", s.cores, 100*float64(busy-s.busy)/float64(all-s.all))
+	if st := 100 * float64(stolen-s.stolen) / float64(all-s.all); st >= 1 {
+		out += fmt.Sprintf(" and %.0f%% taken by the hypervisor", st)
+	}
+	out += fmt.Sprintf("; load generator %.0f%%", s.pct(s.selfPid, s.self, wall))
 	if s.dbPid > 0 {
 		out += fmt.Sprintf(", %s %.0f%%", dbName, s.pct(s.dbPid, s.db, wall))
 	}
