@@ -163,6 +163,10 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 		if committed || q.begin {
 			return // committed, or never begun
 		}
+		if q.broken {
+			conn.Raw(func(any) error { return driver.ErrBadConn }) // the server rolls back what it had
+			return
+		}
 		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 			// Never back into the pool with a transaction open: the next
 			// START TRANSACTION would commit what is left of it.

@@ -325,6 +325,9 @@ type querier struct {
 	// trip fewer per batch).
 	run   runner
 	begin bool
+	// broken: the connection is in a state nobody knows (a driver panic,
+	// a broken connection); it is dropped, never used again.
+	broken bool
 }
 
 // runner runs statements on a connection (a *sql.Conn).
@@ -409,17 +412,19 @@ func (q *querier) flush() error {
 	}
 	var matched, ids []int64
 	err := q.conn.Raw(func(dc any) (err error) {
-		// The transaction holds the connection: database/sql closing it
-		// from inside Raw (on a panic, or driver.ErrBadConn) would wait
-		// for the transaction, that is for this goroutine, forever. A
-		// broken connection is told as the driver's own error instead, and
-		// the batch fails and lets go of it.
+		// A broken connection, or a panic of the driver, fails the batch
+		// with an error of its own; the batch then drops the connection
+		// (broken: its state is unknown) instead of rolling back on it.
+		// database/sql would close it here on driver.ErrBadConn or a
+		// panic, under the group committer's feet.
 		defer func() {
 			if r := recover(); r != nil {
 				err = fmt.Errorf("store: the MySQL driver failed: %v", r)
+				q.broken = true
 			}
 			if errors.Is(err, driver.ErrBadConn) {
 				err = mysqldriver.ErrInvalidConn
+				q.broken = true
 			}
 		}()
 		c, ok := dc.(interface {
