@@ -239,14 +239,9 @@ func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
 	if err != nil {
 		return err
 	}
-	// Connections are recycled well before MySQL's default wait_timeout (8 h)
-	// and any proxy idle timeout, so a pooled connection is never found dead.
-	sdb.SetConnMaxLifetime(3 * time.Minute)
-	sdb.SetConnMaxIdleTime(time.Minute)
-	// Enough connections for concurrent scans without exhausting max_connections
-	// (151 by default) when several instances share one server.
-	sdb.SetMaxOpenConns(32)
-	sdb.SetMaxIdleConns(32)
+	// Enough connections for concurrent requests without exhausting
+	// max_connections (151 by default) when several instances share one server.
+	mysqlPool(sdb, 32)
 	// On a Galera node, reads wait until the node has applied what the other
 	// nodes committed before them (causality checks): a pass issued through
 	// one node is known at once to a gate served through another.
@@ -261,10 +256,7 @@ func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
 		if sdb, err = g.DB(); err != nil {
 			return err
 		}
-		sdb.SetConnMaxLifetime(3 * time.Minute)
-		sdb.SetConnMaxIdleTime(time.Minute)
-		sdb.SetMaxOpenConns(32)
-		sdb.SetMaxIdleConns(32)
+		mysqlPool(sdb, 32)
 	}
 	db.w, db.r = g, g
 	// Parsed again from its text, as gorm does: charset is a DSN word, not
@@ -279,11 +271,18 @@ func openMySQL(db *DB, dsn string, cfg *gorm.Config) error {
 		return err
 	}
 	db.scanConns = sql.OpenDB(readCommitted{conn})
-	db.scanConns.SetConnMaxLifetime(3 * time.Minute)
-	db.scanConns.SetConnMaxIdleTime(time.Minute)
-	db.scanConns.SetMaxOpenConns(mysqlShards)
-	db.scanConns.SetMaxIdleConns(mysqlShards)
+	mysqlPool(db.scanConns, mysqlShards) // one per writer
 	return nil
+}
+
+// mysqlPool holds up to n connections, recycled well before MySQL's default
+// wait_timeout (8 h) and any proxy's idle timeout, so that a pooled
+// connection is never found dead.
+func mysqlPool(sdb *sql.DB, n int) {
+	sdb.SetConnMaxLifetime(3 * time.Minute)
+	sdb.SetConnMaxIdleTime(time.Minute)
+	sdb.SetMaxOpenConns(n)
+	sdb.SetMaxIdleConns(n)
 }
 
 // readCommitted makes MySQL connections whose transactions are read

@@ -154,24 +154,21 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 	// (every connection of scanConns is): every read after the chain-head
 	// lock sees what was committed before it; the lock already serializes
 	// the community.
-	q := &querier{run: conn, begin: true, dialect: MySQL, heads: map[int64]chainHead{}}
-	if !c.db.galera {
-		q.conn = conn // a scan's writes in one round trip
-	}
+	q := &querier{conn: conn, begin: true, queue: !c.db.galera, dialect: MySQL, heads: map[int64]chainHead{}}
 	committed := false
 	defer func() {
 		if committed || q.begin {
 			return // committed, or never begun
 		}
-		if q.broken {
-			conn.Raw(func(any) error { return driver.ErrBadConn }) // the server rolls back what it had
-			return
+		if !q.broken {
+			if _, err := conn.ExecContext(ctx, "ROLLBACK"); err == nil {
+				return
+			}
 		}
-		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-			// Never back into the pool with a transaction open: the next
-			// START TRANSACTION would commit what is left of it.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
+		// Never back into the pool with a transaction open (the next START
+		// TRANSACTION would commit what is left of it): the connection is
+		// dropped, and the server rolls back what it had.
+		conn.Raw(func(any) error { return driver.ErrBadConn })
 	}()
 	if len(batch) > 1 {
 		if err := lockHeads(q, batch); err != nil {
@@ -191,7 +188,6 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 			q.savepoint = "scan" + strconv.Itoa(i)
 		}
 		errs[i] = c.db.scanOnce(q, j.communityID, j.fn)
-		savepoint := q.savepoint
 		q.pending, q.savepoint = nil, "" // what a failed scan left queued is never sent
 		if errs[i] == nil {
 			continue
@@ -206,9 +202,8 @@ func (c *mysqlCommitter) attempt(batch []*scanJob, errs []error) error {
 		if len(batch) == 1 || !q.wrote {
 			return errs[i] // not the scan's own refusal: the transaction may be gone
 		}
-		if savepoint != "" {
-			return errs[i] // written before its savepoint: cannot happen, but never commit such a batch
-		}
+		// Savepoint names are the scans' own: if this scan's was never
+		// made, the rollback fails, and so does the batch.
 		if _, err := q.exec("ROLLBACK TO SAVEPOINT scan" + strconv.Itoa(i)); err != nil {
 			return err
 		}

@@ -311,30 +311,23 @@ type querier struct {
 	// twice in one transaction.
 	heads map[int64]chainHead
 
-	// On MySQL (conn set, the transaction's connection) a scan's writes
-	// wait in pending and leave together, in one round trip, when the scan
-	// next reads or ends its entry (flush): a grant's four to six writes
-	// cost one round trip instead of one each. savepoint, when set, is the
-	// scan's savepoint, sent in front of its first writes.
-	conn      *sql.Conn
-	pending   []write
-	savepoint string
-	// run is MySQL's connection, whose transaction the group committer
-	// manages itself; begin, while set, is its START TRANSACTION, not yet
-	// sent: it goes in front of the batch's first statement (one round
-	// trip fewer per batch).
-	run   runner
+	// conn is MySQL's connection (nil on SQLite), whose transaction the
+	// group committer manages itself; begin, while set, is its START
+	// TRANSACTION, not yet sent: it goes in front of the batch's first
+	// statement (one round trip fewer per batch).
+	conn  *sql.Conn
 	begin bool
+	// With queue set (MySQL but Galera) a scan's writes wait in pending
+	// and leave together, in one round trip, when the scan next reads or
+	// ends its entry (flush): a grant's four to six writes cost one round
+	// trip instead of one each. savepoint, when set, is the scan's
+	// savepoint, sent in front of its first writes.
+	queue     bool
+	pending   []queued
+	savepoint string
 	// broken: the connection is in a state nobody knows (a driver panic,
 	// a broken connection); it is dropped, never used again.
 	broken bool
-}
-
-// runner runs statements on a connection (a *sql.Conn).
-type runner interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // started is query behind the transaction's START TRANSACTION if that has
@@ -348,8 +341,8 @@ func (q *querier) started(query string) string {
 	return "START TRANSACTION;\n" + query
 }
 
-// write is a statement that changes rows, with what its result must be.
-type write struct {
+// queued is a statement that changes rows, with what its result must be.
+type queued struct {
 	query string
 	args  []any
 	// done, if set, is given the rows the statement matched and the id it
@@ -359,8 +352,8 @@ type write struct {
 
 // write runs w, or on MySQL queues it for the scan's next flush.
 func (q *querier) write(query string, args []any, done func(matched, id int64) error) error {
-	if q.conn != nil {
-		q.pending = append(q.pending, write{query, args, done})
+	if q.queue {
+		q.pending = append(q.pending, queued{query, args, done})
 		return nil
 	}
 	if q.savepoint != "" { // the scan's first write, one statement at a time (Galera)
@@ -497,7 +490,7 @@ func (q *querier) exec(query string, args ...any) (sql.Result, error) {
 	}
 	q.wrote = true
 	if q.stmts == nil {
-		return q.run.ExecContext(context.Background(), q.started(query), args...)
+		return q.conn.ExecContext(context.Background(), q.started(query), args...)
 	}
 	s, err := q.stmt(query)
 	if err != nil {
@@ -517,7 +510,7 @@ func (q *querier) row(query string, args ...any) scanner {
 		return errRow{err}
 	}
 	if q.stmts == nil {
-		return q.run.QueryRowContext(context.Background(), q.started(query), args...)
+		return q.conn.QueryRowContext(context.Background(), q.started(query), args...)
 	}
 	s, err := q.stmt(query)
 	if err != nil {
@@ -531,7 +524,7 @@ func (q *querier) rows(query string, args ...any) (*sql.Rows, error) {
 		return nil, err
 	}
 	if q.stmts == nil {
-		return q.run.QueryContext(context.Background(), q.started(query), args...)
+		return q.conn.QueryContext(context.Background(), q.started(query), args...)
 	}
 	s, err := q.stmt(query)
 	if err != nil {
