@@ -653,3 +653,41 @@ func TestOfflineCardSwipesAreLoggedWithTheirResident(t *testing.T) {
 		w.verify(2)
 	})
 }
+
+// failingHostReads is the real store, but a read of a resident inside a
+// scan fails as a MySQL deadlock or a Galera brute-force abort does (the
+// server has rolled the transaction back).
+type failingHostReads struct {
+	*store.DB
+	err error
+}
+
+func (s failingHostReads) InScanTx(ctx context.Context, communityID int64, fn func(tx gatehouse.ScanTx) error) error {
+	return s.DB.InScanTx(ctx, communityID, func(tx gatehouse.ScanTx) error { return fn(failingResidentTx{tx, s.err}) })
+}
+
+type failingResidentTx struct {
+	gatehouse.ScanTx
+	err error
+}
+
+func (t failingResidentTx) Resident(int64) (*gatehouse.Resident, error) { return nil, t.err }
+
+// A guard's walk-in whose host cannot be read (the transaction was rolled
+// back under it) fails as what it is, to be tried again or reported; it is
+// not a refusal ("no such resident"), which would let the batch it was in
+// commit as if nothing had happened.
+func TestAWalkInWhoseHostCannotBeReadIsNotRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		failure := errors.New("Error 1213 (40001): Deadlock found when trying to get lock; try restarting transaction")
+		eng := access.New(failingHostReads{db, failure}, passcode.NewKeyring(nil), w.clock.Now)
+		_, err := eng.Override(context.Background(), access.OverrideRequest{CommunityID: w.c.ID, GateID: w.gate.ID, GuardID: 7,
+			Direction: gatehouse.In, Note: "手机没电", HostID: w.host.ID,
+			Visitor: &gatehouse.Visitor{Name: "李强", IDType: gatehouse.IDResident, IDNumber: gatehouse.NewIDNumber("440303199001010015")}})
+		if !errors.Is(err, failure) {
+			t.Fatalf("err = %v; want the failed read's own error", err)
+		}
+		w.verify(0)
+	})
+}

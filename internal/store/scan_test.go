@@ -30,27 +30,40 @@ func eachWriting(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	}
 }
 
+// qrGrant is a granted QR scan's entry in a community, as a gate logs it.
+func qrGrant(communityID int64) *gatehouse.Entry {
+	return &gatehouse.Entry{CommunityID: communityID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
+		ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
+}
+
+// together runs n scans at the same moment (each waits until all have
+// started) and returns their errors, the scan's index first.
+func together(n int, scan func(i int) error) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	start := make(chan struct{})
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = scan(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
 func TestAFailedGroupCommitGrantsNothingThatIsNotStored(t *testing.T) {
 	db := storetest.MustOpen(t, store.SQLite)
 	c := mustCommunity(t, db)
 	appendEntries(t, db, c.ID, 1)
 	db.FailNextCommitForTest(errors.New("disk I/O error"))
-	const callers = 40
-	var wg sync.WaitGroup
-	results := make([]error, callers)
-	start := make(chan struct{})
-	for i := 0; i < callers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-				ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
-			results[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error { return tx.Append(e, gatehouse.VisitorSubject(int64(i+1))) })
-		}()
-	}
-	close(start)
-	wg.Wait()
+	results := together(40, func(i int) error {
+		e := qrGrant(c.ID)
+		return db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error { return tx.Append(e, gatehouse.VisitorSubject(int64(i+1))) })
+	})
 	granted, failed := 0, 0
 	for _, err := range results {
 		if err == nil {
@@ -76,24 +89,17 @@ func TestAFailedGroupCommitGrantsNothingThatIsNotStored(t *testing.T) {
 func TestARefusedScanInABatchLeavesTheOthersStored(t *testing.T) {
 	db := storetest.MustOpen(t, store.SQLite)
 	c := mustCommunity(t, db)
-	var wg sync.WaitGroup
-	errs := make([]error, 20)
-	for i := range errs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
-				if i%4 == 0 {
-					_, err := tx.Pass(999999) // a refusal before any write
-					return err
-				}
-				e := &gatehouse.Entry{CommunityID: c.ID, Direction: gatehouse.In, Decision: gatehouse.Deny, Reason: gatehouse.UnknownPass,
-					ServerDecision: gatehouse.Deny, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
-				return tx.Append(e, "")
-			})
-		}()
-	}
-	wg.Wait()
+	errs := together(20, func(i int) error {
+		return db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
+			if i%4 == 0 {
+				_, err := tx.Pass(999999) // a refusal before any write
+				return err
+			}
+			e := &gatehouse.Entry{CommunityID: c.ID, Direction: gatehouse.In, Decision: gatehouse.Deny, Reason: gatehouse.UnknownPass,
+				ServerDecision: gatehouse.Deny, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
+			return tx.Append(e, "")
+		})
+	})
 	for i, err := range errs {
 		if (i%4 == 0) != (gatehouse.ErrorCode(err) == gatehouse.ENOTFOUND) || (i%4 != 0 && err != nil) {
 			t.Fatalf("scan %d: %v", i, err)
@@ -113,21 +119,10 @@ func TestScansThatArriveTogetherCommitTogether(t *testing.T) {
 		appendEntries(t, db, c.ID, 1)
 		before := db.ScanCommits()
 		const callers = 64
-		var wg sync.WaitGroup
-		errs := make([]error, callers)
-		start := make(chan struct{})
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-					ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
-				errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error { return tx.Append(e, gatehouse.VisitorSubject(int64(i+1))) })
-			}()
-		}
-		close(start)
-		wg.Wait()
+		errs := together(callers, func(i int) error {
+			e := qrGrant(c.ID)
+			return db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error { return tx.Append(e, gatehouse.VisitorSubject(int64(i+1))) })
+		})
 		for i, err := range errs {
 			if err != nil {
 				t.Fatalf("scan %d: %v", i, err)
@@ -149,29 +144,19 @@ func TestAScanThatFailsAfterWritingIsUndoneAlone(t *testing.T) {
 	eachWriting(t, func(t *testing.T, db *store.DB) {
 		c := mustCommunity(t, db)
 		const callers = 48
-		var wg sync.WaitGroup
-		errs := make([]error, callers)
-		start := make(chan struct{})
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
-					e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-						ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), Note: fmt.Sprint(i)}
-					if err := tx.Append(e, gatehouse.VisitorSubject(int64(i+1))); err != nil {
-						return err
-					}
-					if i%3 == 0 {
-						return gatehouse.Errorf(gatehouse.EINVALID, "refused after writing")
-					}
-					return nil
-				})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		errs := together(callers, func(i int) error {
+			return db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
+				e := qrGrant(c.ID)
+				e.Note = fmt.Sprint(i)
+				if err := tx.Append(e, gatehouse.VisitorSubject(int64(i+1))); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return gatehouse.Errorf(gatehouse.EINVALID, "refused after writing")
+				}
+				return nil
+			})
+		})
 		for i, err := range errs {
 			if (i%3 == 0) != (gatehouse.ErrorCode(err) == gatehouse.EINVALID) || (i%3 != 0 && err != nil) {
 				t.Fatalf("scan %d: %v", i, err)
@@ -202,34 +187,25 @@ func TestAScanThatFailsAfterWritingIsUndoneAlone(t *testing.T) {
 func TestAScansWritesAreStoredTogetherOrNotAtAll(t *testing.T) {
 	eachWriting(t, func(t *testing.T, db *store.DB) {
 		c := mustCommunity(t, db)
-		first := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-			ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), EventID: "logged"}
+		first := qrGrant(c.ID)
+		first.EventID = "logged"
 		if err := db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error { return tx.Append(first, "") }); err != nil {
 			t.Fatal(err)
 		}
 		const callers = 48
-		var wg sync.WaitGroup
-		errs := make([]error, callers)
 		entries := make([]*gatehouse.Entry, callers)
-		start := make(chan struct{})
-		for i := range errs {
-			event := fmt.Sprintf("event-%d", i)
+		for i := range entries {
+			entries[i] = qrGrant(c.ID)
+			entries[i].EventID = fmt.Sprintf("event-%d", i)
 			if i%4 == 0 {
-				event = "logged"
+				entries[i].EventID = "logged"
 			}
-			entries[i] = &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-				ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now(), EventID: event}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				errs[i] = db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
-					return tx.Append(entries[i], gatehouse.VisitorSubject(int64(1000+i)))
-				})
-			}()
 		}
-		close(start)
-		wg.Wait()
+		errs := together(callers, func(i int) error {
+			return db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
+				return tx.Append(entries[i], gatehouse.VisitorSubject(int64(1000+i)))
+			})
+		})
 		for i, err := range errs {
 			if (i%4 == 0) != (gatehouse.ErrorCode(err) == gatehouse.ECONFLICT) || (i%4 != 0 && err != nil) {
 				t.Fatalf("scan %d: %v", i, err)
@@ -318,9 +294,7 @@ func TestABrokenMySQLConnectionFailsTheScanAndTheWriterGoesOn(t *testing.T) {
 			if _, err := tx.Community(); err == nil {
 				return errors.New("a read on a killed connection worked")
 			}
-			e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-				ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
-			return tx.Append(e, gatehouse.VisitorSubject(1))
+			return tx.Append(qrGrant(c.ID), gatehouse.VisitorSubject(1))
 		})
 	}()
 	select {
@@ -348,9 +322,7 @@ func TestAFailedScanLeavesNothingForTheNextToCommit(t *testing.T) {
 		boom := errors.New("the disk is full")
 		for range 8 { // more than the writers' connections
 			err := db.InScanTx(context.Background(), c.ID, func(tx gatehouse.ScanTx) error {
-				e := &gatehouse.Entry{CommunityID: c.ID, GateID: 1, Direction: gatehouse.In, Decision: gatehouse.Grant, Reason: gatehouse.Granted,
-					ServerDecision: gatehouse.Grant, Method: gatehouse.MethodQR, OccurredAt: time.Now()}
-				if err := tx.Append(e, gatehouse.VisitorSubject(1)); err != nil {
+				if err := tx.Append(qrGrant(c.ID), gatehouse.VisitorSubject(1)); err != nil {
 					return err
 				}
 				return boom
