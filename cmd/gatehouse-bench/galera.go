@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // benchGalera measures scans with three gatehouse processes, one beside each
@@ -86,11 +87,15 @@ func benchGalera(ctx context.Context, o options, work, bin string, stderr io.Wri
 	if err := t.check(ctx, s, 0); err != nil {
 		verdict, note = "FAILED", err.Error()
 		// What the servers said is the first thing anyone will want.
+		var logs []string
 		for i, p := range procs {
 			path := filepath.Join(work, "galera", fmt.Sprintf("server-%d.log", i+1))
 			if os.WriteFile(path, []byte(p.log()), 0o640) == nil {
-				note += "; its log: " + path
+				logs = append(logs, path)
 			}
+		}
+		if len(logs) > 0 {
+			note += "; the servers' logs: " + strings.Join(logs, ", ")
 		}
 	}
 	out = append(out, row{Section: "check", Name: "Galera: one grant per single-use pass, no entry lost, chains verify", Verdict: verdict, Note: note})
